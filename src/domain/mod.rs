@@ -1,0 +1,34 @@
+//! Pure rules: no database, GraphQL, mail or clock. Time is always an argument.
+//!
+//! Values are parsed once into types with private fields ("parse, don't validate"); a constructor's
+//! error is a [`FieldError`] that names the input field, which the API turns into `BAD_USER_INPUT`.
+
+pub mod contact;
+pub mod country;
+pub mod email;
+pub mod role;
+pub mod text;
+
+/// A validation failure of one input field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}

@@ -1,0 +1,16 @@
+//! Mutation root, split per aggregate. Each mutation is one service call, hence one transaction.
+
+mod auth;
+mod contacts;
+mod users;
+
+use async_graphql::MergedObject;
+
+/// Everything that changes data. Each mutation runs in one transaction: when it fails, nothing is written.
+#[derive(Default, MergedObject)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    auth::AuthMutation,
+    contacts::ContactMutation,
+    users::UserMutation,
+);

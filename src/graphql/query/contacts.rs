@@ -1,0 +1,69 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::role::Role;
+use crate::graphql::guards::{self, RoleGuard};
+use crate::graphql::parse_id;
+use crate::graphql::types::common::SortDirection;
+use crate::graphql::types::contact::{
+    Contact, ContactConnection, ContactFilter, ContactOrderBy, ContactOrderField,
+};
+use crate::services::contacts::{self, ContactFilter as Filter, ContactOrder};
+use crate::services::pagination::PageArgs;
+
+#[derive(Default)]
+pub struct ContactQuery;
+
+#[Object]
+impl ContactQuery {
+    /// One contact by id (staff, or a member asking for their own). Contacts in the trash are
+    /// returned too, with `deletedAt` set.
+    async fn contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Contact id.")] id: ID,
+    ) -> Result<Option<Contact>> {
+        let id = parse_id(&id, "id")?;
+        guards::require_self_or_staff(ctx, id)?;
+        let state = guards::state(ctx)?;
+        Ok(Some(Contact(contacts::get(state, id).await?)))
+    }
+
+    /// Contacts, one page at a time (staff).
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Page size (default 20, at most the configured maximum, 100 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor after which the page starts (`pageInfo.endCursor` of the previous page)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "What to include.")] filter: Option<ContactFilter>,
+        #[graphql(desc = "Sort order (default: by name, ascending).")] order_by: Option<
+            ContactOrderBy,
+        >,
+    ) -> Result<ContactConnection> {
+        let state = guards::state(ctx)?;
+        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let f = filter.unwrap_or_default();
+        let filter = Filter {
+            search: f.search,
+            kind: f.kind.map(Into::into),
+            created_from: f.created_from.map(|d| d.0),
+            created_to: f.created_to.map(|d| d.0),
+            in_trash: f.in_trash,
+        };
+        let o = order_by.unwrap_or_default();
+        let order = match (o.field, o.direction) {
+            (ContactOrderField::Name, SortDirection::Asc) => ContactOrder::NameAsc,
+            (ContactOrderField::Name, SortDirection::Desc) => ContactOrder::NameDesc,
+            (ContactOrderField::CreatedAt, SortDirection::Asc) => ContactOrder::CreatedAsc,
+            (ContactOrderField::CreatedAt, SortDirection::Desc) => ContactOrder::CreatedDesc,
+        };
+        let result = contacts::list(state, &filter, order, page).await?;
+        Ok(ContactConnection::from_page(result, Contact))
+    }
+}

@@ -1,0 +1,16 @@
+//! Query root, split per aggregate.
+
+mod contacts;
+mod users;
+mod viewer;
+
+use async_graphql::MergedObject;
+
+/// Everything that can be read. Most lists need a STAFF or ADMIN login; see each field.
+#[derive(Default, MergedObject)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    contacts::ContactQuery,
+    users::UserQuery,
+);

@@ -1,0 +1,40 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::role::Role as DomainRole;
+use crate::graphql::guards::{self, RoleGuard};
+use crate::graphql::parse_id;
+use crate::graphql::types::user::{Role, User, UserConnection};
+use crate::services::pagination::PageArgs;
+use crate::services::users;
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// Logins, oldest first (admins).
+    #[graphql(guard = "RoleGuard(DomainRole::Admin)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Only logins with this role.")] role: Option<Role>,
+    ) -> Result<UserConnection> {
+        let state = guards::state(ctx)?;
+        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let result = users::list(state, role.map(Into::into), page).await?;
+        Ok(UserConnection::from_page(result, User))
+    }
+
+    /// One login by id (admins).
+    #[graphql(guard = "RoleGuard(DomainRole::Admin)")]
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Login id.")] id: ID,
+    ) -> Result<Option<User>> {
+        let state = guards::state(ctx)?;
+        Ok(Some(User(users::get(state, parse_id(&id, "id")?).await?)))
+    }
+}

@@ -1,0 +1,314 @@
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
+
+use crate::db::entities::contact;
+use crate::domain::contact::{ContactFields, ContactKind as DomainKind, ContactPatch};
+use crate::graphql::scalars::{Date, DateTime};
+use crate::graphql::types::common::{SortDirection, patch, patch_required};
+
+/// What kind of party a contact is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ContactKind {
+    /// A person.
+    Individual,
+    /// A company, foundation, school or other organisation.
+    Organization,
+    /// A household (a family sharing one membership or address).
+    Household,
+}
+
+impl From<ContactKind> for DomainKind {
+    fn from(k: ContactKind) -> Self {
+        match k {
+            ContactKind::Individual => DomainKind::Individual,
+            ContactKind::Organization => DomainKind::Organization,
+            ContactKind::Household => DomainKind::Household,
+        }
+    }
+}
+
+impl From<DomainKind> for ContactKind {
+    fn from(k: DomainKind) -> Self {
+        match k {
+            DomainKind::Individual => ContactKind::Individual,
+            DomainKind::Organization => ContactKind::Organization,
+            DomainKind::Household => ContactKind::Household,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Contact(pub contact::Model);
+
+/// A person, organisation or household the nonprofit knows: members, donors, volunteers.
+#[Object]
+impl Contact {
+    /// Identifier of the contact.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Individual, organisation or household.
+    async fn kind(&self) -> ContactKind {
+        DomainKind::from_db(&self.0.kind).into()
+    }
+    /// Given name (individuals).
+    async fn first_name(&self) -> Option<&str> {
+        self.0.first_name.as_deref()
+    }
+    /// Family name (individuals).
+    async fn last_name(&self) -> Option<&str> {
+        self.0.last_name.as_deref()
+    }
+    /// Name of the organisation or household.
+    async fn organization_name(&self) -> Option<&str> {
+        self.0.organization_name.as_deref()
+    }
+    /// Name to show: "First Last" for individuals, the organisation or household name otherwise.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// Email address, normalised to lower case; unique among contacts not in the trash.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Phone number as entered.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Street address (may span lines).
+    async fn street(&self) -> Option<&str> {
+        self.0.street.as_deref()
+    }
+    /// City or town.
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+    /// Postal or ZIP code.
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+    /// State, province or region.
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+    /// Country as an ISO 3166-1 alpha-2 code, e.g. `US`.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// Date of birth.
+    async fn birth_date(&self) -> Option<Date> {
+        self.0.birth_date.map(Date)
+    }
+    /// Preferred language for messages (BCP 47 tag such as `en` or `pt-BR`).
+    async fn preferred_language(&self) -> Option<&str> {
+        self.0.preferred_language.as_deref()
+    }
+    /// The contact asked not to receive email.
+    async fn do_not_email(&self) -> bool {
+        self.0.do_not_email
+    }
+    /// The contact asked not to receive postal mail.
+    async fn do_not_mail(&self) -> bool {
+        self.0.do_not_mail
+    }
+    /// The person has died; no messages go to them.
+    async fn is_deceased(&self) -> bool {
+        self.0.is_deceased
+    }
+    /// Free-form notes for staff.
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    /// When the contact was created.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// When the contact was last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+    /// When the contact was moved to the trash; null for live contacts.
+    async fn deleted_at(&self) -> Option<DateTime> {
+        self.0.deleted_at.map(DateTime)
+    }
+    /// The login linked to this contact, if any (staff only).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::role::Role::Staff)")]
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<super::user::User>> {
+        let state = crate::graphql::guards::state(ctx)?;
+        Ok(crate::services::users::find_by_contact(state, self.0.id)
+            .await?
+            .map(super::user::User))
+    }
+}
+
+/// A new contact. Individuals need a first or last name; organisations and households need
+/// `organizationName`.
+#[derive(Debug, InputObject)]
+pub struct CreateContactInput {
+    /// Individual (default), organisation or household.
+    pub kind: Option<ContactKind>,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Name of the organisation or household.
+    pub organization_name: Option<String>,
+    /// Email address; unique among contacts not in the trash.
+    pub email: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Street address.
+    pub street: Option<String>,
+    /// City or town.
+    pub city: Option<String>,
+    /// Postal or ZIP code.
+    pub postal_code: Option<String>,
+    /// State, province or region.
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2 country code, e.g. `US`.
+    pub country: Option<String>,
+    /// Date of birth; not in the future.
+    pub birth_date: Option<Date>,
+    /// Preferred language (BCP 47), e.g. `en`.
+    pub preferred_language: Option<String>,
+    /// Do not send email (default false).
+    pub do_not_email: Option<bool>,
+    /// Do not send postal mail (default false).
+    pub do_not_mail: Option<bool>,
+    /// The person has died (default false).
+    pub is_deceased: Option<bool>,
+    /// Notes for staff.
+    pub notes: Option<String>,
+}
+
+impl From<CreateContactInput> for ContactFields {
+    fn from(i: CreateContactInput) -> Self {
+        ContactFields {
+            kind: i.kind.map(Into::into),
+            first_name: i.first_name,
+            last_name: i.last_name,
+            organization_name: i.organization_name,
+            email: i.email,
+            phone: i.phone,
+            street: i.street,
+            city: i.city,
+            postal_code: i.postal_code,
+            region: i.region,
+            country: i.country,
+            birth_date: i.birth_date.map(|d| d.0),
+            preferred_language: i.preferred_language,
+            do_not_email: i.do_not_email,
+            do_not_mail: i.do_not_mail,
+            is_deceased: i.is_deceased,
+            notes: i.notes,
+        }
+    }
+}
+
+/// A partial update: fields left out keep their value; `null` clears an optional field.
+#[derive(Debug, InputObject)]
+pub struct UpdateContactInput {
+    /// Individual, organisation or household.
+    pub kind: Option<ContactKind>,
+    /// Given name.
+    pub first_name: MaybeUndefined<String>,
+    /// Family name.
+    pub last_name: MaybeUndefined<String>,
+    /// Name of the organisation or household.
+    pub organization_name: MaybeUndefined<String>,
+    /// Email address.
+    pub email: MaybeUndefined<String>,
+    /// Phone number.
+    pub phone: MaybeUndefined<String>,
+    /// Street address.
+    pub street: MaybeUndefined<String>,
+    /// City or town.
+    pub city: MaybeUndefined<String>,
+    /// Postal or ZIP code.
+    pub postal_code: MaybeUndefined<String>,
+    /// State, province or region.
+    pub region: MaybeUndefined<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: MaybeUndefined<String>,
+    /// Date of birth.
+    pub birth_date: MaybeUndefined<Date>,
+    /// Preferred language (BCP 47).
+    pub preferred_language: MaybeUndefined<String>,
+    /// Do not send email.
+    pub do_not_email: Option<bool>,
+    /// Do not send postal mail.
+    pub do_not_mail: Option<bool>,
+    /// The person has died; their memberships move to Deceased.
+    pub is_deceased: Option<bool>,
+    /// Notes for staff.
+    pub notes: MaybeUndefined<String>,
+}
+
+impl From<UpdateContactInput> for ContactPatch {
+    fn from(i: UpdateContactInput) -> Self {
+        let id = |s: String| s;
+        ContactPatch {
+            kind: patch_required(i.kind.map(Into::into)),
+            first_name: patch(i.first_name, id),
+            last_name: patch(i.last_name, id),
+            organization_name: patch(i.organization_name, id),
+            email: patch(i.email, id),
+            phone: patch(i.phone, id),
+            street: patch(i.street, id),
+            city: patch(i.city, id),
+            postal_code: patch(i.postal_code, id),
+            region: patch(i.region, id),
+            country: patch(i.country, id),
+            birth_date: patch(i.birth_date, |d| d.0),
+            preferred_language: patch(i.preferred_language, id),
+            do_not_email: patch_required(i.do_not_email),
+            do_not_mail: patch_required(i.do_not_mail),
+            is_deceased: patch_required(i.is_deceased),
+            notes: patch(i.notes, id),
+        }
+    }
+}
+
+/// Narrows the contact list.
+#[derive(Debug, Default, InputObject)]
+pub struct ContactFilter {
+    /// Words that must all appear in the name or email (case-insensitive).
+    pub search: Option<String>,
+    /// Only contacts of this kind.
+    pub kind: Option<ContactKind>,
+    /// Created at or after this instant.
+    pub created_from: Option<DateTime>,
+    /// Created before this instant.
+    pub created_to: Option<DateTime>,
+    /// List the trash (deleted contacts) instead of live ones.
+    #[graphql(default)]
+    pub in_trash: bool,
+}
+
+/// What to sort contacts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
+pub enum ContactOrderField {
+    /// Sort name: last name then first name, or the organisation name.
+    #[default]
+    Name,
+    /// Creation time.
+    CreatedAt,
+}
+
+/// The order of the contact list.
+#[derive(Debug, Default, InputObject)]
+pub struct ContactOrderBy {
+    /// What to sort by.
+    #[graphql(default)]
+    pub field: ContactOrderField,
+    /// Ascending (default) or descending.
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+crate::connection!(
+    ContactConnection,
+    ContactEdge,
+    Contact,
+    "A page of contacts: the items, their cursors, whether more follow, and how many match in all.",
+    "One contact in a list, with its cursor."
+);

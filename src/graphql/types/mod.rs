@@ -1,0 +1,5 @@
+//! GraphQL object, input and enum types. Each wraps service results; none derives from an entity.
+
+pub mod common;
+pub mod contact;
+pub mod user;

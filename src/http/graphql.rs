@@ -1,0 +1,352 @@
+//! `/graphql` following the GraphQL-over-HTTP specification: POST with `application/json`, GET for
+//! queries only (mutations over GET get 405), `application/graphql-response+json` with 4xx status codes
+//! for requests that never executed, `application/json` with 200 for them. Batched POST bodies (a JSON
+//! array) are accepted up to `graphql.max_batch_size` operations.
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse};
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::web::Data;
+use poem::{Body, Request, Response, handler};
+use serde_json::{Map, Value, json};
+
+use super::HttpState;
+use crate::graphql::guards::UserAgent;
+use crate::graphql::loaders::Loaders;
+use crate::services::auth::{self, Viewer};
+
+const GQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponse,
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the response type from `Accept`, in the client's order; None when nothing acceptable is asked.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    if accept.trim().is_empty() {
+        return Some(MediaType::Json);
+    }
+    accept.split(',').find_map(|part| {
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            GQL_RESPONSE => Some(MediaType::GraphqlResponse),
+            JSON | "application/*" | "*/*" => Some(MediaType::Json),
+            _ => None,
+        }
+    })
+}
+
+fn error_body(media: MediaType, status: StatusCode, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] });
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(body.to_string())
+}
+
+fn not_acceptable() -> Response {
+    Response::builder()
+        .status(StatusCode::NOT_ACCEPTABLE)
+        .content_type("text/plain; charset=utf-8")
+        .body("accept application/graphql-response+json or application/json")
+}
+
+/// Reads who is calling from `Authorization: Bearer <token>`.
+async fn viewer_of(
+    state: &HttpState,
+    headers: &HeaderMap,
+) -> Result<Viewer, crate::error::AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 200);
+    match token {
+        Some(token) => auth::authenticate(&state.app, token).await,
+        None => Ok(Viewer::Invalid(
+            "the Authorization header must be `Bearer <token>`",
+        )),
+    }
+}
+
+/// Drops members whose value is null, so `"variables": null` means the same as leaving it out.
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect::<Map<_, _>>(),
+        ),
+        other => other,
+    }
+}
+
+fn parse_one(v: Value) -> Result<async_graphql::Request, String> {
+    let v = without_nulls(v);
+    match v.get("query") {
+        Some(Value::String(_)) => {}
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("the request has no `query`".into()),
+    }
+    serde_json::from_value(v).map_err(|e| format!("malformed GraphQL request: {e}"))
+}
+
+#[handler]
+pub async fn post_handler(req: &Request, body: Body, Data(state): Data<&HttpState>) -> Response {
+    let Some(media) = negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if content_type.as_deref() != Some(JSON) {
+        return error_body(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json",
+        );
+    }
+    let bytes = match body
+        .into_bytes_limit(state.app.settings.server.max_body_bytes)
+        .await
+    {
+        Ok(b) => b,
+        Err(_) => {
+            return error_body(
+                media,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            );
+        }
+    };
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not valid JSON: {e}"),
+            );
+        }
+    };
+    let batch = match json {
+        Value::Array(items) => {
+            let max = state.app.settings.graphql.max_batch_size;
+            if items.is_empty() || items.len() > max {
+                let msg = format!("a batch must hold 1 to {max} operations");
+                return error_body(media, StatusCode::BAD_REQUEST, &msg);
+            }
+            match items
+                .into_iter()
+                .map(parse_one)
+                .collect::<Result<Vec<_>, _>>()
+            {
+                Ok(reqs) => BatchRequest::Batch(reqs),
+                Err(msg) => return error_body(media, StatusCode::BAD_REQUEST, &msg),
+            }
+        }
+        Value::Object(_) => match parse_one(json) {
+            Ok(r) => BatchRequest::Single(r),
+            Err(msg) => return error_body(media, StatusCode::BAD_REQUEST, &msg),
+        },
+        _ => {
+            return error_body(
+                media,
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object",
+            );
+        }
+    };
+    execute(state, req.headers(), media, batch).await
+}
+
+#[handler]
+pub async fn get_handler(req: &Request, Data(state): Data<&HttpState>) -> Response {
+    let Some(media) = negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    let request =
+        match async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default()) {
+            Ok(r) => r,
+            Err(e) => {
+                return error_body(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    &format!("malformed GraphQL request: {e}"),
+                );
+            }
+        };
+    if is_mutation(&request) {
+        let mut resp = error_body(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, poem::http::HeaderValue::from_static("POST"));
+        return resp;
+    }
+    execute(state, req.headers(), media, BatchRequest::Single(request)).await
+}
+
+/// Whether the operation a GET request would run is a mutation (unparseable documents are left for
+/// the executor to report).
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops
+                .get(name.as_str())
+                .is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => ops.len() == 1 && ops.values().any(|op| op.node.ty == OperationType::Mutation),
+        },
+    }
+}
+
+async fn execute(
+    state: &HttpState,
+    headers: &HeaderMap,
+    media: MediaType,
+    batch: BatchRequest,
+) -> Response {
+    let viewer = match viewer_of(state, headers).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "authentication lookup failed");
+            return error_body(
+                media,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server cannot check credentials right now",
+            );
+        }
+    };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let batch = batch.data(viewer).data(UserAgent(user_agent));
+    // Loaders cache per request, so each operation of a batch gets its own.
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(r.data(Loaders::new(&state.app))),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| r.data(Loaders::new(&state.app)))
+                .collect(),
+        ),
+    };
+    let response = state.schema.execute_batch(batch).await;
+    render(media, response)
+}
+
+/// Serialises the response.
+fn render(media: MediaType, response: BatchResponse) -> Response {
+    let (body, request_error) = match response {
+        BatchResponse::Single(r) => finish_one(r),
+        BatchResponse::Batch(rs) => (
+            Value::Array(rs.into_iter().map(|r| finish_one(r).0).collect()),
+            false,
+        ),
+    };
+    let status = if media == MediaType::GraphqlResponse && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Response::builder()
+        .status(status)
+        .content_type(media.content_type())
+        .body(body.to_string())
+}
+
+/// The JSON of one response, and whether it is a request error (nothing executed: data is null and
+/// no error has a path). A request error has no `data` entry.
+fn finish_one(mut r: async_graphql::Response) -> (Value, bool) {
+    r.errors
+        .iter_mut()
+        .for_each(crate::error::finish_server_error);
+    let request_error = r.data == async_graphql::Value::Null
+        && !r.errors.is_empty()
+        && r.errors.iter().all(|e| e.path.is_empty());
+    let mut v = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
+    if let Some(Value::Array(errors)) = v.get_mut("errors") {
+        errors.iter_mut().for_each(add_missing_code);
+    }
+    if request_error && let Value::Object(map) = &mut v {
+        map.remove("data");
+    }
+    (v, request_error)
+}
+
+/// Gives an error from the GraphQL engine (which sets no code) its code: `BAD_USER_INPUT` for request
+/// errors (parse, validation, limits: no path) and input coercion failures, `INTERNAL` otherwise, with
+/// the detail logged and a generic message shown.
+fn add_missing_code(err: &mut Value) {
+    let Value::Object(obj) = err else { return };
+    if obj.get("extensions").and_then(|e| e.get("code")).is_some() {
+        return;
+    }
+    let has_path = obj
+        .get("path")
+        .and_then(Value::as_array)
+        .is_some_and(|p| !p.is_empty());
+    let message = obj
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let bad_input =
+        !has_path || message.starts_with("Failed to parse") || message.starts_with("Invalid value");
+    let code = if bad_input {
+        "BAD_USER_INPUT"
+    } else {
+        tracing::error!(error = %message, "unexpected GraphQL error");
+        obj.insert(
+            "message".into(),
+            json!("internal server error; the details are in the server log"),
+        );
+        "INTERNAL"
+    };
+    let ext = obj.entry("extensions").or_insert_with(|| json!({}));
+    if let Value::Object(ext) = ext {
+        ext.insert("code".into(), json!(code));
+    }
+}

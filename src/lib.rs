@@ -1,0 +1,139 @@
+//! Tessera: membership management for nonprofits. See README.md and the design notes in each module.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod jobs;
+pub mod services;
+pub mod state;
+pub mod telemetry;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poem::Server;
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::state::AppState;
+
+/// The running server: built (database migrated, port bound) by [`Application::build`], then served by
+/// [`Application::run_until_stopped`].
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    state: AppState,
+    shutdown: watch::Sender<bool>,
+}
+
+/// Stops a running [`Application`] gracefully (tests use it; signals do the same in production).
+#[derive(Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn shutdown(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// Connects, migrates and binds the listening socket.
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let state = connect_state(settings, clock).await?;
+        let listen = state.settings.server.listen.clone();
+        let acceptor = TcpListener::bind(listen.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {listen} (server.listen)"))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("listener has no socket address")?;
+        let (shutdown, _) = watch::channel(false);
+        Ok(Self {
+            acceptor,
+            port,
+            state,
+            shutdown,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// Serves until SIGINT, SIGTERM or the shutdown handle: stops accepting, lets in-flight requests
+    /// finish (up to `server.shutdown_timeout_secs`), then returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let timeout = Duration::from_secs(self.state.settings.server.shutdown_timeout_secs);
+        let mut stop = self.shutdown.subscribe();
+        let signal = async move {
+            tokio::select! {
+                _ = os_signal() => tracing::info!("shutdown signal received"),
+                _ = stop.wait_for(|s| *s) => tracing::info!("shutdown requested"),
+            }
+        };
+        tracing::info!(port = self.port, "listening");
+        let routes = http::routes(self.state.clone());
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes, signal, Some(timeout))
+            .await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Connects to the database and applies pending migrations.
+pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+    let db = db::connect(&settings.database).await.with_context(|| {
+        format!(
+            "cannot open the database {} (database.url)",
+            config::redact_url(&settings.database.url)
+        )
+    })?;
+    db::migrate(&db)
+        .await
+        .context("database migration failed")?;
+    Ok(AppState::new(db, settings, clock))
+}
+
+async fn os_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,103 @@
+//! The `tessera` command line. Logs go to stderr; only command output goes to stdout.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tessera::clock::Clock;
+use tessera::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Membership management server for nonprofits"
+)]
+struct Cli {
+    /// Folder holding default.toml and $TESSERA_ENV.toml (default: ./config).
+    #[arg(long, global = true, env = "TESSERA_CONFIG_DIR")]
+    config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API (and run the scheduler when enabled).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to stdout.
+    Schema,
+    /// Manage logins.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an ADMIN login, or reset its password if it exists.
+    Create {
+        /// Email of the login.
+        #[arg(long)]
+        email: String,
+        /// Password; prefer TESSERA_ADMIN_PASSWORD so it stays out of shell history.
+        #[arg(long, env = "TESSERA_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Schema = cli.command {
+        print!("{}", tessera::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let settings = match Settings::load(cli.config_dir.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tessera::telemetry::init(&settings.log);
+    match run(cli.command, settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            tracing::info!(database = %tessera::config::redact_url(&settings.database.url), "starting");
+            let app = tessera::Application::build(settings).await?;
+            app.run_until_stopped().await.context("server failed")?;
+        }
+        Command::Migrate => {
+            tessera::connect_state(settings, Clock::system()).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Admin {
+            command: AdminCommand::Create { email, password },
+        } => {
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            let (user, created) =
+                tessera::services::users::create_or_reset_admin(&state, &email, &password)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let verb = if created { "created" } else { "reset" };
+            println!("admin login {} {verb} (id {})", user.email, user.id);
+        }
+        Command::Schema => unreachable!("handled before settings are loaded"),
+    }
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! Contacts: create, partial update, soft delete into a trash, restore, search and list.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+};
+
+use crate::db::begin_write;
+use crate::db::entities::contact;
+use crate::domain::contact::{ContactDraft, ContactFields, ContactKind, ContactPatch};
+use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::services::Actor;
+use crate::services::pagination::{Cursor, Page, PageArgs, escape_like};
+use crate::state::AppState;
+
+/// The stored values as raw fields, so an update re-checks the whole contact.
+pub fn fields_of(m: &contact::Model) -> ContactFields {
+    ContactFields {
+        kind: Some(ContactKind::from_db(&m.kind)),
+        first_name: m.first_name.clone(),
+        last_name: m.last_name.clone(),
+        organization_name: m.organization_name.clone(),
+        email: m.email.clone(),
+        phone: m.phone.clone(),
+        street: m.street.clone(),
+        city: m.city.clone(),
+        postal_code: m.postal_code.clone(),
+        region: m.region.clone(),
+        country: m.country.clone(),
+        birth_date: m.birth_date,
+        preferred_language: m.preferred_language.clone(),
+        do_not_email: Some(m.do_not_email),
+        do_not_mail: Some(m.do_not_mail),
+        is_deceased: Some(m.is_deceased),
+        notes: m.notes.clone(),
+    }
+}
+
+fn apply_draft(active: &mut contact::ActiveModel, d: ContactDraft) {
+    active.kind = Set(d.kind.as_str().into());
+    active.first_name = Set(d.first_name);
+    active.last_name = Set(d.last_name);
+    active.organization_name = Set(d.organization_name);
+    active.display_name = Set(d.display_name);
+    active.sort_name = Set(d.sort_name);
+    active.email = Set(d.email.map(|e| e.into_string()));
+    active.phone = Set(d.phone);
+    active.street = Set(d.street);
+    active.city = Set(d.city);
+    active.postal_code = Set(d.postal_code);
+    active.region = Set(d.region);
+    active.country = Set(d.country);
+    active.birth_date = Set(d.birth_date);
+    active.preferred_language = Set(d.preferred_language);
+    active.do_not_email = Set(d.do_not_email);
+    active.do_not_mail = Set(d.do_not_mail);
+    active.is_deceased = Set(d.is_deceased);
+    active.notes = Set(d.notes);
+}
+
+fn email_conflict(e: sea_orm::DbErr) -> AppError {
+    if is_unique_violation(&e) {
+        AppError::conflict(
+            Some("email"),
+            "another contact already has this email address",
+        )
+    } else {
+        e.into()
+    }
+}
+
+#[tracing::instrument(skip(state, fields), fields(actor = %actor.label()))]
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    fields: ContactFields,
+) -> AppResult<contact::Model> {
+    let draft = ContactDraft::parse(fields, state.clock.today())?;
+    let txn = begin_write(&state.db).await?;
+    let created = insert_draft(&txn, draft, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Inserts a checked contact inside the caller's transaction (sign-up and imports reuse it).
+pub async fn insert_draft<C: ConnectionTrait>(
+    db: &C,
+    draft: ContactDraft,
+    now: DateTime<Utc>,
+) -> AppResult<contact::Model> {
+    let mut active = contact::ActiveModel {
+        created_at: Set(now),
+        updated_at: Set(now),
+        deleted_at: Set(None),
+        ..Default::default()
+    };
+    apply_draft(&mut active, draft);
+    active.insert(db).await.map_err(email_conflict)
+}
+
+/// Applies a partial update; the result must satisfy every rule, as a new contact would.
+#[tracing::instrument(skip(state, patch), fields(actor = %actor.label()))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: ContactPatch,
+) -> AppResult<contact::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = get_live_in(&txn, id, "id").await?;
+    let draft = ContactDraft::parse(fields_of(&current).patched(patch), state.clock.today())?;
+    let mut active: contact::ActiveModel = current.into();
+    apply_draft(&mut active, draft);
+    active.updated_at = Set(state.clock.now());
+    let updated = active.update(&txn).await.map_err(email_conflict)?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves a contact to the trash: it leaves every list; its history stays and it can be restored.
+#[tracing::instrument(skip(state), fields(actor = %actor.label()))]
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<i64> {
+    let txn = begin_write(&state.db).await?;
+    let current = get_live_in(&txn, id, "id").await?;
+    let mut active: contact::ActiveModel = current.into();
+    let now = state.clock.now();
+    active.deleted_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Brings a contact back from the trash. Fails with CONFLICT when a live contact took its email.
+#[tracing::instrument(skip(state), fields(actor = %actor.label()))]
+pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<contact::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = contact::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id, "id"))?;
+    if current.deleted_at.is_none() {
+        return Err(AppError::conflict(None, "this contact is not in the trash"));
+    }
+    let mut active: contact::ActiveModel = current.into();
+    active.deleted_at = Set(None);
+    active.updated_at = Set(state.clock.now());
+    let restored = active.update(&txn).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::conflict(
+                Some("email"),
+                "a live contact now has this email address; change one of them first",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    txn.commit().await?;
+    Ok(restored)
+}
+
+/// A contact by id, including one in the trash.
+pub async fn get(state: &AppState, id: i64) -> AppResult<contact::Model> {
+    contact::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id, "id"))
+}
+
+/// A live (not deleted) contact; `field` names the argument in the error.
+pub async fn get_live_in<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    field: &str,
+) -> AppResult<contact::Model> {
+    contact::Entity::find_by_id(id)
+        .filter(contact::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("contact", id, field))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ContactFilter {
+    /// Words that must each appear in the name or email.
+    pub search: Option<String>,
+    pub kind: Option<ContactKind>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    /// List the trash instead of live contacts.
+    pub in_trash: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContactOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAsc,
+    CreatedDesc,
+}
+
+impl ContactOrder {
+    fn key(self) -> &'static str {
+        match self {
+            ContactOrder::NameAsc => "NAME_ASC",
+            ContactOrder::NameDesc => "NAME_DESC",
+            ContactOrder::CreatedAsc => "CREATED_AT_ASC",
+            ContactOrder::CreatedDesc => "CREATED_AT_DESC",
+        }
+    }
+}
+
+fn filtered(filter: &ContactFilter) -> Select<contact::Entity> {
+    let mut q = contact::Entity::find();
+    q = if filter.in_trash {
+        q.filter(contact::Column::DeletedAt.is_not_null())
+    } else {
+        q.filter(contact::Column::DeletedAt.is_null())
+    };
+    if let Some(text) = &filter.search {
+        for word in text.split_whitespace().take(8) {
+            let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+            let like = |col: contact::Column| {
+                Expr::expr(Func::lower(Expr::col(col)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
+            };
+            q = q.filter(
+                Condition::any()
+                    .add(like(contact::Column::DisplayName))
+                    .add(like(contact::Column::SortName))
+                    .add(like(contact::Column::Email)),
+            );
+        }
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(contact::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(from) = filter.created_from {
+        q = q.filter(contact::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.created_to {
+        q = q.filter(contact::Column::CreatedAt.lt(to));
+    }
+    q
+}
+
+/// One page of contacts. Ordering by creation uses the id, which grows with each insert, so a
+/// page boundary never moves when contacts are added.
+pub async fn list(
+    state: &AppState,
+    filter: &ContactFilter,
+    order: ContactOrder,
+    page: PageArgs,
+) -> AppResult<Page<contact::Model>> {
+    let q = filtered(filter);
+    let total = q.clone().count(&state.db).await?;
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| Cursor::decode(a, order.key()))
+        .transpose()?;
+    let (col, id) = (contact::Column::SortName, contact::Column::Id);
+    let q = match order {
+        ContactOrder::NameAsc | ContactOrder::NameDesc => {
+            let asc = order == ContactOrder::NameAsc;
+            let q = match &after {
+                Some(c) => {
+                    let key = c.k.clone().unwrap_or_default();
+                    let (beyond, tie) = if asc {
+                        (col.gt(key.clone()), id.gt(c.id))
+                    } else {
+                        (col.lt(key.clone()), id.lt(c.id))
+                    };
+                    q.filter(
+                        Condition::any()
+                            .add(beyond)
+                            .add(Condition::all().add(col.eq(key)).add(tie)),
+                    )
+                }
+                None => q,
+            };
+            if asc {
+                q.order_by_asc(col).order_by_asc(id)
+            } else {
+                q.order_by_desc(col).order_by_desc(id)
+            }
+        }
+        ContactOrder::CreatedAsc => match &after {
+            Some(c) => q.filter(id.gt(c.id)),
+            None => q,
+        }
+        .order_by_asc(id),
+        ContactOrder::CreatedDesc => match &after {
+            Some(c) => q.filter(id.lt(c.id)),
+            None => q,
+        }
+        .order_by_desc(id),
+    };
+    let rows = q.limit(page.first + 1).all(&state.db).await?;
+    let by_name = matches!(order, ContactOrder::NameAsc | ContactOrder::NameDesc);
+    Ok(Page::from_rows(rows, page.first, total, |m| Cursor {
+        o: order.key().into(),
+        k: by_name.then(|| m.sort_name.clone()),
+        id: m.id,
+    }))
+}
+
+/// Contacts by id, including those in the trash (for DataLoaders).
+pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<contact::Model>> {
+    Ok(contact::Entity::find()
+        .filter(contact::Column::Id.is_in(ids.to_vec()))
+        .all(&state.db)
+        .await?)
+}

@@ -1,0 +1,166 @@
+//! Logins: creating them (API and CLI), listing them.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::db::begin_write;
+use crate::db::entities::{contact, user};
+use crate::domain::email::EmailAddress;
+use crate::domain::role::{Role, check_password};
+use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::state::AppState;
+
+pub struct NewUser {
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub contact_id: Option<i64>,
+}
+
+/// Creates a login. A MEMBER login must belong to a live contact; the email is unique.
+#[tracing::instrument(skip(state, input), fields(email = %input.email, role = ?input.role))]
+pub async fn create(state: &AppState, input: NewUser) -> AppResult<user::Model> {
+    let email = EmailAddress::parse(&input.email, "email")?;
+    check_password(
+        &input.password,
+        state.settings.auth.min_password_length,
+        "password",
+    )?;
+    if input.role == Role::Member && input.contact_id.is_none() {
+        return Err(AppError::bad_input(
+            "contactId",
+            "a MEMBER login must be linked to a contact",
+        ));
+    }
+    let hash = crate::services::auth::hash_password(&input.password).await?;
+    let txn = begin_write(&state.db).await?;
+    if let Some(contact_id) = input.contact_id {
+        let live = contact::Entity::find_by_id(contact_id)
+            .filter(contact::Column::DeletedAt.is_null())
+            .one(&txn)
+            .await?;
+        if live.is_none() {
+            return Err(AppError::not_found("contact", contact_id, "contactId"));
+        }
+    }
+    let now = state.clock.now();
+    let created = user::ActiveModel {
+        email: Set(email.into_string()),
+        password_hash: Set(hash),
+        role: Set(input.role.as_str().into()),
+        contact_id: Set(input.contact_id),
+        disabled_at: Set(None),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::conflict(
+                Some("email"),
+                "a login with this email (or for this contact) already exists",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Creates an ADMIN login, or resets the password (and role, and enabled flag) of an existing one.
+/// Returns the login and whether it was created.
+pub async fn create_or_reset_admin(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> AppResult<(user::Model, bool)> {
+    let email = EmailAddress::parse(email, "email")?;
+    check_password(
+        password,
+        state.settings.auth.min_password_length,
+        "password",
+    )?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&state.db)
+        .await?;
+    match existing {
+        None => {
+            let created = create(
+                state,
+                NewUser {
+                    email: email.into_string(),
+                    password: password.into(),
+                    role: Role::Admin,
+                    contact_id: None,
+                },
+            )
+            .await?;
+            Ok((created, true))
+        }
+        Some(found) => {
+            let hash = crate::services::auth::hash_password(password).await?;
+            let now = state.clock.now();
+            let txn = begin_write(&state.db).await?;
+            let user_id = found.id;
+            let mut active: user::ActiveModel = found.into();
+            active.password_hash = Set(hash);
+            active.role = Set(Role::Admin.as_str().into());
+            active.disabled_at = Set(None);
+            active.updated_at = Set(now);
+            let updated = active.update(&txn).await?;
+            // A reset password should not leave old sessions open.
+            crate::services::auth::revoke_sessions(&txn, user_id, None, now).await?;
+            txn.commit().await?;
+            Ok((updated, false))
+        }
+    }
+}
+
+pub async fn get(state: &AppState, id: i64) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("user", id, "id"))
+}
+
+pub async fn find_by_contact(state: &AppState, contact_id: i64) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::ContactId.eq(contact_id))
+        .one(&state.db)
+        .await?)
+}
+
+/// Lists logins oldest first, optionally filtered by role.
+pub async fn list(
+    state: &AppState,
+    role: Option<Role>,
+    page: PageArgs,
+) -> AppResult<Page<user::Model>> {
+    const ORDER: &str = "ID_ASC";
+    let mut q = user::Entity::find();
+    if let Some(role) = role {
+        q = q.filter(user::Column::Role.eq(role.as_str()));
+    }
+    let total = q.clone().count(&state.db).await?;
+    if let Some(after) = &page.after {
+        q = q.filter(user::Column::Id.gt(Cursor::decode(after, ORDER)?.id));
+    }
+    let rows = q
+        .order_by_asc(user::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_rows(rows, page.first, total, |u| Cursor {
+        o: ORDER.into(),
+        k: None,
+        id: u.id,
+    }))
+}

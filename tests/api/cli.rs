@@ -1,0 +1,152 @@
+//! The `tessera` binary itself: schema output, configuration errors, serve from any directory, SIGTERM.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("tessera-cli-{:08x}", rand::random::<u32>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn schema_prints_the_sdl_and_nothing_else() {
+    let out = Command::new(BIN).arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let file =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), file);
+}
+
+#[test]
+fn invalid_configuration_stops_start_up_naming_the_key() {
+    let dir = tempdir();
+    for (var, value, key) in [
+        ("TESSERA_SERVER__LISTEN", "not-an-address", "server.listen"),
+        (
+            "TESSERA_DATABASE__MAX_CONNECTIONS",
+            "many",
+            "max_connections",
+        ),
+        ("TESSERA_MAIL__TRANSPORT", "pigeon", "transport"),
+        (
+            "TESSERA_JOBS__DELIVER_MAIL__SCHEDULE",
+            "often",
+            "jobs.deliver_mail.schedule",
+        ),
+    ] {
+        let out = Command::new(BIN)
+            .arg("migrate")
+            .current_dir(&dir)
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(stderr.contains(key), "{var}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn serve_migrates_from_any_directory_and_exits_zero_on_sigterm() {
+    let dir = tempdir();
+    let (settings, _guard) = crate::helpers::test_settings().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .current_dir(&dir)
+        .env("TESSERA_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("TESSERA_DATABASE__URL", &settings.database.url)
+        .env("TESSERA_SCHEDULER__ENABLED", "false")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/readyz");
+    let mut ready = false;
+    for _ in 0..200 {
+        if reqwest::get(&url)
+            .await
+            .map(|r| r.status() == 200)
+            .unwrap_or(false)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "server did not become ready");
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&serde_json::json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["__typename"], "Query");
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut exit = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exit = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let exit = exit.unwrap_or_else(|| {
+        child.kill().ok();
+        panic!("server did not stop on SIGTERM")
+    });
+    assert_eq!(exit.code(), Some(0));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn admin_create_then_login() {
+    let dir = tempdir();
+    let (settings, _guard) = crate::helpers::test_settings().await;
+    let run = |password: &str| {
+        Command::new(BIN)
+            .args(["admin", "create", "--email", "Chair@Example.org"])
+            .current_dir(&dir)
+            .env("TESSERA_DATABASE__URL", &settings.database.url)
+            .env("TESSERA_ADMIN_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let out = run("first long password");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created"));
+    let out = run("second long password");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("reset"));
+    let out = run("short");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+    // The login works against the same database.
+    let mut s = settings.clone();
+    s.server.listen = "127.0.0.1:0".into();
+    let state = tessera::connect_state(s, tessera::clock::Clock::system())
+        .await
+        .unwrap();
+    let result =
+        tessera::services::auth::login(&state, "chair@example.org", "second long password", None)
+            .await;
+    assert!(result.is_ok());
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -1,0 +1,8 @@
+//! One integration-test binary: the real application over HTTP, on SQLite by default or on PostgreSQL
+//! when TESSERA_TEST_DATABASE_URL is set.
+
+mod auth;
+mod cli;
+mod contacts;
+mod helpers;
+mod http;
