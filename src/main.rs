@@ -30,6 +30,23 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to stdout.
     Schema,
+    /// Run background jobs by hand.
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
+    /// Load a realistic, reproducible demo data set into an empty database.
+    Demo {
+        /// Number of contacts.
+        #[arg(long, default_value_t = 1000)]
+        contacts: u64,
+        /// Random seed: the same seed and date give the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The date the data is generated for (default today), YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Manage logins.
     Admin {
         #[command(subcommand)]
@@ -47,6 +64,18 @@ enum AdminCommand {
         /// Password; prefer TESSERA_ADMIN_PASSWORD so it stays out of shell history.
         #[arg(long, env = "TESSERA_ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run one job once and print its report (JSON).
+    Run {
+        /// update-statuses
+        name: String,
+        /// The date to evaluate the job's rules for (default today), YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
     },
 }
 
@@ -96,6 +125,47 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let verb = if created { "created" } else { "reset" };
             println!("admin login {} {verb} (id {})", user.email, user.id);
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { name, as_of },
+        } => {
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            let job = tessera::jobs::JobName::parse(&name, "name")
+                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let as_of = as_of.unwrap_or_else(|| state.clock.today());
+            let run = tessera::services::jobs::run(&state, job, as_of, "cli")
+                .await
+                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let details: serde_json::Value = run
+                .details
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or(serde_json::Value::Null);
+            let report = serde_json::json!({
+                "run": run.id, "job": run.name, "asOf": run.as_of.to_string(), "status": run.status,
+                "processed": run.processed, "changed": run.changed, "details": details, "error": run.error,
+            });
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if run.status != tessera::services::jobs::SUCCEEDED {
+                anyhow::bail!("job {} failed", run.name);
+            }
+        }
+        Command::Demo {
+            contacts,
+            seed,
+            as_of,
+        } => {
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            let as_of = as_of.unwrap_or_else(|| state.clock.today());
+            let opts = tessera::demo::DemoOptions {
+                contacts,
+                seed,
+                as_of,
+            };
+            let summary = tessera::demo::load(&state, &opts)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            println!("{}", tessera::demo::describe(&summary, as_of));
         }
         Command::Schema => unreachable!("handled before settings are loaded"),
     }

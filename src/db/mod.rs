@@ -1,6 +1,7 @@
 //! Database access: connecting, migrating, entities, and the helpers every service uses.
 
 pub mod entities;
+pub mod sql;
 
 use std::time::Duration;
 

@@ -5,8 +5,12 @@
 
 pub mod contact;
 pub mod country;
+pub mod dates;
 pub mod email;
+pub mod membership;
+pub mod money;
 pub mod role;
+pub mod status;
 pub mod text;
 
 /// A validation failure of one input field.

@@ -1,11 +1,11 @@
-//! Per-request DataLoaders: nested fields (a membership's contact, a login's contact) load in one
-//! query per batch instead of one per row.
+//! Per-request DataLoaders: nested fields (a membership's contact, type and status; a contact's
+//! memberships) load in one query per batch instead of one per row.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
-use crate::db::entities::contact;
+use crate::db::entities::{contact, membership, membership_status, membership_type};
 use crate::state::AppState;
 
 pub struct ContactLoader(AppState);
@@ -20,19 +20,96 @@ impl Loader<i64> for ContactLoader {
     }
 }
 
+pub struct TypeLoader(AppState);
+
+impl Loader<i64> for TypeLoader {
+    type Value = membership_type::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::services::membership_types::load_many(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+    }
+}
+
+pub struct StatusLoader(AppState);
+
+impl Loader<i64> for StatusLoader {
+    type Value = membership_status::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::services::statuses::all(&self.0.db).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|s| keys.contains(&s.id))
+            .map(|s| (s.id, s))
+            .collect())
+    }
+}
+
+/// Memberships keyed by contact id.
+pub struct ContactMembershipsLoader(AppState);
+
+impl Loader<i64> for ContactMembershipsLoader {
+    type Value = Vec<membership::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::services::memberships::for_contacts(&self.0, keys).await?;
+        let mut out: HashMap<i64, Vec<membership::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for m in rows {
+            out.entry(m.contact_id).or_default().push(m);
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     contacts: DataLoader<ContactLoader>,
+    types: DataLoader<TypeLoader>,
+    statuses: DataLoader<StatusLoader>,
+    contact_memberships: DataLoader<ContactMembershipsLoader>,
 }
 
 impl Loaders {
     pub fn new(state: &AppState) -> Self {
         Self {
             contacts: DataLoader::new(ContactLoader(state.clone()), tokio::spawn),
+            types: DataLoader::new(TypeLoader(state.clone()), tokio::spawn),
+            statuses: DataLoader::new(StatusLoader(state.clone()), tokio::spawn),
+            contact_memberships: DataLoader::new(
+                ContactMembershipsLoader(state.clone()),
+                tokio::spawn,
+            ),
         }
     }
 
     pub async fn contact(&self, id: i64) -> async_graphql::Result<Option<contact::Model>> {
         self.contacts.load_one(id).await
+    }
+
+    pub async fn membership_type(
+        &self,
+        id: i64,
+    ) -> async_graphql::Result<Option<membership_type::Model>> {
+        self.types.load_one(id).await
+    }
+
+    pub async fn status(&self, id: i64) -> async_graphql::Result<Option<membership_status::Model>> {
+        self.statuses.load_one(id).await
+    }
+
+    pub async fn memberships_of(
+        &self,
+        contact_id: i64,
+    ) -> async_graphql::Result<Vec<membership::Model>> {
+        Ok(self
+            .contact_memberships
+            .load_one(contact_id)
+            .await?
+            .unwrap_or_default())
     }
 }

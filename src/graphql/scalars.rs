@@ -58,3 +58,28 @@ impl From<ChronoDateTime<Utc>> for DateTime {
         DateTime(d)
     }
 }
+
+/// A money amount as a decimal string, e.g. `"50.00"`, always next to a `currency` (ISO 4217) that
+/// says how many decimals it has. Inputs may be strings or integers; amounts are never floats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decimal(pub String);
+
+/// A money amount as a decimal string, e.g. `"50.00"`, always next to a `currency` (ISO 4217) that
+/// says how many decimals it has. Inputs may be strings or integers; amounts are never floats.
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => Ok(Decimal(s.clone())),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Decimal(n.to_string())),
+            Value::Number(n) => Err(InputValueError::custom(format!(
+                "write amounts as strings such as \"{n}\" so no precision is lost"
+            ))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.clone())
+    }
+}

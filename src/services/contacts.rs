@@ -110,11 +110,16 @@ pub async fn update(
 ) -> AppResult<contact::Model> {
     let txn = begin_write(&state.db).await?;
     let current = get_live_in(&txn, id, "id").await?;
+    let was_deceased = current.is_deceased;
     let draft = ContactDraft::parse(fields_of(&current).patched(patch), state.clock.today())?;
+    let becomes_deceased = draft.is_deceased && !was_deceased;
     let mut active: contact::ActiveModel = current.into();
     apply_draft(&mut active, draft);
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await.map_err(email_conflict)?;
+    if becomes_deceased {
+        crate::services::memberships::mark_deceased(state, &txn, actor, updated.id).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }

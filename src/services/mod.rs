@@ -3,7 +3,11 @@
 
 pub mod auth;
 pub mod contacts;
+pub mod jobs;
+pub mod membership_types;
+pub mod memberships;
 pub mod pagination;
+pub mod statuses;
 pub mod users;
 
 use crate::domain::role::Role;

@@ -150,3 +150,33 @@ async fn admin_create_then_login() {
     assert!(result.is_ok());
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn jobs_run_prints_its_report() {
+    let dir = tempdir();
+    let (settings, _guard) = crate::helpers::test_settings().await;
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(&dir)
+            .env("TESSERA_DATABASE__URL", &settings.database.url)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["jobs", "run", "update-statuses", "--as-of", "2024-01-01"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "SUCCEEDED");
+    assert_eq!(report["asOf"], "2024-01-01");
+    assert_eq!(report["job"], "update-statuses");
+    let out = run(&["jobs", "run", "tidy-up"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown job"));
+    let out = run(&["jobs", "run", "update-statuses", "--as-of", "2024-13-01"]);
+    assert!(!out.status.success(), "a bad date is refused");
+    std::fs::remove_dir_all(dir).ok();
+}

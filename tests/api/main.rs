@@ -6,3 +6,5 @@ mod cli;
 mod contacts;
 mod helpers;
 mod http;
+mod memberships;
+mod status_job;

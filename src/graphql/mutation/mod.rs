@@ -2,6 +2,9 @@
 
 mod auth;
 mod contacts;
+mod jobs;
+mod memberships;
+mod settings;
 mod users;
 
 use async_graphql::MergedObject;
@@ -12,5 +15,8 @@ use async_graphql::MergedObject;
 pub struct MutationRoot(
     auth::AuthMutation,
     contacts::ContactMutation,
+    memberships::MembershipMutation,
+    settings::SettingsMutation,
+    jobs::JobMutation,
     users::UserMutation,
 );

@@ -1,6 +1,8 @@
 //! Query root, split per aggregate.
 
 mod contacts;
+mod jobs;
+mod memberships;
 mod users;
 mod viewer;
 
@@ -12,5 +14,7 @@ use async_graphql::MergedObject;
 pub struct QueryRoot(
     viewer::ViewerQuery,
     contacts::ContactQuery,
+    memberships::MembershipQuery,
+    jobs::JobQuery,
     users::UserQuery,
 );

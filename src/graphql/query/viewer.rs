@@ -33,6 +33,14 @@ impl Viewer {
             crate::services::contacts::get(state, id).await?,
         )))
     }
+    /// Permissions the caller holds through current memberships (their types' `grants`).
+    async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        let Some(id) = self.contact_id else {
+            return Ok(Vec::new());
+        };
+        let state = guards::state(ctx)?;
+        Ok(crate::services::memberships::permissions_of(state, id).await?)
+    }
 }
 
 #[Object]
@@ -50,5 +58,20 @@ impl ViewerQuery {
                 }))
             }
         }
+    }
+
+    /// Whether the caller holds a permission through a current membership (false for anonymous
+    /// callers), e.g. `hasPermission(name: "members-area")`.
+    async fn has_permission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Permission name.")] name: String,
+    ) -> Result<bool> {
+        let Some(contact_id) = guards::user_opt(ctx).and_then(|u| u.contact_id) else {
+            return Ok(false);
+        };
+        let state = guards::state(ctx)?;
+        let held = crate::services::memberships::permissions_of(state, contact_id).await?;
+        Ok(held.contains(&name.trim().to_lowercase()))
     }
 }

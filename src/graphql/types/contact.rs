@@ -130,6 +130,17 @@ impl Contact {
     async fn deleted_at(&self) -> Option<DateTime> {
         self.0.deleted_at.map(DateTime)
     }
+    /// The contact's memberships, oldest first (staff, or the member themself).
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<super::membership::Membership>> {
+        crate::graphql::guards::require_self_or_staff(ctx, self.0.id)?;
+        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
+        Ok(loaders
+            .memberships_of(self.0.id)
+            .await?
+            .into_iter()
+            .map(super::membership::Membership)
+            .collect())
+    }
     /// The login linked to this contact, if any (staff only).
     #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::role::Role::Staff)")]
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<super::user::User>> {

@@ -2,4 +2,7 @@
 
 pub mod common;
 pub mod contact;
+pub mod job;
+pub mod membership;
+pub mod membership_inputs;
 pub mod user;

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "memberships")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub contact_id: i64,
+    pub membership_type_id: i64,
+    pub status_id: i64,
+    pub join_date: Date,
+    pub start_date: Date,
+    pub end_date: Option<Date>,
+    /// The status is held (set by hand or by a workflow); the status job leaves it alone.
+    pub is_override: bool,
+    pub override_until: Option<Date>,
+    pub source: Option<String>,
+    pub cancel_reason: Option<String>,
+    /// The job run that last changed the status (lets the job write history set-based).
+    pub status_run_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

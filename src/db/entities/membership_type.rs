@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "membership_types")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub minimum_fee_minor: i64,
+    pub currency: String,
+    pub duration_unit: String,
+    pub duration_interval: i32,
+    pub period_type: String,
+    pub fixed_period_start_day: Option<String>,
+    pub fixed_period_rollover_day: Option<String>,
+    pub auto_renew: String,
+    pub visibility: String,
+    pub is_active: bool,
+    /// JSON array of permission strings.
+    pub grants: String,
+    pub weight: i32,
+    pub send_welcome: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

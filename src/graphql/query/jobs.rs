@@ -1,0 +1,34 @@
+use async_graphql::{Context, Object, Result};
+
+use crate::domain::role::Role;
+use crate::graphql::guards::{self, RoleGuard};
+use crate::graphql::types::job::{JobRun, JobRunConnection, JobRunFilter, JobRunStatus};
+use crate::services::jobs;
+use crate::services::pagination::PageArgs;
+
+#[derive(Default)]
+pub struct JobQuery;
+
+#[Object]
+impl JobQuery {
+    /// Runs of background jobs, newest first (staff).
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn job_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "What to include.")] filter: Option<JobRunFilter>,
+    ) -> Result<JobRunConnection> {
+        let state = guards::state(ctx)?;
+        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let f = filter.unwrap_or_default();
+        let status = f.status.map(|s| match s {
+            JobRunStatus::Running => jobs::RUNNING,
+            JobRunStatus::Succeeded => jobs::SUCCEEDED,
+            JobRunStatus::Failed => jobs::FAILED,
+        });
+        let result = jobs::list(state, f.name, status.map(str::to_string), page).await?;
+        Ok(JobRunConnection::from_page(result, JobRun))
+    }
+}

@@ -1,0 +1,404 @@
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+
+use crate::db::entities::{
+    membership, membership_history as history, membership_status as status,
+    membership_type as mtype,
+};
+use crate::domain::dates::Unit;
+use crate::domain::membership as dm;
+use crate::domain::money::format_minor;
+use crate::domain::status::Event;
+use crate::graphql::guards;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::graphql::types::contact::Contact;
+
+macro_rules! mirror_enum {
+    ($(#[$doc:meta])* $name:ident <=> $domain:path { $($(#[$vdoc:meta])* $v:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+        pub enum $name { $($(#[$vdoc])* $v),+ }
+        impl From<$name> for $domain {
+            fn from(v: $name) -> Self { match v { $($name::$v => <$domain>::$v),+ } }
+        }
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self { match v { $(<$domain>::$v => $name::$v),+ } }
+        }
+    };
+}
+
+mirror_enum!(
+    /// The unit a membership's duration is counted in.
+    DurationUnit <=> dm::DurationUnit {
+        /// Days.
+        Day,
+        /// Calendar months (end dates clamp to the month's last day).
+        Month,
+        /// Years.
+        Year,
+        /// Never ends.
+        Lifetime,
+    }
+);
+
+mirror_enum!(
+    /// How periods are laid out.
+    PeriodType <=> dm::PeriodType {
+        /// Each membership runs from its own start date.
+        Rolling,
+        /// Everyone shares a calendar period starting on `fixedPeriodStartDay`.
+        Fixed,
+    }
+);
+
+mirror_enum!(
+    /// Whether members renew automatically.
+    AutoRenew <=> dm::AutoRenew {
+        /// Never.
+        No,
+        /// The member may choose.
+        Optional,
+        /// Always.
+        Required,
+    }
+);
+
+mirror_enum!(
+    /// Who may see a membership type.
+    Visibility <=> dm::Visibility {
+        /// Everyone, including sign-up forms.
+        Public,
+        /// Staff only (back-office types).
+        Admin,
+    }
+);
+
+mirror_enum!(
+    /// The membership date a status boundary is counted from.
+    StatusEvent <=> Event {
+        /// "Member since".
+        #[graphql(name = "JOIN_DATE")]
+        Join,
+        /// Start of the current period.
+        #[graphql(name = "START_DATE")]
+        Start,
+        /// End of the current period.
+        #[graphql(name = "END_DATE")]
+        End,
+    }
+);
+
+mirror_enum!(
+    /// A unit of time for offsets.
+    OffsetUnit <=> Unit {
+        /// Days.
+        Day,
+        /// Weeks.
+        Week,
+        /// Calendar months (clamped to the month's last day).
+        Month,
+        /// Years.
+        Year,
+    }
+);
+
+/// A kind of membership members can hold: its period rules, fee and what it grants.
+#[derive(Clone, Debug)]
+pub struct MembershipType(pub mtype::Model);
+
+/// A kind of membership members can hold: its period rules, fee and what it grants.
+#[Object]
+impl MembershipType {
+    /// Identifier of the type.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Name shown to members, e.g. "Individual" or "Family".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Longer description for sign-up pages.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// The fee per period, in `currency`.
+    async fn minimum_fee(&self) -> Decimal {
+        let exp = crate::domain::money::Currency::parse(&self.0.currency, "currency")
+            .map_or(2, |c| c.exponent());
+        Decimal(format_minor(self.0.minimum_fee_minor, exp))
+    }
+    /// ISO 4217 currency of the fee.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Unit of the period length.
+    async fn duration_unit(&self) -> DurationUnit {
+        dm::DurationUnit::from_db(&self.0.duration_unit).into()
+    }
+    /// Number of units per period.
+    async fn duration_interval(&self) -> i32 {
+        self.0.duration_interval
+    }
+    /// Rolling (from each member's start) or fixed (shared calendar period).
+    async fn period_type(&self) -> PeriodType {
+        dm::PeriodType::from_db(&self.0.period_type).into()
+    }
+    /// First day of a fixed period, `MM-DD`.
+    async fn fixed_period_start_day(&self) -> Option<&str> {
+        self.0.fixed_period_start_day.as_deref()
+    }
+    /// From this day (`MM-DD`) of a fixed period, new members also get the next whole period.
+    async fn fixed_period_rollover_day(&self) -> Option<&str> {
+        self.0.fixed_period_rollover_day.as_deref()
+    }
+    /// Whether members renew automatically.
+    async fn auto_renew(&self) -> AutoRenew {
+        dm::AutoRenew::from_db(&self.0.auto_renew).into()
+    }
+    /// Who may see this type.
+    async fn visibility(&self) -> Visibility {
+        dm::Visibility::from_db(&self.0.visibility).into()
+    }
+    /// Whether new memberships of this type can be taken out.
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    /// Permissions a current member of this type holds, e.g. `members-area`.
+    async fn grants(&self) -> Vec<String> {
+        crate::services::membership_types::grants_of(&self.0)
+    }
+    /// Display order (smaller first).
+    async fn weight(&self) -> i32 {
+        self.0.weight
+    }
+    /// Whether a welcome email goes out when a membership of this type is created.
+    async fn send_welcome(&self) -> bool {
+        self.0.send_welcome
+    }
+}
+
+/// A signed offset from an event, e.g. +1 MONTH.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Offset {
+    /// How many units (negative: before the event).
+    pub amount: i32,
+    /// The unit.
+    pub unit: OffsetUnit,
+}
+
+/// A membership status and the rule that computes it: the status holds from `startEvent + startOffset`
+/// through `endEvent + endOffset` (inclusive); the first rule by `weight` that holds wins.
+#[derive(Clone, Debug)]
+pub struct MembershipStatus(pub status::Model);
+
+fn offset(amount: i32, unit: &str) -> Offset {
+    Offset {
+        amount,
+        unit: Unit::from_db(unit).unwrap_or(Unit::Day).into(),
+    }
+}
+
+/// A membership status and the rule that computes it: the status holds from `startEvent + startOffset`
+/// through `endEvent + endOffset` (inclusive); the first rule by `weight` that holds wins.
+#[Object]
+impl MembershipStatus {
+    /// Identifier of the status.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Name, e.g. "Current".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Stable code of a built-in status (NEW, CURRENT, GRACE, EXPIRED, PENDING, CANCELLED, DECEASED);
+    /// null for statuses added by admins.
+    async fn code(&self) -> Option<&str> {
+        self.0.code.as_deref()
+    }
+    /// Whether members with this status count as current (they hold their type's grants).
+    async fn is_current_member(&self) -> bool {
+        self.0.is_current_member
+    }
+    /// Admin-only statuses are set by hand or by workflows, never computed from dates.
+    async fn is_admin(&self) -> bool {
+        self.0.is_admin
+    }
+    /// Inactive rules are skipped when computing statuses.
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    /// Order in which rules are tried (smaller first).
+    async fn weight(&self) -> i32 {
+        self.0.weight
+    }
+    /// The event the status starts from (null for admin-only statuses).
+    async fn start_event(&self) -> Option<StatusEvent> {
+        self.0
+            .start_event
+            .as_deref()
+            .and_then(Event::from_db)
+            .map(Into::into)
+    }
+    /// Offset from the start event.
+    async fn start_offset(&self) -> Offset {
+        offset(self.0.start_offset_amount, &self.0.start_offset_unit)
+    }
+    /// The event the status ends at (null: open-ended).
+    async fn end_event(&self) -> Option<StatusEvent> {
+        self.0
+            .end_event
+            .as_deref()
+            .and_then(Event::from_db)
+            .map(Into::into)
+    }
+    /// Offset from the end event.
+    async fn end_offset(&self) -> Offset {
+        offset(self.0.end_offset_amount, &self.0.end_offset_unit)
+    }
+}
+
+/// A contact's membership of one type: its dates, its stored status, and its history.
+#[derive(Clone, Debug)]
+pub struct Membership(pub membership::Model);
+
+/// A contact's membership of one type: its dates, its stored status, and its history.
+#[Object]
+impl Membership {
+    /// Identifier of the membership.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The member.
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
+        guards::require_self_or_staff(ctx, self.0.contact_id)?;
+        Ok(ctx
+            .data::<Loaders>()?
+            .contact(self.0.contact_id)
+            .await?
+            .map(Contact))
+    }
+    /// The type of membership.
+    async fn membership_type(&self, ctx: &Context<'_>) -> Result<Option<MembershipType>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .membership_type(self.0.membership_type_id)
+            .await?
+            .map(MembershipType))
+    }
+    /// The stored status: computed when the membership last changed and rewritten by the
+    /// `update-statuses` job, or held when set by hand (`isOverride`).
+    async fn status(&self, ctx: &Context<'_>) -> Result<Option<MembershipStatus>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .status(self.0.status_id)
+            .await?
+            .map(MembershipStatus))
+    }
+    /// "Member since": kept across renewals.
+    async fn join_date(&self) -> Date {
+        self.0.join_date.into()
+    }
+    /// First day of the current period.
+    async fn start_date(&self) -> Date {
+        self.0.start_date.into()
+    }
+    /// Last day of the current period (inclusive); null for lifetime memberships.
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+    /// Whether the status is held (set by hand or by a workflow); the status job leaves it alone.
+    async fn is_override(&self) -> bool {
+        self.0.is_override
+    }
+    /// Last day a held status holds; afterwards the status job computes it again.
+    async fn override_until(&self) -> Option<Date> {
+        self.0.override_until.map(Date)
+    }
+    /// Where the membership came from (e.g. "sign-up form", "import").
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+    /// Why it was cancelled.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.0.cancel_reason.as_deref()
+    }
+    /// When the membership was created.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+    /// Every change, oldest first.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MembershipHistoryEntry>> {
+        let state = guards::state(ctx)?;
+        Ok(crate::services::memberships::history(state, self.0.id)
+            .await?
+            .into_iter()
+            .map(MembershipHistoryEntry)
+            .collect())
+    }
+}
+
+/// One change of a membership: what it became, when, and who did it.
+#[derive(Clone, Debug)]
+pub struct MembershipHistoryEntry(pub history::Model);
+
+/// One change of a membership: what it became, when, and who did it.
+#[Object]
+impl MembershipHistoryEntry {
+    /// What happened: CREATED, UPDATED, RENEWED, STATUS_CHANGED, OVERRIDE_SET, OVERRIDE_ENDED,
+    /// CANCELLED or DECEASED.
+    async fn change(&self) -> &str {
+        &self.0.change
+    }
+    /// The status after the change.
+    async fn status(&self, ctx: &Context<'_>) -> Result<Option<MembershipStatus>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .status(self.0.status_id)
+            .await?
+            .map(MembershipStatus))
+    }
+    /// The type after the change.
+    async fn membership_type(&self, ctx: &Context<'_>) -> Result<Option<MembershipType>> {
+        Ok(ctx
+            .data::<Loaders>()?
+            .membership_type(self.0.membership_type_id)
+            .await?
+            .map(MembershipType))
+    }
+    /// Join date after the change.
+    async fn join_date(&self) -> Date {
+        self.0.join_date.into()
+    }
+    /// Start date after the change.
+    async fn start_date(&self) -> Date {
+        self.0.start_date.into()
+    }
+    /// End date after the change.
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+    /// When the change happened.
+    async fn changed_at(&self) -> DateTime {
+        self.0.changed_at.into()
+    }
+    /// Who changed it: `user:<id>`, `job:<name>` or `cli`.
+    async fn changed_by(&self) -> &str {
+        &self.0.changed_by
+    }
+    /// A note, e.g. the cancellation reason.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}
+
+crate::connection!(
+    MembershipConnection,
+    MembershipEdge,
+    Membership,
+    "A page of memberships: the items, their cursors, whether more follow, and how many match in all.",
+    "One membership in a list, with its cursor."
+);

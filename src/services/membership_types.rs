@@ -1,0 +1,195 @@
+//! Membership types: what a member can join, for how long, at what fee, and what it grants.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::db::begin_write;
+use crate::db::entities::membership_type as mtype;
+use crate::domain::membership::{
+    AutoRenew, DurationUnit, PeriodRules, PeriodType, Visibility, parse_grants,
+};
+use crate::domain::money::{Currency, Money};
+use crate::domain::text::{Name, optional_text};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// A membership type as entered (all fields; an update merges the stored values first).
+#[derive(Clone, Debug)]
+pub struct TypeFields {
+    pub name: String,
+    pub description: Option<String>,
+    /// Decimal string, e.g. "50.00".
+    pub minimum_fee: String,
+    pub currency: String,
+    pub duration_unit: DurationUnit,
+    pub duration_interval: i64,
+    pub period_type: PeriodType,
+    pub fixed_period_start_day: Option<String>,
+    pub fixed_period_rollover_day: Option<String>,
+    pub auto_renew: AutoRenew,
+    pub visibility: Visibility,
+    pub is_active: bool,
+    pub grants: Vec<String>,
+    pub weight: i32,
+    pub send_welcome: bool,
+}
+
+pub fn fields_of(m: &mtype::Model) -> TypeFields {
+    let exponent = Currency::parse(&m.currency, "currency").map_or(2, |c| c.exponent());
+    TypeFields {
+        name: m.name.clone(),
+        description: m.description.clone(),
+        minimum_fee: crate::domain::money::format_minor(m.minimum_fee_minor, exponent),
+        currency: m.currency.clone(),
+        duration_unit: DurationUnit::from_db(&m.duration_unit),
+        duration_interval: i64::from(m.duration_interval),
+        period_type: PeriodType::from_db(&m.period_type),
+        fixed_period_start_day: m.fixed_period_start_day.clone(),
+        fixed_period_rollover_day: m.fixed_period_rollover_day.clone(),
+        auto_renew: AutoRenew::from_db(&m.auto_renew),
+        visibility: Visibility::from_db(&m.visibility),
+        is_active: m.is_active,
+        grants: grants_of(m),
+        weight: m.weight,
+        send_welcome: m.send_welcome,
+    }
+}
+
+/// The stored grants (a JSON array).
+pub fn grants_of(m: &mtype::Model) -> Vec<String> {
+    serde_json::from_str(&m.grants).unwrap_or_default()
+}
+
+/// The period rules of a stored type.
+pub fn period_rules(m: &mtype::Model) -> AppResult<PeriodRules> {
+    PeriodRules::parse(
+        DurationUnit::from_db(&m.duration_unit),
+        i64::from(m.duration_interval),
+        PeriodType::from_db(&m.period_type),
+        m.fixed_period_start_day.as_deref(),
+        m.fixed_period_rollover_day.as_deref(),
+    )
+    .map_err(|e| {
+        AppError::internal(format!(
+            "membership type {} has invalid period rules: {e}",
+            m.id
+        ))
+    })
+}
+
+fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
+    let name = Name::parse(&f.name, "name")?;
+    let currency = Currency::parse(&f.currency, "currency")?;
+    let fee = Money::parse(&f.minimum_fee, currency, "minimumFee", false)?;
+    let rules = PeriodRules::parse(
+        f.duration_unit,
+        f.duration_interval,
+        f.period_type,
+        f.fixed_period_start_day
+            .as_deref()
+            .filter(|s| !s.trim().is_empty()),
+        f.fixed_period_rollover_day
+            .as_deref()
+            .filter(|s| !s.trim().is_empty()),
+    )?;
+    let grants = parse_grants(&f.grants)?;
+    let normalise = |s: Option<String>| {
+        s.filter(|s| !s.trim().is_empty())
+            .and_then(|s| crate::domain::dates::MonthDay::parse(&s, "").ok())
+            .map(|md| md.to_string())
+    };
+    active.name = Set(name.into_string());
+    active.description = Set(optional_text(
+        f.description.as_deref(),
+        "description",
+        5000,
+    )?);
+    active.minimum_fee_minor = Set(fee.minor());
+    active.currency = Set(currency.code().to_string());
+    active.duration_unit = Set(rules.unit().as_str().into());
+    active.duration_interval = Set(if rules.is_lifetime() {
+        1
+    } else {
+        f.duration_interval as i32
+    });
+    active.period_type = Set(f.period_type.as_str().into());
+    active.fixed_period_start_day = Set(normalise(f.fixed_period_start_day));
+    active.fixed_period_rollover_day = Set(normalise(f.fixed_period_rollover_day));
+    active.auto_renew = Set(f.auto_renew.as_str().into());
+    active.visibility = Set(f.visibility.as_str().into());
+    active.is_active = Set(f.is_active);
+    active.grants = Set(serde_json::to_string(&grants).map_err(AppError::internal)?);
+    active.weight = Set(f.weight);
+    active.send_welcome = Set(f.send_welcome);
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, f), fields(name = %f.name))]
+pub async fn create(state: &AppState, f: TypeFields) -> AppResult<mtype::Model> {
+    let now = state.clock.now();
+    let mut active = mtype::ActiveModel {
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    apply(&mut active, f)?;
+    let txn = begin_write(&state.db).await?;
+    let created = active.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Updates a type with fields merged by the caller. Existing memberships keep their dates.
+#[tracing::instrument(skip(state, change))]
+pub async fn update(
+    state: &AppState,
+    id: i64,
+    change: impl FnOnce(TypeFields) -> TypeFields,
+) -> AppResult<mtype::Model> {
+    let txn = begin_write(&state.db).await?;
+    let current = get(&txn, id, "id").await?;
+    let fields = change(fields_of(&current));
+    let mut active: mtype::ActiveModel = current.into();
+    apply(&mut active, fields)?;
+    active.updated_at = Set(state.clock.now());
+    let updated = active.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<mtype::Model> {
+    mtype::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("membership type", id, field))
+}
+
+/// Types in display order. `public_only` limits to active, public ones (what anonymous callers and
+/// members see).
+pub async fn list(
+    state: &AppState,
+    public_only: bool,
+    include_inactive: bool,
+) -> AppResult<Vec<mtype::Model>> {
+    let mut q = mtype::Entity::find();
+    if public_only {
+        q = q
+            .filter(mtype::Column::IsActive.eq(true))
+            .filter(mtype::Column::Visibility.eq(Visibility::Public.as_str()));
+    } else if !include_inactive {
+        q = q.filter(mtype::Column::IsActive.eq(true));
+    }
+    Ok(q.order_by_asc(mtype::Column::Weight)
+        .order_by_asc(mtype::Column::Name)
+        .order_by_asc(mtype::Column::Id)
+        .all(&state.db)
+        .await?)
+}
+
+pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<mtype::Model>> {
+    Ok(mtype::Entity::find()
+        .filter(mtype::Column::Id.is_in(ids.to_vec()))
+        .all(&state.db)
+        .await?)
+}

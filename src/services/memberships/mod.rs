@@ -1,0 +1,75 @@
+//! Memberships: joining, changing, renewing, cancelling, and what happens when a contact dies. Every
+//! change writes a history row in the same transaction.
+
+mod list;
+mod write;
+
+pub use list::*;
+pub use write::*;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::db::entities::{membership, membership_history as history};
+use crate::domain::status::{Computed, MembershipDates, compute};
+use crate::error::AppResult;
+use crate::services::statuses::{PENDING, Statuses};
+
+/// Kinds of history rows.
+pub mod change {
+    pub const CREATED: &str = "CREATED";
+    pub const UPDATED: &str = "UPDATED";
+    pub const RENEWED: &str = "RENEWED";
+    pub const STATUS_CHANGED: &str = "STATUS_CHANGED";
+    pub const OVERRIDE_SET: &str = "OVERRIDE_SET";
+    pub const OVERRIDE_ENDED: &str = "OVERRIDE_ENDED";
+    pub const CANCELLED: &str = "CANCELLED";
+    pub const DECEASED: &str = "DECEASED";
+}
+
+pub fn dates_of(m: &membership::Model) -> MembershipDates {
+    MembershipDates {
+        join: m.join_date,
+        start: m.start_date,
+        end: m.end_date,
+    }
+}
+
+/// The status id the rules give these dates on `on` (Pending when none applies).
+pub fn computed_status(
+    statuses: &Statuses,
+    dates: &MembershipDates,
+    on: NaiveDate,
+) -> AppResult<i64> {
+    match compute(&statuses.rules, dates, on) {
+        Computed::Rule(id) => Ok(id),
+        Computed::Pending => statuses.id_of(PENDING),
+    }
+}
+
+/// Records the membership as it now is.
+pub async fn write_history<C: ConnectionTrait>(
+    db: &C,
+    m: &membership::Model,
+    kind: &str,
+    by: &str,
+    at: DateTime<Utc>,
+    note: Option<String>,
+) -> AppResult<()> {
+    history::ActiveModel {
+        membership_id: Set(m.id),
+        change: Set(kind.into()),
+        status_id: Set(m.status_id),
+        membership_type_id: Set(m.membership_type_id),
+        join_date: Set(m.join_date),
+        start_date: Set(m.start_date),
+        end_date: Set(m.end_date),
+        changed_at: Set(at),
+        changed_by: Set(by.into()),
+        note: Set(note),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
