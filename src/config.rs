@@ -231,10 +231,12 @@ pub struct MailSettings {
     pub smtp_username: String,
     /// SMTP password (overrides the one in `smtp_url`).
     pub smtp_password: String,
-    /// Seconds before an SMTP command times out.
+    /// Seconds allowed to connect; a whole SMTP transaction may take three times as long.
     pub smtp_timeout_secs: u64,
     /// Folder for the `file` transport, relative to the working directory.
     pub file_dir: String,
+    /// Folder with the email templates; the built-in copies are used when it does not exist.
+    pub templates_dir: String,
     /// Delivery attempts before a message is marked FAILED.
     pub max_attempts: i32,
     /// Seconds before the first retry; doubles on each further failure.
@@ -259,6 +261,7 @@ impl Default for MailSettings {
             smtp_password: String::new(),
             smtp_timeout_secs: 30,
             file_dir: "mail-out".into(),
+            templates_dir: "email-templates".into(),
             max_attempts: 10,
             retry_base_secs: 15,
             retry_max_secs: 3600,
@@ -444,6 +447,9 @@ impl Settings {
             && !self.mail.smtp_url.starts_with("smtp://")
         {
             return Err(invalid("mail.smtp_url", "expected smtp://host:port"));
+        }
+        if self.mail.smtp_timeout_secs < 1 {
+            return Err(invalid("mail.smtp_timeout_secs", "must be at least 1"));
         }
         if self.mail.max_attempts < 1 {
             return Err(invalid("mail.max_attempts", "must be at least 1"));

@@ -156,6 +156,7 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         grants: vec!["members-area".into()],
         weight: 0,
         send_welcome: true,
+        welcome_template_key: None,
     };
     let specs: Vec<(TypeFields, u32)> = vec![
         (

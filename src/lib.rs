@@ -9,6 +9,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod services;
 pub mod state;
 pub mod telemetry;
@@ -114,7 +115,7 @@ pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<A
     db::migrate(&db)
         .await
         .context("database migration failed")?;
-    Ok(AppState::new(db, settings, clock))
+    AppState::new(db, settings, clock).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn os_signal() {

@@ -1,6 +1,7 @@
 //! Background jobs: plain async functions that tests and the CLI call directly with a date; the
 //! scheduler only maps cron expressions to them. `services::jobs::run` records each run.
 
+pub mod deliver_mail;
 pub mod schedule;
 pub mod update_statuses;
 
@@ -13,14 +14,16 @@ use crate::state::AppState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobName {
     UpdateStatuses,
+    DeliverMail,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 1] = [JobName::UpdateStatuses];
+    pub const ALL: [JobName; 2] = [JobName::UpdateStatuses, JobName::DeliverMail];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobName::UpdateStatuses => "update-statuses",
+            JobName::DeliverMail => "deliver-mail",
         }
     }
 
@@ -55,5 +58,6 @@ pub async fn dispatch(
 ) -> AppResult<JobReport> {
     match job {
         JobName::UpdateStatuses => update_statuses::run(state, as_of, run_id).await,
+        JobName::DeliverMail => deliver_mail::run(state).await,
     }
 }

@@ -21,7 +21,7 @@ use crate::db::sql::Sql;
 use crate::domain::status::{Boundary, Event, StatusRule, ordered};
 use crate::error::AppResult;
 use crate::services::memberships::change;
-use crate::services::statuses::{PENDING, Statuses};
+use crate::services::statuses::{EXPIRED, PENDING, Statuses};
 use crate::state::AppState;
 
 pub const NAME: &str = "update-statuses";
@@ -115,7 +115,9 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
     let mut bounds = Sql::new(backend);
     bounds.push("SELECT MAX(id) FROM memberships");
     let max_id = scalar_i64(db, bounds).await?;
-    let (mut examined, mut changed, mut overrides_ended) = (0i64, 0i64, 0i64);
+    let expired = statuses.id_of(EXPIRED)?;
+    let (mut examined, mut changed, mut overrides_ended, mut expired_messages) =
+        (0i64, 0i64, 0i64, 0u64);
     let mut lo = 0;
     while lo < max_id {
         let hi = lo + BATCH;
@@ -173,6 +175,8 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         in_batch(&mut history, lo, hi);
         history.push(" AND status_run_id = ").bind(run_id);
         txn.execute_raw(history.statement()).await?;
+        expired_messages +=
+            crate::services::notify::expired_in_run(state, &txn, run_id, expired, lo, hi).await?;
         txn.commit().await?;
         lo = hi;
     }
@@ -186,6 +190,7 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
             "changed": changed,
             "overridesEnded": overrides_ended,
             "changedTo": changed_to,
+            "expiredMessagesQueued": expired_messages,
         }),
     })
 }

@@ -33,6 +33,8 @@ pub struct TypeFields {
     pub grants: Vec<String>,
     pub weight: i32,
     pub send_welcome: bool,
+    /// Template of the welcome message for this type (default `welcome`).
+    pub welcome_template_key: Option<String>,
 }
 
 pub fn fields_of(m: &mtype::Model) -> TypeFields {
@@ -53,6 +55,7 @@ pub fn fields_of(m: &mtype::Model) -> TypeFields {
         grants: grants_of(m),
         weight: m.weight,
         send_welcome: m.send_welcome,
+        welcome_template_key: m.welcome_template_key.clone(),
     }
 }
 
@@ -122,6 +125,7 @@ fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
     active.grants = Set(serde_json::to_string(&grants).map_err(AppError::internal)?);
     active.weight = Set(f.weight);
     active.send_welcome = Set(f.send_welcome);
+    active.welcome_template_key = Set(f.welcome_template_key.filter(|k| !k.trim().is_empty()));
     Ok(())
 }
 
@@ -133,8 +137,9 @@ pub async fn create(state: &AppState, f: TypeFields) -> AppResult<mtype::Model> 
         updated_at: Set(now),
         ..Default::default()
     };
-    apply(&mut active, f)?;
     let txn = begin_write(&state.db).await?;
+    check_template(state, &txn, f.welcome_template_key.as_deref()).await?;
+    apply(&mut active, f)?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
     Ok(created)
@@ -150,12 +155,33 @@ pub async fn update(
     let txn = begin_write(&state.db).await?;
     let current = get(&txn, id, "id").await?;
     let fields = change(fields_of(&current));
+    check_template(state, &txn, fields.welcome_template_key.as_deref()).await?;
     let mut active: mtype::ActiveModel = current.into();
     apply(&mut active, fields)?;
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// A type's welcome template must exist (a file or an admin's template).
+async fn check_template<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    key: Option<&str>,
+) -> AppResult<()> {
+    let Some(key) = key.filter(|k| !k.trim().is_empty()) else {
+        return Ok(());
+    };
+    let renderer = crate::mail::outbox::Renderer::load(state, db, &[key]).await?;
+    if renderer.has(key) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "welcomeTemplateKey",
+            format!("there is no message template `{key}`"),
+        ))
+    }
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<mtype::Model> {

@@ -6,5 +6,7 @@ mod cli;
 mod contacts;
 mod helpers;
 mod http;
+mod mail_transport;
 mod memberships;
+mod smtp;
 mod status_job;

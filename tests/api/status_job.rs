@@ -329,12 +329,12 @@ async fn counting_state(app: &TestApp) -> (AppState, Arc<AtomicUsize>) {
     db.set_metric_callback(move |_| {
         c.fetch_add(1, Ordering::SeqCst);
     });
-    let state = AppState::new(db, (*app.state.settings).clone(), app.state.clock.clone());
+    let state = AppState::new(db, (*app.state.settings).clone(), app.state.clock.clone()).unwrap();
     (state, counter)
 }
 
 #[tokio::test]
-async fn the_job_sends_the_same_statements_for_ten_or_a_thousand_memberships() {
+async fn the_job_sends_about_the_same_statements_for_ten_or_a_thousand_memberships() {
     let app = TestApp::spawn().await;
     let (state, counter) = counting_state(&app).await;
     let (contact, type_id) = seed_parent_rows(&app).await;
@@ -351,11 +351,12 @@ async fn the_job_sends_the_same_statements_for_ten_or_a_thousand_memberships() {
         assert_eq!(run.status, "SUCCEEDED");
         counts.push(counter.load(Ordering::SeqCst));
     }
-    assert_eq!(
-        counts[0], counts[1],
-        "statements per run must not grow with memberships: {counts:?}"
+    // Expiry emails add a few bulk statements (per 500 contacts, per 200 messages), never one per row.
+    assert!(
+        counts[1] <= counts[0] + 10,
+        "statements must not grow per membership: {counts:?}"
     );
-    assert!(counts[0] < 20, "a handful of statements: {counts:?}");
+    assert!(counts[1] < 40, "a handful of statements: {counts:?}");
 }
 
 async fn seed_parent_rows(app: &TestApp) -> (i64, i64) {

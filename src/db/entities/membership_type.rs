@@ -21,6 +21,8 @@ pub struct Model {
     pub grants: String,
     pub weight: i32,
     pub send_welcome: bool,
+    /// Template key of this type's welcome message (default `welcome`).
+    pub welcome_template_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

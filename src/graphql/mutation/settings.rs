@@ -52,6 +52,7 @@ impl SettingsMutation {
             grants: input.grants.unwrap_or_default(),
             weight: input.weight.unwrap_or(0),
             send_welcome: input.send_welcome.unwrap_or(true),
+            welcome_template_key: input.welcome_template_key,
         };
         Ok(MembershipType(membership_types::create(state, f).await?))
     }

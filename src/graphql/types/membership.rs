@@ -175,6 +175,10 @@ impl MembershipType {
     async fn send_welcome(&self) -> bool {
         self.0.send_welcome
     }
+    /// Template of this type's welcome email.
+    async fn welcome_template_key(&self) -> &str {
+        self.0.welcome_template_key.as_deref().unwrap_or("welcome")
+    }
 }
 
 /// A signed offset from an event, e.g. +1 MONTH.

@@ -39,6 +39,8 @@ pub struct CreateMembershipTypeInput {
     pub weight: Option<i32>,
     /// Send the welcome email on joining (default true).
     pub send_welcome: Option<bool>,
+    /// Template of this type's welcome email (default `welcome`).
+    pub welcome_template_key: Option<String>,
 }
 
 /// Changes to a membership type; fields left out keep their value, `null` clears an optional one.
@@ -74,6 +76,8 @@ pub struct UpdateMembershipTypeInput {
     pub weight: Option<i32>,
     /// Send the welcome email on joining.
     pub send_welcome: Option<bool>,
+    /// Template of this type's welcome email; `null` returns to `welcome`.
+    pub welcome_template_key: MaybeUndefined<String>,
 }
 
 /// A signed offset from an event.

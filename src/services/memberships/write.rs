@@ -92,6 +92,7 @@ pub async fn create_in<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_history(db, &created, change::CREATED, &actor.label(), now, None).await?;
+    crate::services::notify::welcome(state, db, &created, &mtype).await?;
     Ok(created)
 }
 

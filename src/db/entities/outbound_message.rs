@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbound_messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Unique per message: a re-run that would queue the same message inserts nothing. Also the
+    /// Message-ID's left part, so a duplicate after a crash is recognisable.
+    pub dedupe_key: String,
+    pub template_key: String,
+    pub recipient: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub contact_id: Option<i64>,
+    pub membership_id: Option<i64>,
+    /// QUEUED, SENDING, SENT, FAILED or CANCELLED.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    pub claimed_at: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

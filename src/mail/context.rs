@@ -1,0 +1,77 @@
+//! The render context of a message (the shape the templates in `email-templates/` use).
+
+use serde_json::{Value, json};
+
+use crate::config::Settings;
+use crate::db::entities::{contact, membership, membership_type};
+use crate::domain::money::{Currency, format_minor};
+
+/// A membership with what its templates show.
+pub struct MembershipInfo<'a> {
+    pub membership: &'a membership::Model,
+    pub membership_type: &'a membership_type::Model,
+    pub status_name: &'a str,
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
+}
+
+/// Builds the full context; `extra` fills `reminder`, `reset`, `invitation` or `contribution`.
+pub fn build(
+    settings: &Settings,
+    c: &contact::Model,
+    m: Option<&MembershipInfo<'_>>,
+    extra: Value,
+) -> Value {
+    let base = settings.server.public_url.trim_end_matches('/');
+    let language = c
+        .preferred_language
+        .clone()
+        .unwrap_or_else(|| settings.organization.default_language.clone());
+    let membership = m.map_or(Value::Null, |info| {
+        let t = info.membership_type;
+        let exponent = Currency::parse(&t.currency, "currency").map_or(2, |c| c.exponent());
+        json!({
+            "id": info.membership.id.to_string(),
+            "typeName": t.name,
+            "status": info.status_name,
+            "joinDate": date(Some(info.membership.join_date)),
+            "startDate": date(Some(info.membership.start_date)),
+            "endDate": date(info.membership.end_date),
+            "fee": { "amount": format_minor(t.minimum_fee_minor, exponent), "currency": t.currency },
+        })
+    });
+    let renewal = match m {
+        Some(info) => format!("{base}/renew?membership={}", info.membership.id),
+        None => format!("{base}/renew"),
+    };
+    let mut ctx = json!({
+        "contact": {
+            "id": c.id.to_string(),
+            "displayName": c.display_name,
+            "firstName": c.first_name,
+            "lastName": c.last_name,
+            "email": c.email,
+            "language": language,
+        },
+        "membership": membership,
+        "organization": {
+            "name": settings.organization.name,
+            "address": settings.organization.address,
+            "email": settings.organization.email,
+            "website": settings.organization.website,
+        },
+        "links": { "renewal": renewal, "portal": format!("{base}/") },
+        "reminder": null,
+        "reset": null,
+        "invitation": null,
+        "contribution": null,
+    });
+    if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
+        for (k, v) in extra {
+            target.insert(k, v);
+        }
+    }
+    ctx
+}

@@ -1,0 +1,152 @@
+//! The outbox: sending a message means inserting a row, in the same transaction as the change that
+//! causes it, under a unique dedupe key. The `deliver-mail` job sends the rows; a re-run that would
+//! queue the same message inserts nothing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde_json::Value;
+
+use super::templates::Rendered;
+use crate::db::entities::{contact, message_template, outbound_message as outbound};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub const QUEUED: &str = "QUEUED";
+pub const SENDING: &str = "SENDING";
+pub const SENT: &str = "SENT";
+pub const FAILED: &str = "FAILED";
+pub const CANCELLED: &str = "CANCELLED";
+
+/// Renders messages with the admins' overrides (from `message_templates`) taking precedence over the
+/// template files. Load it once per transaction or batch.
+pub struct Renderer<'a> {
+    state: &'a AppState,
+    overrides: HashMap<String, message_template::Model>,
+}
+
+impl<'a> Renderer<'a> {
+    /// Loads the overrides for `keys` (all when empty).
+    pub async fn load<C: ConnectionTrait>(
+        state: &'a AppState,
+        db: &C,
+        keys: &[&str],
+    ) -> AppResult<Self> {
+        let mut q = message_template::Entity::find();
+        if !keys.is_empty() {
+            q = q.filter(message_template::Column::Key.is_in(keys.iter().map(|k| k.to_string())));
+        }
+        let overrides = q
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.key.clone(), t))
+            .collect();
+        Ok(Self { state, overrides })
+    }
+
+    /// A renderer from overrides loaded earlier (for rendering on other threads).
+    pub fn from_overrides(
+        state: &'a AppState,
+        overrides: HashMap<String, message_template::Model>,
+    ) -> Self {
+        Self { state, overrides }
+    }
+
+    pub fn into_overrides(self) -> HashMap<String, message_template::Model> {
+        self.overrides
+    }
+
+    pub fn render(&self, key: &str, ctx: &Value) -> AppResult<Rendered> {
+        let templates = &self.state.templates;
+        let rendered = match self.overrides.get(key) {
+            Some(t) => templates.render_source(&t.subject, &t.text_body, &t.html_body, ctx),
+            None => templates.render(key, ctx),
+        };
+        rendered.map_err(|e| AppError::internal(format!("message {key}: {e}")))
+    }
+
+    /// Whether a template exists for `key` (a file or an override).
+    pub fn has(&self, key: &str) -> bool {
+        self.overrides.contains_key(key) || self.state.templates.keys().iter().any(|k| k == key)
+    }
+}
+
+/// Why a contact gets no email, if they get none.
+pub fn no_email_reason(c: &contact::Model) -> Option<&'static str> {
+    if c.is_deceased {
+        Some("the contact is deceased")
+    } else if c.do_not_email {
+        Some("the contact asked not to receive email")
+    } else if c.email.as_deref().is_none_or(str::is_empty) {
+        Some("the contact has no email address")
+    } else if c.deleted_at.is_some() {
+        Some("the contact is in the trash")
+    } else {
+        None
+    }
+}
+
+/// A message ready to queue.
+pub struct NewMessage {
+    pub dedupe_key: String,
+    pub template_key: String,
+    pub contact: contact::Model,
+    pub membership_id: Option<i64>,
+    pub rendered: Rendered,
+}
+
+fn row(m: NewMessage, now: DateTime<Utc>) -> outbound::ActiveModel {
+    let reason = no_email_reason(&m.contact);
+    outbound::ActiveModel {
+        dedupe_key: Set(m.dedupe_key),
+        template_key: Set(m.template_key),
+        recipient: Set(m.contact.email.clone()),
+        subject: Set(m.rendered.subject),
+        text_body: Set(m.rendered.text),
+        html_body: Set(m.rendered.html),
+        contact_id: Set(Some(m.contact.id)),
+        membership_id: Set(m.membership_id),
+        status: Set(if reason.is_some() { CANCELLED } else { QUEUED }.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_at: Set(None),
+        last_error: Set(reason.map(str::to_string)),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Queues messages; rows whose dedupe key exists already are skipped. Returns how many were added.
+/// Contacts who must not get email get a CANCELLED row with the reason, so the record shows why.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    messages: Vec<NewMessage>,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<outbound::ActiveModel> = messages.into_iter().map(|m| row(m, now)).collect();
+    let mut added = 0;
+    for chunk in rows.chunks(200) {
+        let result = outbound::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(outbound::Column::DedupeKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await;
+        added += match result {
+            Ok(n) => n,
+            Err(sea_orm::DbErr::RecordNotInserted) => 0,
+            Err(e) => return Err(e.into()),
+        };
+    }
+    Ok(added)
+}
