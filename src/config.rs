@@ -237,6 +237,8 @@ pub struct MailSettings {
     pub file_dir: String,
     /// Folder with the email templates; the built-in copies are used when it does not exist.
     pub templates_dir: String,
+    /// Queue the `membership-expired` email when the status job moves a membership to Expired.
+    pub expired_notice: bool,
     /// Delivery attempts before a message is marked FAILED.
     pub max_attempts: i32,
     /// Seconds before the first retry; doubles on each further failure.
@@ -262,6 +264,7 @@ impl Default for MailSettings {
             smtp_timeout_secs: 30,
             file_dir: "mail-out".into(),
             templates_dir: "email-templates".into(),
+            expired_notice: true,
             max_attempts: 10,
             retry_base_secs: 15,
             retry_max_secs: 3600,

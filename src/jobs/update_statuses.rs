@@ -175,8 +175,11 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         in_batch(&mut history, lo, hi);
         history.push(" AND status_run_id = ").bind(run_id);
         txn.execute_raw(history.statement()).await?;
-        expired_messages +=
-            crate::services::notify::expired_in_run(state, &txn, run_id, expired, lo, hi).await?;
+        if state.settings.mail.expired_notice {
+            expired_messages +=
+                crate::services::notify::expired_in_run(state, &txn, run_id, expired, lo, hi)
+                    .await?;
+        }
         txn.commit().await?;
         lo = hi;
     }

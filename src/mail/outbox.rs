@@ -2,14 +2,14 @@
 //! causes it, under a unique dedupe key. The `deliver-mail` job sends the rows; a re-run that would
 //! queue the same message inserts nothing.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
-use super::templates::Rendered;
+use super::templates::{Rendered, Templates};
 use crate::db::entities::{contact, message_template, outbound_message as outbound};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -21,16 +21,16 @@ pub const FAILED: &str = "FAILED";
 pub const CANCELLED: &str = "CANCELLED";
 
 /// Renders messages with the admins' overrides (from `message_templates`) taking precedence over the
-/// template files. Load it once per transaction or batch.
-pub struct Renderer<'a> {
-    state: &'a AppState,
-    overrides: HashMap<String, message_template::Model>,
+/// template files. Load it once per transaction or batch: overrides are compiled once.
+#[derive(Clone)]
+pub struct Renderer {
+    templates: Arc<Templates>,
 }
 
-impl<'a> Renderer<'a> {
+impl Renderer {
     /// Loads the overrides for `keys` (all when empty).
     pub async fn load<C: ConnectionTrait>(
-        state: &'a AppState,
+        state: &AppState,
         db: &C,
         keys: &[&str],
     ) -> AppResult<Self> {
@@ -38,39 +38,41 @@ impl<'a> Renderer<'a> {
         if !keys.is_empty() {
             q = q.filter(message_template::Column::Key.is_in(keys.iter().map(|k| k.to_string())));
         }
-        let overrides = q
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.key.clone(), t))
-            .collect();
-        Ok(Self { state, overrides })
-    }
-
-    /// A renderer from overrides loaded earlier (for rendering on other threads).
-    pub fn from_overrides(
-        state: &'a AppState,
-        overrides: HashMap<String, message_template::Model>,
-    ) -> Self {
-        Self { state, overrides }
-    }
-
-    pub fn into_overrides(self) -> HashMap<String, message_template::Model> {
-        self.overrides
+        let overrides = q.all(db).await?;
+        if overrides.is_empty() {
+            return Ok(Self {
+                templates: state.templates.clone(),
+            });
+        }
+        let templates = state
+            .templates
+            .with_overrides(overrides.iter().map(|t| {
+                (
+                    t.key.as_str(),
+                    [
+                        t.subject.as_str(),
+                        t.text_body.as_str(),
+                        t.html_body.as_str(),
+                    ],
+                )
+            }))
+            .map_err(|e| {
+                AppError::internal(format!("a stored message template does not compile: {e}"))
+            })?;
+        Ok(Self {
+            templates: Arc::new(templates),
+        })
     }
 
     pub fn render(&self, key: &str, ctx: &Value) -> AppResult<Rendered> {
-        let templates = &self.state.templates;
-        let rendered = match self.overrides.get(key) {
-            Some(t) => templates.render_source(&t.subject, &t.text_body, &t.html_body, ctx),
-            None => templates.render(key, ctx),
-        };
-        rendered.map_err(|e| AppError::internal(format!("message {key}: {e}")))
+        self.templates
+            .render(key, ctx)
+            .map_err(|e| AppError::internal(format!("message {key}: {e}")))
     }
 
     /// Whether a template exists for `key` (a file or an override).
     pub fn has(&self, key: &str) -> bool {
-        self.overrides.contains_key(key) || self.state.templates.keys().iter().any(|k| k == key)
+        self.templates.keys().iter().any(|k| k == key)
     }
 }
 

@@ -71,13 +71,15 @@ pub struct Rendered {
     pub html: String,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Templates {
     /// HTML bodies, HTML-escaped.
     html: Handlebars<'static>,
     /// Subjects and text bodies, not escaped.
     text: Handlebars<'static>,
     keys: Vec<String>,
+    /// Message key → [subject, text body, HTML body] sources, for admins to read and copy.
+    sources: BTreeMap<String, [String; 3]>,
 }
 
 impl Templates {
@@ -133,8 +135,37 @@ impl Templates {
         Ok(Templates {
             html,
             text,
-            keys: sources.messages.into_keys().collect(),
+            keys: sources.messages.keys().cloned().collect(),
+            sources: sources.messages,
         })
+    }
+
+    /// The sources of message `key`: [subject, text body, HTML body].
+    pub fn source(&self, key: &str) -> Option<&[String; 3]> {
+        self.sources.get(key)
+    }
+
+    /// A copy in which the given messages (key, [subject, text, html]) replace or add to the loaded
+    /// ones: admins' overrides, compiled once for a batch of messages.
+    pub fn with_overrides<'a>(
+        &self,
+        overrides: impl IntoIterator<Item = (&'a str, [&'a str; 3])>,
+    ) -> Result<Templates, TemplateError> {
+        let mut out = self.clone();
+        for (key, [subject, text, html]) in overrides {
+            register(&mut out.text, &format!("{key}/subject"), subject, false)?;
+            register(&mut out.text, &format!("{key}/body.txt"), text, false)?;
+            register(&mut out.html, &format!("{key}/body.html"), html, false)?;
+            if !out.keys.iter().any(|k| k == key) {
+                out.keys.push(key.to_string());
+                out.keys.sort();
+            }
+            out.sources.insert(
+                key.to_string(),
+                [subject.to_string(), text.to_string(), html.to_string()],
+            );
+        }
+        Ok(out)
     }
 
     /// Message keys available, sorted.

@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod jobs;
 pub mod membership_types;
 pub mod memberships;
+pub mod messages;
 pub mod notify;
 pub mod pagination;
 pub mod statuses;

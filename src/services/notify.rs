@@ -159,29 +159,25 @@ pub async fn queue_many<C: ConnectionTrait>(
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let overrides = Renderer::load(state, db, &[template])
-        .await?
-        .into_overrides();
+    let renderer = Renderer::load(state, db, &[template]).await?;
     let contacts = std::sync::Arc::new(contacts);
     let types = std::sync::Arc::new(types);
     let statuses = std::sync::Arc::new(statuses);
-    let overrides = std::sync::Arc::new(overrides);
     // Two halves on two blocking threads: rendering dominates the cost of bulk messages.
     let mut items = items;
     let second = items.split_off(items.len() / 2);
     let mut handles = Vec::new();
     for part in [items, second] {
-        let (state, contacts, types, statuses, overrides) = (
+        let (state, contacts, types, statuses, renderer) = (
             state.clone(),
             contacts.clone(),
             types.clone(),
             statuses.clone(),
-            overrides.clone(),
+            renderer.clone(),
         );
         let template = template.to_string();
         handles.push(tokio::task::spawn_blocking(
             move || -> AppResult<Vec<NewMessage>> {
-                let renderer = Renderer::from_overrides(&state, (*overrides).clone());
                 let mut out = Vec::with_capacity(part.len());
                 for (dedupe_key, m, extra) in part {
                     let c = contacts.get(&m.contact_id).ok_or_else(|| {

@@ -6,6 +6,7 @@ mod cli;
 mod contacts;
 mod helpers;
 mod http;
+mod mail;
 mod mail_transport;
 mod memberships;
 mod smtp;

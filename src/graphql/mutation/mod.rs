@@ -4,6 +4,7 @@ mod auth;
 mod contacts;
 mod jobs;
 mod memberships;
+mod messages;
 mod settings;
 mod users;
 
@@ -18,5 +19,6 @@ pub struct MutationRoot(
     memberships::MembershipMutation,
     settings::SettingsMutation,
     jobs::JobMutation,
+    messages::MessageMutation,
     users::UserMutation,
 );

@@ -114,6 +114,10 @@ impl SettingsMutation {
             if let Some(v) = input.send_welcome {
                 f.send_welcome = v;
             }
+            f.welcome_template_key = keep(
+                patch(input.welcome_template_key, |s| s),
+                f.welcome_template_key,
+            );
             f
         })
         .await?;

@@ -3,6 +3,7 @@
 mod contacts;
 mod jobs;
 mod memberships;
+mod messages;
 mod users;
 mod viewer;
 
@@ -16,5 +17,6 @@ pub struct QueryRoot(
     contacts::ContactQuery,
     memberships::MembershipQuery,
     jobs::JobQuery,
+    messages::MessageQuery,
     users::UserQuery,
 );

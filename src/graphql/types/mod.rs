@@ -5,4 +5,5 @@ pub mod contact;
 pub mod job;
 pub mod membership;
 pub mod membership_inputs;
+pub mod message;
 pub mod user;

@@ -267,6 +267,7 @@ pub async fn renew(
         Some(note),
     )
     .await?;
+    crate::services::notify::renewed(state, &txn, &renewed).await?;
     txn.commit().await?;
     Ok(renewed)
 }
