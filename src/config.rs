@@ -42,6 +42,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Origins allowed by CORS; empty disables CORS headers.
     pub cors_origins: Vec<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerSettings {
@@ -52,6 +54,7 @@ impl Default for ServerSettings {
             shutdown_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
             cors_origins: Vec::new(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -115,6 +118,10 @@ pub fn redact_url(url: &str) -> String {
 pub struct AuthSettings {
     /// Lifetime of a login session in days.
     pub session_ttl_days: i64,
+    /// Minutes a password-reset link stays valid.
+    pub reset_token_minutes: i64,
+    /// Days an invitation link stays valid.
+    pub invitation_days: i64,
     /// Shortest accepted password.
     pub min_password_length: usize,
     /// Failed logins allowed per account and per client address within the window.
@@ -127,6 +134,8 @@ impl Default for AuthSettings {
     fn default() -> Self {
         Self {
             session_ttl_days: 30,
+            reset_token_minutes: 60,
+            invitation_days: 7,
             min_password_length: 10,
             max_failed_logins: 10,
             failed_login_window_minutes: 15,
@@ -436,6 +445,15 @@ impl Settings {
         }
         if self.auth.session_ttl_days < 1 {
             return Err(invalid("auth.session_ttl_days", "must be at least 1"));
+        }
+        if self.auth.reset_token_minutes < 5 {
+            return Err(invalid("auth.reset_token_minutes", "must be at least 5"));
+        }
+        if self.auth.invitation_days < 1 {
+            return Err(invalid("auth.invitation_days", "must be at least 1"));
+        }
+        if self.auth.max_failed_logins < 1 {
+            return Err(invalid("auth.max_failed_logins", "must be at least 1"));
         }
         if self.auth.min_password_length < 8 {
             return Err(invalid("auth.min_password_length", "must be at least 8"));

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_memberships;
 mod m20261124_000003_mail;
+mod m20261124_000004_portal;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_memberships::Migration),
             Box::new(m20261124_000003_mail::Migration),
+            Box::new(m20261124_000004_portal::Migration),
         ]
     }
 }

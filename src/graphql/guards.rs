@@ -13,6 +13,16 @@ use crate::state::AppState;
 #[derive(Clone)]
 pub struct UserAgent(pub Option<String>);
 
+/// The address the request came from (for login throttling).
+#[derive(Clone)]
+pub struct ClientIp(pub String);
+
+/// The client address of the request, or "unknown".
+pub fn client_ip(ctx: &Context<'_>) -> String {
+    ctx.data_opt::<ClientIp>()
+        .map_or_else(|| "unknown".into(), |c| c.0.clone())
+}
+
 /// The application state, from the schema data.
 pub fn state<'a>(ctx: &Context<'a>) -> AppResult<&'a AppState> {
     ctx.data::<AppState>()
@@ -45,6 +55,10 @@ pub fn user_opt<'a>(ctx: &Context<'a>) -> Option<&'a AuthUser> {
 /// The actor recorded in history and audit rows.
 pub fn actor(ctx: &Context<'_>) -> Actor {
     match user_opt(ctx) {
+        Some(u) if u.api_key_id.is_some() => Actor::ApiKey {
+            id: u.api_key_id.unwrap_or_default(),
+            role: u.role,
+        },
         Some(u) => Actor::User {
             id: u.user_id,
             email: u.email.clone(),

@@ -11,7 +11,7 @@ use poem::{Body, Request, Response, handler};
 use serde_json::{Map, Value, json};
 
 use super::HttpState;
-use crate::graphql::guards::UserAgent;
+use crate::graphql::guards::{ClientIp, UserAgent};
 use crate::graphql::loaders::Loaders;
 use crate::services::auth::{self, Viewer};
 
@@ -193,7 +193,7 @@ pub async fn post_handler(req: &Request, body: Body, Data(state): Data<&HttpStat
             );
         }
     };
-    execute(state, req.headers(), media, batch).await
+    execute(state, req, media, batch).await
 }
 
 #[handler]
@@ -222,7 +222,7 @@ pub async fn get_handler(req: &Request, Data(state): Data<&HttpState>) -> Respon
             .insert(header::ALLOW, poem::http::HeaderValue::from_static("POST"));
         return resp;
     }
-    execute(state, req.headers(), media, BatchRequest::Single(request)).await
+    execute(state, req, media, BatchRequest::Single(request)).await
 }
 
 /// Whether the operation a GET request would run is a mutation (unparseable documents are left for
@@ -242,12 +242,32 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     }
 }
 
+/// The client address: the peer, or the first `X-Forwarded-For` entry when configured to trust it.
+fn client_ip(state: &HttpState, req: &Request) -> String {
+    if state.app.settings.server.trust_forwarded_for
+        && let Some(first) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    {
+        return first.chars().take(64).collect();
+    }
+    match req.remote_addr().as_socket_addr() {
+        Some(addr) => addr.ip().to_string(),
+        None => "unknown".into(),
+    }
+}
+
 async fn execute(
     state: &HttpState,
-    headers: &HeaderMap,
+    req: &Request,
     media: MediaType,
     batch: BatchRequest,
 ) -> Response {
+    let headers = req.headers();
     let viewer = match viewer_of(state, headers).await {
         Ok(v) => v,
         Err(e) => {
@@ -263,7 +283,10 @@ async fn execute(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let batch = batch.data(viewer).data(UserAgent(user_agent));
+    let batch = batch
+        .data(viewer)
+        .data(UserAgent(user_agent))
+        .data(ClientIp(client_ip(state, req)));
     // Loaders cache per request, so each operation of a batch gets its own.
     let batch = match batch {
         BatchRequest::Single(r) => BatchRequest::Single(r.data(Loaders::new(&state.app))),

@@ -75,3 +75,43 @@ pub fn build(
     }
     ctx
 }
+
+/// The context of an account message to a login that may have no contact record.
+pub fn for_login(
+    settings: &Settings,
+    email: &str,
+    c: Option<&contact::Model>,
+    extra: Value,
+) -> Value {
+    match c {
+        Some(c) => build(settings, c, None, extra),
+        None => {
+            let stand_in = contact::Model {
+                id: 0,
+                kind: "INDIVIDUAL".into(),
+                first_name: None,
+                last_name: None,
+                organization_name: None,
+                display_name: email.into(),
+                sort_name: email.into(),
+                email: Some(email.into()),
+                phone: None,
+                street: None,
+                city: None,
+                postal_code: None,
+                region: None,
+                country: None,
+                birth_date: None,
+                preferred_language: None,
+                do_not_email: false,
+                do_not_mail: false,
+                is_deceased: false,
+                notes: None,
+                created_at: chrono::DateTime::UNIX_EPOCH,
+                updated_at: chrono::DateTime::UNIX_EPOCH,
+                deleted_at: None,
+            };
+            build(settings, &stand_in, None, extra)
+        }
+    }
+}

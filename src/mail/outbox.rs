@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
 use super::templates::{Rendered, Templates};
@@ -151,4 +151,39 @@ pub async fn enqueue<C: ConnectionTrait>(
         };
     }
     Ok(added)
+}
+
+/// Queues an account message (password reset, invitation) to a login's address. These are
+/// transactional: they go to the login's own email even when the contact opted out of mailings.
+pub async fn enqueue_account_message<C: ConnectionTrait>(
+    db: &C,
+    dedupe_key: String,
+    template_key: &str,
+    email: &str,
+    contact_id: Option<i64>,
+    rendered: Rendered,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    outbound::ActiveModel {
+        dedupe_key: Set(dedupe_key),
+        template_key: Set(template_key.into()),
+        recipient: Set(Some(email.into())),
+        subject: Set(rendered.subject),
+        text_body: Set(rendered.text),
+        html_body: Set(rendered.html),
+        contact_id: Set(contact_id),
+        membership_id: Set(None),
+        status: Set(QUEUED.into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_at: Set(None),
+        last_error: Set(None),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

@@ -83,6 +83,9 @@ pub struct AuthUser {
     pub role: Role,
     pub contact_id: Option<i64>,
     pub session_id: i64,
+    /// Set when the caller used an API key (then `user_id` is the admin who created it and `role` is
+    /// the key's role).
+    pub api_key_id: Option<i64>,
 }
 
 /// Who is calling: nobody, someone with a token that does not work (and why), or a user.
@@ -101,14 +104,18 @@ pub struct LoginResult {
 const BAD_LOGIN: &str = "the email or password is not correct";
 
 /// Checks credentials and opens a session. Unknown email, wrong password and a disabled login all
-/// give the same error after the same amount of work.
+/// give the same error after the same amount of work; too many failures for the account or the
+/// client address give TOO_MANY_REQUESTS.
 #[tracing::instrument(skip(state, password))]
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
     user_agent: Option<String>,
+    client_ip: &str,
 ) -> AppResult<LoginResult> {
+    let typed = email.trim().to_lowercase();
+    crate::services::throttle::check(state, &typed, client_ip, state.clock.now()).await?;
     let found = match EmailAddress::parse(email, "email") {
         Ok(email) => {
             user::Entity::find()
@@ -123,11 +130,15 @@ pub async fn login(
         None => decoy_hash().await?.to_string(),
     };
     let password_ok = verify_password(password, &hash).await?;
+    let now = state.clock.now();
     let user = match found {
         Some(u) if password_ok && u.disabled_at.is_none() => u,
-        _ => return Err(AppError::Unauthenticated(BAD_LOGIN.into())),
+        _ => {
+            crate::services::throttle::record(state, &typed, client_ip, false, now).await?;
+            return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
+        }
     };
-    let now = state.clock.now();
+    crate::services::throttle::record(state, &typed, client_ip, true, now).await?;
     let token = new_token();
     let expires_at = now + Duration::days(state.settings.auth.session_ttl_days);
     session::ActiveModel {
@@ -162,8 +173,12 @@ pub async fn logout(state: &AppState, session_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Resolves a bearer token. Refreshes `last_used_at` at most once a minute to spare the database.
+/// Resolves a bearer token (a session token, or an API key starting `tsk_`). Refreshes `last_used_at`
+/// at most once a minute to spare the database.
 pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Viewer> {
+    if token.starts_with(crate::services::api_keys::PREFIX) {
+        return crate::services::api_keys::authenticate(state, token).await;
+    }
     let found = session::Entity::find()
         .filter(session::Column::TokenSha256.eq(token_digest(token)))
         .one(&state.db)
@@ -204,6 +219,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Viewer> {
         role,
         contact_id: user.contact_id,
         session_id: session.id,
+        api_key_id: None,
     }))
 }
 

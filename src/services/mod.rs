@@ -1,6 +1,9 @@
 //! Use cases shared by the GraphQL API, jobs and the CLI. Each write runs in one transaction; rules
 //! come from `domain`, the time from `Clock`.
 
+pub mod account;
+pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod jobs;
@@ -9,7 +12,9 @@ pub mod memberships;
 pub mod messages;
 pub mod notify;
 pub mod pagination;
+pub mod resources;
 pub mod statuses;
+pub mod throttle;
 pub mod users;
 
 use crate::domain::role::Role;
@@ -18,6 +23,7 @@ use crate::domain::role::Role;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
     User { id: i64, email: String, role: Role },
+    ApiKey { id: i64, role: Role },
     Job(&'static str),
     Cli,
     Anonymous,
@@ -28,6 +34,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match self {
             Actor::User { id, .. } => format!("user:{id}"),
+            Actor::ApiKey { id, .. } => format!("api-key:{id}"),
             Actor::Job(name) => format!("job:{name}"),
             Actor::Cli => "cli".into(),
             Actor::Anonymous => "anonymous".into(),

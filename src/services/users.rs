@@ -10,6 +10,7 @@ use crate::db::entities::{contact, user};
 use crate::domain::email::EmailAddress;
 use crate::domain::role::{Role, check_password};
 use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::services::Actor;
 use crate::services::pagination::{Cursor, Page, PageArgs};
 use crate::state::AppState;
 
@@ -21,8 +22,8 @@ pub struct NewUser {
 }
 
 /// Creates a login. A MEMBER login must belong to a live contact; the email is unique.
-#[tracing::instrument(skip(state, input), fields(email = %input.email, role = ?input.role))]
-pub async fn create(state: &AppState, input: NewUser) -> AppResult<user::Model> {
+#[tracing::instrument(skip(state, input, actor), fields(email = %input.email, role = ?input.role))]
+pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
     let email = EmailAddress::parse(&input.email, "email")?;
     check_password(
         &input.password,
@@ -70,6 +71,18 @@ pub async fn create(state: &AppState, input: NewUser) -> AppResult<user::Model> 
             e.into()
         }
     })?;
+    let view = serde_json::json!({ "email": created.email, "role": created.role, "contactId": created.contact_id });
+    crate::services::audit::record(
+        &txn,
+        actor,
+        "user.create",
+        "user",
+        created.id,
+        None,
+        Some(view.to_string()),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }
@@ -95,6 +108,7 @@ pub async fn create_or_reset_admin(
         None => {
             let created = create(
                 state,
+                &Actor::Cli,
                 NewUser {
                     email: email.into_string(),
                     password: password.into(),

@@ -144,9 +144,14 @@ async fn admin_create_then_login() {
     let state = tessera::connect_state(s, tessera::clock::Clock::system())
         .await
         .unwrap();
-    let result =
-        tessera::services::auth::login(&state, "chair@example.org", "second long password", None)
-            .await;
+    let result = tessera::services::auth::login(
+        &state,
+        "chair@example.org",
+        "second long password",
+        None,
+        "127.0.0.1",
+    )
+    .await;
     assert!(result.is_ok());
     std::fs::remove_dir_all(dir).ok();
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary: the real application over HTTP, on SQLite by default or on PostgreSQL
 //! when TESSERA_TEST_DATABASE_URL is set.
 
+mod access;
 mod auth;
 mod cli;
 mod contacts;
@@ -9,5 +10,6 @@ mod http;
 mod mail;
 mod mail_transport;
 mod memberships;
+mod portal;
 mod smtp;
 mod status_job;

@@ -19,7 +19,8 @@ impl AuthMutation {
     ) -> Result<LoginResult> {
         let state = guards::state(ctx)?;
         let user_agent = ctx.data_opt::<UserAgent>().and_then(|u| u.0.clone());
-        let result = auth::login(state, &email, &password, user_agent).await?;
+        let client_ip = guards::client_ip(ctx);
+        let result = auth::login(state, &email, &password, user_agent, &client_ip).await?;
         let viewer = auth::authenticate(state, &result.token).await?;
         let auth::Viewer::User(u) = viewer else {
             return Err(

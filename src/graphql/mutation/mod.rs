@@ -1,10 +1,12 @@
 //! Mutation root, split per aggregate. Each mutation is one service call, hence one transaction.
 
+mod account;
 mod auth;
 mod contacts;
 mod jobs;
 mod memberships;
 mod messages;
+mod resources;
 mod settings;
 mod users;
 
@@ -21,4 +23,6 @@ pub struct MutationRoot(
     jobs::JobMutation,
     messages::MessageMutation,
     users::UserMutation,
+    account::AccountMutation,
+    resources::ResourceMutation,
 );

@@ -26,6 +26,7 @@ impl UserMutation {
             .transpose()?;
         let created = users::create(
             state,
+            &guards::actor(ctx),
             NewUser {
                 email: input.email,
                 password: input.password,

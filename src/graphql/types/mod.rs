@@ -1,5 +1,6 @@
 //! GraphQL object, input and enum types. Each wraps service results; none derives from an entity.
 
+pub mod account;
 pub mod common;
 pub mod contact;
 pub mod job;

@@ -47,6 +47,21 @@ pub fn computed_status(
     }
 }
 
+/// The membership as the audit log shows it.
+pub fn audit_view(m: &membership::Model) -> String {
+    serde_json::json!({
+        "contactId": m.contact_id,
+        "membershipTypeId": m.membership_type_id,
+        "statusId": m.status_id,
+        "joinDate": m.join_date,
+        "startDate": m.start_date,
+        "endDate": m.end_date,
+        "isOverride": m.is_override,
+        "overrideUntil": m.override_until,
+    })
+    .to_string()
+}
+
 /// Records the membership as it now is.
 pub async fn write_history<C: ConnectionTrait>(
     db: &C,

@@ -10,7 +10,7 @@ use crate::domain::status::{MembershipDates, is_held};
 use crate::domain::text::optional_text;
 use crate::error::{AppError, AppResult};
 use crate::services::statuses::{CANCELLED, DECEASED, Statuses};
-use crate::services::{Actor, contacts, membership_types, statuses};
+use crate::services::{Actor, audit, contacts, membership_types, statuses};
 use crate::state::AppState;
 
 pub struct NewMembership {
@@ -92,6 +92,18 @@ pub async fn create_in<C: ConnectionTrait>(
     .insert(db)
     .await?;
     write_history(db, &created, change::CREATED, &actor.label(), now, None).await?;
+    let after = super::audit_view(&created);
+    audit::record(
+        db,
+        actor,
+        "membership.create",
+        "membership",
+        created.id,
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
     crate::services::notify::welcome(state, db, &created, &mtype).await?;
     Ok(created)
 }
@@ -120,6 +132,7 @@ pub async fn update(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = get_in(&txn, id).await?;
+    let before = super::audit_view(&current);
     let statuses = Statuses::load(&txn).await?;
     let type_id = match patch.membership_type_id {
         Some(t) => membership_types::get(&txn, t, "membershipTypeId").await?.id,
@@ -198,6 +211,18 @@ pub async fn update(
         _ => change::UPDATED,
     };
     write_history(&txn, &updated, kind, &actor.label(), now, None).await?;
+    let after = super::audit_view(&updated);
+    audit::record(
+        &txn,
+        actor,
+        "membership.update",
+        "membership",
+        id,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -216,6 +241,7 @@ pub async fn renew(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = get_in(&txn, id).await?;
+    let before = super::audit_view(&current);
     let statuses = Statuses::load(&txn).await?;
     if statuses.code_of(current.status_id) == Some(DECEASED) {
         return Err(AppError::conflict(
@@ -268,6 +294,18 @@ pub async fn renew(
     )
     .await?;
     crate::services::notify::renewed(state, &txn, &renewed).await?;
+    let after = super::audit_view(&renewed);
+    audit::record(
+        &txn,
+        actor,
+        "membership.renew",
+        "membership",
+        id,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(renewed)
 }
@@ -283,6 +321,7 @@ pub async fn cancel(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = get_in(&txn, id).await?;
+    let before = super::audit_view(&current);
     let statuses = Statuses::load(&txn).await?;
     let cancelled = statuses.id_of(CANCELLED)?;
     if current.status_id == cancelled {
@@ -306,6 +345,18 @@ pub async fn cancel(
         &actor.label(),
         now,
         reason,
+    )
+    .await?;
+    let after = super::audit_view(&updated);
+    audit::record(
+        &txn,
+        actor,
+        "membership.cancel",
+        "membership",
+        id,
+        Some(before),
+        Some(after),
+        now,
     )
     .await?;
     txn.commit().await?;

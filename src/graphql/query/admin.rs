@@ -1,0 +1,86 @@
+use async_graphql::{Context, Object, Result};
+
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::graphql::guards::{self, RoleGuard};
+use crate::graphql::types::account::{
+    ApiKey, AuditEntry, AuditEntryConnection, AuditFilter, Resource,
+};
+use crate::services::audit::{self, AuditFilter as Filter};
+use crate::services::pagination::PageArgs;
+use crate::services::{api_keys, resources};
+
+#[derive(Default)]
+pub struct AdminQuery;
+
+#[Object]
+impl AdminQuery {
+    /// Who changed what and when, newest first (admins).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "What to include.")] filter: Option<AuditFilter>,
+    ) -> Result<AuditEntryConnection> {
+        let state = guards::state(ctx)?;
+        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let f = filter.unwrap_or_default();
+        let filter = Filter {
+            entity: f.entity,
+            entity_id: f.entity_id.map(|i| i.to_string()),
+            actor: f.actor,
+        };
+        let result = audit::list(state, &filter, page).await?;
+        Ok(AuditEntryConnection::from_page(result, AuditEntry))
+    }
+
+    /// API keys, oldest first (admins). Secrets are never shown again.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
+        let state = guards::state(ctx)?;
+        Ok(api_keys::list(state)
+            .await?
+            .into_iter()
+            .map(ApiKey)
+            .collect())
+    }
+
+    /// Articles and links for members. Everyone sees published ones (titles and summaries; the body
+    /// and link when they hold the required permission); staff also see unpublished ones.
+    async fn resources(&self, ctx: &Context<'_>) -> Result<Vec<Resource>> {
+        let state = guards::state(ctx)?;
+        let staff = guards::user_opt(ctx).is_some_and(|u| u.role.at_least(Role::Staff));
+        Ok(resources::list(state, staff)
+            .await?
+            .into_iter()
+            .map(Resource)
+            .collect())
+    }
+
+    /// One resource. A restricted one the caller may not open is FORBIDDEN; an unpublished one is
+    /// NOT_FOUND outside the staff.
+    async fn resource(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Resource id.")] id: async_graphql::ID,
+    ) -> Result<Option<Resource>> {
+        let state = guards::state(ctx)?;
+        let id = crate::graphql::parse_id(&id, "id")?;
+        let r = resources::get(state, id).await?;
+        let staff = guards::user_opt(ctx).is_some_and(|u| u.role.at_least(Role::Staff));
+        if !staff && !r.is_published {
+            return Err(AppError::not_found("resource", id, "id").into());
+        }
+        let permissions = super::viewer_permissions(ctx).await?;
+        if !resources::accessible(&r, staff, &permissions) {
+            return Err(AppError::Forbidden(format!(
+                "this resource needs the `{}` permission, held through a current membership",
+                r.required_permission.as_deref().unwrap_or_default()
+            ))
+            .into());
+        }
+        Ok(Some(Resource(r)))
+    }
+}

@@ -1,0 +1,86 @@
+//! The audit log: who changed what and when, with the record before and after, for memberships,
+//! logins and roles, API keys and settings. Rows are written in the transaction of the change.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::db::entities::audit_entry as audit;
+use crate::error::AppResult;
+use crate::services::Actor;
+use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::state::AppState;
+
+/// A record as JSON for the log (entities are plain data; passwords never appear: callers pass a view).
+pub fn json<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value).ok()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    before: Option<String>,
+    after: Option<String>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::ActiveModel {
+        actor: Set(actor.label()),
+        action: Set(action.into()),
+        entity: Set(entity.into()),
+        entity_id: Set(entity_id.to_string()),
+        before: Set(before),
+        after: Set(after),
+        at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// Entries, newest first.
+pub async fn list(
+    state: &AppState,
+    f: &AuditFilter,
+    page: PageArgs,
+) -> AppResult<Page<audit::Model>> {
+    const ORDER: &str = "ID_DESC";
+    let mut q = audit::Entity::find();
+    if let Some(e) = &f.entity {
+        q = q.filter(audit::Column::Entity.eq(e.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(audit::Column::EntityId.eq(id.clone()));
+    }
+    if let Some(a) = &f.actor {
+        q = q.filter(audit::Column::Actor.eq(a.clone()));
+    }
+    let total = q.clone().count(&state.db).await?;
+    if let Some(after) = &page.after {
+        q = q.filter(audit::Column::Id.lt(Cursor::decode(after, ORDER)?.id));
+    }
+    let rows = q
+        .order_by_desc(audit::Column::Id)
+        .limit(page.first + 1)
+        .all(&state.db)
+        .await?;
+    Ok(Page::from_rows(rows, page.first, total, |r| Cursor {
+        o: ORDER.into(),
+        k: None,
+        id: r.id,
+    }))
+}
