@@ -2,6 +2,7 @@
 //! scheduler only maps cron expressions to them. `services::jobs::run` records each run.
 
 pub mod deliver_mail;
+pub mod lease;
 pub mod schedule;
 pub mod update_statuses;
 

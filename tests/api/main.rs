@@ -6,6 +6,7 @@ mod cli;
 mod contacts;
 mod helpers;
 mod http;
+mod lease;
 mod mail;
 mod mail_transport;
 mod memberships;
