@@ -4,6 +4,7 @@
 pub mod deliver_mail;
 pub mod lease;
 pub mod schedule;
+pub mod scheduler;
 pub mod update_statuses;
 
 use chrono::NaiveDate;
