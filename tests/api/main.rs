@@ -10,5 +10,6 @@ mod lease;
 mod mail;
 mod mail_transport;
 mod memberships;
+mod scheduler;
 mod smtp;
 mod status_job;
