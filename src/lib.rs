@@ -83,22 +83,38 @@ impl Application {
         ShutdownHandle(self.shutdown.clone())
     }
 
-    /// Serves until SIGINT, SIGTERM or the shutdown handle: stops accepting, lets in-flight requests
-    /// finish (up to `server.shutdown_timeout_secs`), then returns.
+    /// Serves (and runs the scheduler when `scheduler.enabled`) until SIGINT, SIGTERM or the shutdown
+    /// handle: stops accepting and stops taking job ticks, lets in-flight requests and a running job
+    /// finish (each within `server.shutdown_timeout_secs`), then returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let timeout = Duration::from_secs(self.state.settings.server.shutdown_timeout_secs);
+        let scheduler = if self.state.settings.scheduler.enabled {
+            let started = jobs::scheduler::Scheduler::start(self.state.clone()).await;
+            Some(started.map_err(std::io::Error::other)?)
+        } else {
+            None
+        };
+        let stop_jobs = scheduler.as_ref().map(|s| s.stop_handle());
         let mut stop = self.shutdown.subscribe();
         let signal = async move {
             tokio::select! {
                 _ = os_signal() => tracing::info!("shutdown signal received"),
                 _ = stop.wait_for(|s| *s) => tracing::info!("shutdown requested"),
             }
+            // Jobs wind down while requests drain, not after.
+            if let Some(jobs) = stop_jobs {
+                jobs.stop();
+            }
         };
         tracing::info!(port = self.port, "listening");
         let routes = http::routes(self.state.clone());
-        Server::new_with_acceptor(self.acceptor)
+        let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, signal, Some(timeout))
-            .await?;
+            .await;
+        if let Some(scheduler) = scheduler {
+            scheduler.shutdown(timeout).await;
+        }
+        served?;
         tracing::info!("stopped");
         Ok(())
     }

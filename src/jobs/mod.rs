@@ -2,7 +2,9 @@
 //! scheduler only maps cron expressions to them. `services::jobs::run` records each run.
 
 pub mod deliver_mail;
+pub mod lease;
 pub mod schedule;
+pub mod scheduler;
 pub mod update_statuses;
 
 use chrono::NaiveDate;

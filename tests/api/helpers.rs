@@ -143,6 +143,26 @@ impl TestApp {
         }
     }
 
+    /// Spawns another application ("replica") on this app's database, with its settings adjusted.
+    /// The database lives as long as `self`.
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = (*self.state.settings).clone();
+        adjust(&mut settings);
+        let app = Application::build_with_clock(settings, Clock::system())
+            .await
+            .expect("build replica");
+        let state = app.state();
+        let shutdown = app.shutdown_handle();
+        TestApp {
+            base: format!("http://127.0.0.1:{}", app.port()),
+            client: reqwest::Client::new(),
+            state,
+            shutdown,
+            server: Some(tokio::spawn(app.run_until_stopped())),
+            _db: Box::new(()),
+        }
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.state.clock
     }
