@@ -9,6 +9,7 @@ pub mod memberships;
 pub mod messages;
 pub mod notify;
 pub mod pagination;
+pub mod reminders;
 pub mod statuses;
 pub mod users;
 

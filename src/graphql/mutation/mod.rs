@@ -5,6 +5,7 @@ mod contacts;
 mod jobs;
 mod memberships;
 mod messages;
+mod reminders;
 mod settings;
 mod users;
 
@@ -20,5 +21,6 @@ pub struct MutationRoot(
     settings::SettingsMutation,
     jobs::JobMutation,
     messages::MessageMutation,
+    reminders::ReminderMutation,
     users::UserMutation,
 );

@@ -4,6 +4,7 @@ mod contacts;
 mod jobs;
 mod memberships;
 mod messages;
+mod reminders;
 mod users;
 mod viewer;
 
@@ -18,5 +19,6 @@ pub struct QueryRoot(
     memberships::MembershipQuery,
     jobs::JobQuery,
     messages::MessageQuery,
+    reminders::ReminderQuery,
     users::UserQuery,
 );
