@@ -9,5 +9,6 @@ mod http;
 mod mail;
 mod mail_transport;
 mod memberships;
+mod reminders;
 mod smtp;
 mod status_job;
