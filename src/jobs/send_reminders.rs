@@ -24,6 +24,7 @@ use crate::db::entities::{membership, scheduled_reminder as reminder};
 use crate::db::sql::Sql;
 use crate::domain::reminder::{Anchor, Due, Window};
 use crate::error::AppResult;
+use crate::mail::outbox::{self, NewMessage};
 use crate::services::notify;
 use crate::services::reminders::{schedule_of, status_ids_of, type_ids_of};
 use crate::services::statuses::Statuses;
@@ -155,6 +156,57 @@ fn context(r: &reminder::Model, m: &membership::Model, as_of: NaiveDate) -> Valu
     json!({ "reminder": { "name": r.name, "daysUntilEnd": days } })
 }
 
+/// Inserts rendered messages in one transaction; ON CONFLICT DO NOTHING still guards against a
+/// run racing this one. Returns how many were added.
+async fn insert(state: &AppState, messages: Vec<NewMessage>) -> AppResult<u64> {
+    if messages.is_empty() {
+        return Ok(0);
+    }
+    let txn = begin_write(&state.db).await?;
+    let added = outbox::enqueue(&txn, messages, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(added)
+}
+
+/// Renders and inserts `items` batch by batch, rendering the next batch (on the blocking pool)
+/// while the previous one is inserted: the two overlap on separate cores. Returns how many were
+/// added.
+async fn queue(
+    state: &AppState,
+    r: &reminder::Model,
+    items: Vec<DueItem>,
+    as_of: NaiveDate,
+) -> AppResult<u64> {
+    let mut batches = items.chunks(BATCH);
+    let (mut queued, mut rendered) = (0, Vec::new());
+    loop {
+        let next = batches.next();
+        let render = async {
+            let Some(batch) = next else {
+                return Ok(Vec::new());
+            };
+            let messages = batch
+                .iter()
+                .map(|i| {
+                    (
+                        i.dedupe_key.clone(),
+                        i.membership.clone(),
+                        context(r, &i.membership, as_of),
+                    )
+                })
+                .collect();
+            notify::render_many(state, &state.db, &r.template_key, messages).await
+        };
+        let (added, next_rendered) =
+            tokio::join!(insert(state, std::mem::take(&mut rendered)), render);
+        queued += added?;
+        rendered = next_rendered?;
+        if next.is_none() {
+            return Ok(queued);
+        }
+    }
+}
+
 /// Evaluates one reminder and queues what is due and not yet in the outbox.
 async fn send_one(
     state: &AppState,
@@ -172,23 +224,7 @@ async fn send_one(
         .into_iter()
         .filter(|i| !existing.contains(&i.dedupe_key))
         .collect();
-    let mut queued = 0;
-    for batch in fresh.chunks(BATCH) {
-        let messages = batch
-            .iter()
-            .map(|i| {
-                (
-                    i.dedupe_key.clone(),
-                    i.membership.clone(),
-                    context(r, &i.membership, as_of),
-                )
-            })
-            .collect();
-        let txn = begin_write(&state.db).await?;
-        // ON CONFLICT DO NOTHING still guards against a run racing this one.
-        queued += notify::queue_many(state, &txn, &r.template_key, messages).await?;
-        txn.commit().await?;
-    }
+    let queued = queue(state, r, fresh, as_of).await?;
     Ok(Tally {
         id: r.id,
         name: r.name.clone(),
