@@ -33,6 +33,8 @@ struct Figures {
     queue_secs: f64,
     queued: i64,
     rerun_secs: f64,
+    /// Average rendered size (text plus HTML body) in bytes.
+    message_bytes: i64,
     deliver_secs: f64,
     sent: i64,
 }
@@ -237,6 +239,18 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
     let (queue_secs, queued) = timed_job(&state, JobName::SendReminders, as_of).await;
     let (rerun_secs, requeued) = timed_job(&state, JobName::SendReminders, as_of).await;
     assert_eq!(requeued, 0, "a re-run queues nothing");
+    let size =
+        "SELECT CAST(AVG(LENGTH(text_body) + LENGTH(html_body)) AS BIGINT) FROM outbound_messages";
+    let row = state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            state.db.get_database_backend(),
+            size,
+        ))
+        .await
+        .expect("size query")
+        .expect("a row");
+    let message_bytes: i64 = row.try_get_by_index(0).expect("average size");
     // BENCH_MAIL_SKIP_DELIVERY=1 times only the queueing (for profiling it).
     let (deliver_secs, sent) = match std::env::var("BENCH_MAIL_SKIP_DELIVERY") {
         Ok(_) => (f64::NAN, 0),
@@ -250,6 +264,7 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
         queue_secs,
         queued,
         rerun_secs,
+        message_bytes,
         deliver_secs,
         sent,
     }
@@ -294,16 +309,17 @@ fn report(figures: &[Figures]) -> String {
     ));
     out.push_str(&format!("Machine: {}\n\n", machine()));
     out.push_str("Each member has a current membership ending 30 days after the run date; one reminder \"renewal-reminder 30 days before END_DATE\". `send-reminders` selects, renders (subject, text and HTML with the layout) and inserts every message; the re-run finds them all in the outbox and renders nothing; `deliver-mail` sends them over loopback SMTP to an in-process sink (8 concurrent sends, pooled connections).\n\n");
-    out.push_str("| database | members | send-reminders | queued/s (target 20,000) | re-run | deliver-mail | sent/s (target 1,000) |\n|---|---|---|---|---|---|---|\n");
+    out.push_str("| database | members | send-reminders | queued/s (target 20,000) | re-run | avg. text + HTML | deliver-mail | sent/s (target 1,000) |\n|---|---|---|---|---|---|---|---|\n");
     for f in figures {
         out.push_str(&format!(
-            "| {} | {} | {:.2} s ({} queued) | {:.0} | {:.2} s | {:.2} s ({} sent) | {:.0} |\n",
+            "| {} | {} | {:.2} s ({} queued) | {:.0} | {:.2} s | {} bytes | {:.2} s ({} sent) | {:.0} |\n",
             f.backend,
             f.members,
             f.queue_secs,
             f.queued,
             f.queued as f64 / f.queue_secs,
             f.rerun_secs,
+            f.message_bytes,
             f.deliver_secs,
             f.sent,
             f.sent as f64 / f.deliver_secs
@@ -312,25 +328,31 @@ fn report(figures: &[Figures]) -> String {
     out
 }
 
+/// Drops the bench database; autovacuum may hold it for a moment (a non-superuser cannot end
+/// that backend), so this retries, and only warns in the end.
+async fn drop_database(admin: &sea_orm::DatabaseConnection) {
+    let sql = format!("DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)");
+    for attempt in 1..=20 {
+        match admin.execute_unprepared(&sql).await {
+            Ok(_) => return,
+            Err(e) if attempt == 20 => eprintln!("warning: could not drop {PG_DATABASE}: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+        }
+    }
+}
+
 async fn postgres(admin_url: &str, members: usize) -> Figures {
     let admin = Database::connect(admin_url)
         .await
         .expect("connect to BENCH_PG_ADMIN_URL");
-    let drop = format!("DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)");
-    admin
-        .execute_unprepared(&drop)
-        .await
-        .expect("drop bench database");
+    drop_database(&admin).await;
     admin
         .execute_unprepared(&format!("CREATE DATABASE {PG_DATABASE}"))
         .await
         .expect("create bench database");
     let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
     let figures = run_suite("PostgreSQL", &format!("{base}/{PG_DATABASE}"), members).await;
-    admin
-        .execute_unprepared(&drop)
-        .await
-        .expect("drop bench database");
+    drop_database(&admin).await;
     figures
 }
 

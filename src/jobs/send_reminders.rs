@@ -14,14 +14,14 @@ mod select;
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::JobReport;
-use crate::db::begin_write;
 use crate::db::entities::{membership, scheduled_reminder as reminder};
 use crate::db::sql::Sql;
+use crate::db::{begin_write, is_postgres};
 use crate::domain::reminder::{Anchor, Due, Window};
 use crate::error::AppResult;
 use crate::mail::outbox::{self, NewMessage};
@@ -132,10 +132,19 @@ pub async fn due_items<C: ConnectionTrait>(
 }
 
 /// The keys among `keys` that are already in the outbox.
-async fn already_queued<C: ConnectionTrait>(db: &C, keys: &[&str]) -> AppResult<HashSet<String>> {
+///
+/// On PostgreSQL the lookups run with custom plans: a pooled connection caches a generic plan for
+/// this statement, and one made while the outbox was nearly empty is a sequential scan that stays
+/// cached as the table grows (measured: 0.4 s a lookup at 30,000 rows instead of a few ms).
+async fn already_queued(db: &DatabaseConnection, keys: &[&str]) -> AppResult<HashSet<String>> {
+    let txn = db.begin().await?;
+    if is_postgres(&txn) {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
     let mut found = HashSet::new();
     for chunk in keys.chunks(KEYS_PER_LOOKUP) {
-        let mut sql = Sql::new(db.get_database_backend());
+        let mut sql = Sql::new(txn.get_database_backend());
         sql.push("SELECT dedupe_key FROM outbound_messages WHERE dedupe_key IN (");
         for (i, k) in chunk.iter().enumerate() {
             if i > 0 {
@@ -144,10 +153,11 @@ async fn already_queued<C: ConnectionTrait>(db: &C, keys: &[&str]) -> AppResult<
             sql.bind(k.to_string());
         }
         sql.push(")");
-        for row in db.query_all_raw(sql.statement()).await? {
+        for row in txn.query_all_raw(sql.statement()).await? {
             found.insert(row.try_get_by_index::<String>(0)?);
         }
     }
+    txn.commit().await?;
     Ok(found)
 }
 
