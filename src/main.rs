@@ -71,7 +71,7 @@ enum AdminCommand {
 enum JobsCommand {
     /// Run one job once and print its report (JSON).
     Run {
-        /// update-statuses
+        /// update-statuses, send-reminders or deliver-mail
         name: String,
         /// The date to evaluate the job's rules for (default today), YYYY-MM-DD.
         #[arg(long)]

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod email;
 pub mod membership;
 pub mod money;
+pub mod reminder;
 pub mod role;
 pub mod status;
 pub mod text;

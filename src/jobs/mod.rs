@@ -5,6 +5,7 @@ pub mod deliver_mail;
 pub mod lease;
 pub mod schedule;
 pub mod scheduler;
+pub mod send_reminders;
 pub mod update_statuses;
 
 use chrono::NaiveDate;
@@ -16,15 +17,21 @@ use crate::state::AppState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobName {
     UpdateStatuses,
+    SendReminders,
     DeliverMail,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 2] = [JobName::UpdateStatuses, JobName::DeliverMail];
+    pub const ALL: [JobName; 3] = [
+        JobName::UpdateStatuses,
+        JobName::SendReminders,
+        JobName::DeliverMail,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobName::UpdateStatuses => "update-statuses",
+            JobName::SendReminders => "send-reminders",
             JobName::DeliverMail => "deliver-mail",
         }
     }
@@ -60,6 +67,7 @@ pub async fn dispatch(
 ) -> AppResult<JobReport> {
     match job {
         JobName::UpdateStatuses => update_statuses::run(state, as_of, run_id).await,
+        JobName::SendReminders => send_reminders::run(state, as_of).await,
         JobName::DeliverMail => deliver_mail::run(state).await,
     }
 }

@@ -41,6 +41,11 @@ pub fn scheduled_jobs(jobs: &JobsSettings) -> Vec<(JobName, &JobSettings, &'stat
             "jobs.update_statuses.schedule",
         ),
         (
+            JobName::SendReminders,
+            &jobs.send_reminders,
+            "jobs.send_reminders.schedule",
+        ),
+        (
             JobName::DeliverMail,
             &jobs.deliver_mail,
             "jobs.deliver_mail.schedule",

@@ -133,10 +133,12 @@ pub async fn enqueue<C: ConnectionTrait>(
     if messages.is_empty() {
         return Ok(0);
     }
-    let rows: Vec<outbound::ActiveModel> = messages.into_iter().map(|m| row(m, now)).collect();
+    // Rows are moved into the statements, not cloned: each carries its rendered bodies.
+    let mut rows = messages.into_iter().map(|m| row(m, now)).peekable();
     let mut added = 0;
-    for chunk in rows.chunks(200) {
-        let result = outbound::Entity::insert_many(chunk.to_vec())
+    while rows.peek().is_some() {
+        let chunk: Vec<outbound::ActiveModel> = rows.by_ref().take(200).collect();
+        let result = outbound::Entity::insert_many(chunk)
             .on_conflict(
                 OnConflict::column(outbound::Column::DedupeKey)
                     .do_nothing()

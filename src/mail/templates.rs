@@ -178,9 +178,12 @@ impl Templates {
         if !self.keys.iter().any(|k| k == key) {
             return Err(TemplateError::UnknownMessage(key.to_string()));
         }
+        // One context for the three parts: `Handlebars::render` would copy the whole JSON context
+        // into a fresh one for each part, which showed up as a large share of bulk rendering.
+        let context = handlebars::Context::from(ctx.clone());
         let render = |reg: &Handlebars<'static>, part: &str| {
             let name = format!("{key}/{part}");
-            reg.render(&name, ctx)
+            reg.render_with_context(&name, &context)
                 .map_err(|source| TemplateError::Render { name, source })
         };
         Ok(Rendered {

@@ -1,14 +1,16 @@
-//! Delivery of rendered messages: SMTP (pooled), `.eml` files, or the log.
+//! Delivery of rendered messages: SMTP (pooled, see `smtp_pool`), `.eml` files, or the log.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::transport::smtp::client::TlsParameters;
 
+use smtp_pool::{Security, SmtpPool};
+
+mod smtp_pool;
 #[cfg(test)]
 mod tests;
 
@@ -146,7 +148,7 @@ impl std::fmt::Debug for Transport {
 }
 
 enum Inner {
-    // Boxed: the builder is large and there is one Transport per process.
+    // Boxed: the pool is large and there is one Transport per process.
     Smtp(Box<Smtp>),
     File(PathBuf),
     Log,
@@ -157,36 +159,28 @@ enum Inner {
 pub const SEND_TIMEOUT_FACTOR: u32 = 3;
 
 /// lettre 0.11's async client only bounds the TCP connect; a server that accepts and then goes
-/// quiet would hang a send forever. So we bound the whole transaction ourselves. A send
-/// cancelled that way leaves its connection mid-command, and lettre would put it back in the
-/// pool, so after a timeout the pool is replaced by a fresh one and the old one shut down.
-/// (lettre still sends QUIT on the abandoned connection from a background task; that task ends
-/// when the server finally answers or closes the socket.)
+/// quiet would hang a send forever. So we bound the whole transaction ourselves; a cancelled send
+/// drops its connection with it, so nothing half-used goes back to the pool.
 struct Smtp {
-    builder: AsyncSmtpTransportBuilder,
-    current: Mutex<AsyncSmtpTransport<Tokio1Executor>>,
+    pool: SmtpPool,
     limit: Duration,
 }
 
 impl Smtp {
     async fn send(&self, message: Message) -> Result<(), SendError> {
-        // Poisoning cannot leave the transport half-updated, so it is safe to ignore.
-        let transport = self
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        match tokio::time::timeout(self.limit, transport.send(message)).await {
+        let envelope = message.envelope();
+        let (from, to) = (envelope.from().cloned(), envelope.to().to_vec());
+        let bytes = message.formatted();
+        match tokio::time::timeout(self.limit, self.pool.send(from, &to, &bytes)).await {
             // 5xx: the server refused for good. 4xx, refused connections, TLS and protocol
             // trouble may all clear up, so they are retried.
-            Ok(result) => result.map(drop).map_err(|e| SendError {
+            Ok(result) => result.map_err(|e| SendError {
                 permanent: e.is_permanent(),
                 message: format!("SMTP: {e}"),
             }),
             Err(_) => {
-                let fresh = self.builder.clone().build();
-                *self.current.lock().unwrap_or_else(PoisonError::into_inner) = fresh;
-                transport.shutdown().await;
+                // The server may be wedged: start over with fresh connections.
+                self.pool.clear();
                 Err(SendError::transient(format!(
                     "SMTP: no reply within {} seconds",
                     self.limit.as_secs()
@@ -235,27 +229,32 @@ fn smtp(cfg: &TransportConfig) -> Result<Smtp, String> {
     let username = pick(&cfg.username, url.username);
     let password = pick(&cfg.password, url.password);
 
-    type Lettre = AsyncSmtpTransport<Tokio1Executor>;
-    let tls_error = |e| format!("mail.smtp_tls: {e}");
-    let (builder, default_port) = match cfg.tls {
-        Tls::None => (Lettre::builder_dangerous(url.host.as_str()), 25),
-        Tls::Starttls => (Lettre::starttls_relay(&url.host).map_err(tls_error)?, 587),
-        Tls::Tls => (Lettre::relay(&url.host).map_err(tls_error)?, 465),
+    let tls =
+        |host: &str| TlsParameters::new(host.into()).map_err(|e| format!("mail.smtp_tls: {e}"));
+    let (security, default_port) = match cfg.tls {
+        Tls::None => (Security::Plain, 25),
+        Tls::Starttls => (Security::StartTls(tls(&url.host)?), 587),
+        Tls::Tls => (Security::Tls(tls(&url.host)?), 465),
     };
-    let mut builder = builder
-        .port(url.port.unwrap_or(default_port))
-        .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
-    if !username.is_empty() {
-        builder = builder.credentials(Credentials::new(username, password));
+    let credentials = if !username.is_empty() {
+        Some(Credentials::new(username, password))
     } else if !password.is_empty() {
         return Err("mail.smtp_username: a password is set but no user name".into());
-    }
+    } else {
+        None
+    };
     tokio::runtime::Handle::try_current()
         .map_err(|_| "mail: the SMTP transport must be created inside the tokio runtime")?;
+    let timeout = Duration::from_secs(cfg.timeout_secs);
     Ok(Smtp {
-        current: Mutex::new(builder.clone().build()),
-        builder,
-        limit: Duration::from_secs(cfg.timeout_secs) * SEND_TIMEOUT_FACTOR,
+        pool: SmtpPool::new(
+            url.host,
+            url.port.unwrap_or(default_port),
+            security,
+            credentials,
+            timeout,
+        ),
+        limit: timeout * SEND_TIMEOUT_FACTOR,
     })
 }
 

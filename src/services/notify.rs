@@ -130,8 +130,20 @@ pub async fn queue_many<C: ConnectionTrait>(
     template: &str,
     items: Vec<(String, membership::Model, Value)>,
 ) -> AppResult<u64> {
+    let messages = render_many(state, db, template, items).await?;
+    outbox::enqueue(db, messages, state.clock.now()).await
+}
+
+/// The rendering half of [`queue_many`], for callers that overlap rendering one batch with
+/// inserting the previous one.
+pub async fn render_many<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    template: &str,
+    items: Vec<(String, membership::Model, Value)>,
+) -> AppResult<Vec<NewMessage>> {
     if items.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let mut contact_ids: Vec<i64> = items.iter().map(|(_, m, _)| m.contact_id).collect();
     contact_ids.sort_unstable();
@@ -208,5 +220,5 @@ pub async fn queue_many<C: ConnectionTrait>(
     for h in handles {
         messages.extend(h.await.map_err(AppError::internal)??);
     }
-    outbox::enqueue(db, messages, state.clock.now()).await
+    Ok(messages)
 }

@@ -12,6 +12,7 @@ mod mail;
 mod mail_transport;
 mod memberships;
 mod portal;
+mod reminders;
 mod scheduler;
 mod smtp;
 mod status_job;

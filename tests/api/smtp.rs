@@ -32,6 +32,10 @@ pub struct Received {
 struct Shared {
     messages: Mutex<Vec<Received>>,
     mode: Mutex<SinkMode>,
+    /// Messages accepted, kept or not.
+    accepted: std::sync::atomic::AtomicUsize,
+    /// Whether accepted messages are kept (a benchmark only counts them).
+    keep: std::sync::atomic::AtomicBool,
 }
 
 pub struct SmtpSink {
@@ -56,6 +60,8 @@ impl SmtpSink {
         let shared = Arc::new(Shared {
             messages: Mutex::new(Vec::new()),
             mode: Mutex::new(SinkMode::Accept),
+            accepted: Default::default(),
+            keep: std::sync::atomic::AtomicBool::new(true),
         });
         let (stop, stopped) = oneshot::channel();
         let server = tokio::spawn(serve(listener, shared.clone(), stopped));
@@ -89,6 +95,20 @@ impl SmtpSink {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// How many messages were accepted (also those not kept).
+    pub fn accepted(&self) -> usize {
+        self.shared
+            .accepted
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Stops keeping messages (they are still counted), so a long run does not hold them all.
+    pub fn discard_messages(&self) {
+        self.shared
+            .keep
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn set_mode(&self, mode: SinkMode) {
@@ -185,7 +205,12 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
                     to: std::mem::take(&mut to),
                     data,
                 };
-                shared.messages.lock().expect("sink lock").push(received);
+                if shared.keep.load(std::sync::atomic::Ordering::SeqCst) {
+                    shared.messages.lock().expect("sink lock").push(received);
+                }
+                shared
+                    .accepted
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 "250 2.0.0 OK queued\r\n"
             }
             "RSET" => {

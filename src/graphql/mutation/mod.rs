@@ -6,6 +6,7 @@ mod contacts;
 mod jobs;
 mod memberships;
 mod messages;
+mod reminders;
 mod resources;
 mod settings;
 mod users;
@@ -22,6 +23,7 @@ pub struct MutationRoot(
     settings::SettingsMutation,
     jobs::JobMutation,
     messages::MessageMutation,
+    reminders::ReminderMutation,
     users::UserMutation,
     account::AccountMutation,
     resources::ResourceMutation,

@@ -5,6 +5,7 @@ mod contacts;
 mod jobs;
 mod memberships;
 mod messages;
+mod reminders;
 mod users;
 mod viewer;
 
@@ -19,6 +20,7 @@ pub struct QueryRoot(
     memberships::MembershipQuery,
     jobs::JobQuery,
     messages::MessageQuery,
+    reminders::ReminderQuery,
     users::UserQuery,
     admin::AdminQuery,
 );

@@ -7,4 +7,5 @@ pub mod job;
 pub mod membership;
 pub mod membership_inputs;
 pub mod message;
+pub mod reminder;
 pub mod user;
