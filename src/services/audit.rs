@@ -2,16 +2,13 @@
 //! logins and roles, API keys and settings. Rows are written in the transaction of the change.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
 use crate::db::entities::audit_entry as audit;
 use crate::error::AppResult;
 use crate::services::Actor;
-use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
 
 /// A record as JSON for the log (entities are plain data; passwords never appear: callers pass a view).
@@ -58,7 +55,6 @@ pub async fn list(
     f: &AuditFilter,
     page: PageArgs,
 ) -> AppResult<Page<audit::Model>> {
-    const ORDER: &str = "ID_DESC";
     let mut q = audit::Entity::find();
     if let Some(e) = &f.entity {
         q = q.filter(audit::Column::Entity.eq(e.clone()));
@@ -69,18 +65,5 @@ pub async fn list(
     if let Some(a) = &f.actor {
         q = q.filter(audit::Column::Actor.eq(a.clone()));
     }
-    let total = q.clone().count(&state.db).await?;
-    if let Some(after) = &page.after {
-        q = q.filter(audit::Column::Id.lt(Cursor::decode(after, ORDER)?.id));
-    }
-    let rows = q
-        .order_by_desc(audit::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    Ok(Page::from_rows(rows, page.first, total, |r| Cursor {
-        o: ORDER.into(),
-        k: None,
-        id: r.id,
-    }))
+    page_by_id(&state.db, q, audit::Column::Id, true, page, |r| r.id).await
 }

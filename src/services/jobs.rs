@@ -3,15 +3,12 @@
 
 use chrono::NaiveDate;
 use futures::FutureExt;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::entities::job_run;
 use crate::error::{AppError, AppResult};
 use crate::jobs::JobName;
-use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
 
 pub const RUNNING: &str = "RUNNING";
@@ -90,7 +87,6 @@ pub async fn list(
     status: Option<String>,
     page: PageArgs,
 ) -> AppResult<Page<job_run::Model>> {
-    const ORDER: &str = "ID_DESC";
     let mut q = job_run::Entity::find();
     if let Some(n) = name {
         q = q.filter(job_run::Column::Name.eq(n));
@@ -98,18 +94,5 @@ pub async fn list(
     if let Some(s) = status {
         q = q.filter(job_run::Column::Status.eq(s));
     }
-    let total = q.clone().count(&state.db).await?;
-    if let Some(after) = &page.after {
-        q = q.filter(job_run::Column::Id.lt(Cursor::decode(after, ORDER)?.id));
-    }
-    let rows = q
-        .order_by_desc(job_run::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    Ok(Page::from_rows(rows, page.first, total, |r| Cursor {
-        o: ORDER.into(),
-        k: None,
-        id: r.id,
-    }))
+    page_by_id(&state.db, q, job_run::Column::Id, true, page, |r| r.id).await
 }

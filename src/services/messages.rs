@@ -2,10 +2,7 @@
 //! (list, change, preview).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, membership, message_template, outbound_message as outbound};
@@ -14,7 +11,7 @@ use crate::mail::context::{self, MembershipInfo};
 use crate::mail::outbox::{CANCELLED, FAILED, QUEUED, Renderer, SENDING, SENT, no_email_reason};
 use crate::mail::{Rendered, templates::sample_context};
 use crate::services::Actor;
-use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Default)]
@@ -32,7 +29,6 @@ pub async fn list(
     f: &MessageFilter,
     page: PageArgs,
 ) -> AppResult<Page<outbound::Model>> {
-    const ORDER: &str = "ID_DESC";
     let mut q = outbound::Entity::find();
     if let Some(s) = &f.status {
         q = q.filter(outbound::Column::Status.eq(s.clone()));
@@ -49,20 +45,7 @@ pub async fn list(
     if let Some(to) = f.created_to {
         q = q.filter(outbound::Column::CreatedAt.lt(to));
     }
-    let total = q.clone().count(&state.db).await?;
-    if let Some(after) = &page.after {
-        q = q.filter(outbound::Column::Id.lt(Cursor::decode(after, ORDER)?.id));
-    }
-    let rows = q
-        .order_by_desc(outbound::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    Ok(Page::from_rows(rows, page.first, total, |r| Cursor {
-        o: ORDER.into(),
-        k: None,
-        id: r.id,
-    }))
+    page_by_id(&state.db, q, outbound::Column::Id, true, page, |r| r.id).await
 }
 
 pub async fn get(state: &AppState, id: i64) -> AppResult<outbound::Model> {

@@ -113,6 +113,42 @@ pub fn escape_like(text: &str) -> String {
     out
 }
 
+/// One page of `q` ordered by its integer id column (`descending`: newest first), the keyset
+/// pagination used by lists that have no other ordering.
+pub async fn page_by_id<E, C>(
+    db: &C,
+    q: sea_orm::Select<E>,
+    id: E::Column,
+    descending: bool,
+    page: PageArgs,
+    id_of: impl Fn(&E::Model) -> i64,
+) -> AppResult<Page<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: Send + Sync,
+    C: sea_orm::ConnectionTrait,
+{
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let ordering = if descending { "ID_DESC" } else { "ID_ASC" };
+    let total = q.clone().count(db).await?;
+    let mut q = q;
+    if let Some(after) = &page.after {
+        let last = Cursor::decode(after, ordering)?.id;
+        q = q.filter(if descending { id.lt(last) } else { id.gt(last) });
+    }
+    let q = if descending {
+        q.order_by_desc(id)
+    } else {
+        q.order_by_asc(id)
+    };
+    let rows = q.limit(page.first + 1).all(db).await?;
+    Ok(Page::from_rows(rows, page.first, total, |m| Cursor {
+        o: ordering.into(),
+        k: None,
+        id: id_of(m),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,6 @@
 //! Logins: creating them (API and CLI), listing them.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, user};
@@ -11,7 +8,7 @@ use crate::domain::email::EmailAddress;
 use crate::domain::role::{Role, check_password};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::services::Actor;
-use crate::services::pagination::{Cursor, Page, PageArgs};
+use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
 
 pub struct NewUser {
@@ -158,23 +155,9 @@ pub async fn list(
     role: Option<Role>,
     page: PageArgs,
 ) -> AppResult<Page<user::Model>> {
-    const ORDER: &str = "ID_ASC";
     let mut q = user::Entity::find();
     if let Some(role) = role {
         q = q.filter(user::Column::Role.eq(role.as_str()));
     }
-    let total = q.clone().count(&state.db).await?;
-    if let Some(after) = &page.after {
-        q = q.filter(user::Column::Id.gt(Cursor::decode(after, ORDER)?.id));
-    }
-    let rows = q
-        .order_by_asc(user::Column::Id)
-        .limit(page.first + 1)
-        .all(&state.db)
-        .await?;
-    Ok(Page::from_rows(rows, page.first, total, |u| Cursor {
-        o: ORDER.into(),
-        k: None,
-        id: u.id,
-    }))
+    page_by_id(&state.db, q, user::Column::Id, false, page, |r| r.id).await
 }
