@@ -12,6 +12,8 @@ use serde_json::Value;
 pub(crate) fn register(reg: &mut Handlebars<'static>) {
     reg.register_helper("date", Box::new(DateHelper));
     reg.register_helper("money", Box::new(MoneyHelper));
+    reg.register_helper("detail", Box::new(super::blocks::DetailHelper));
+    reg.register_helper("button", Box::new(super::blocks::ButtonHelper));
     // Registering under the built-in names replaces them for every template, `{{else if}}` included.
     reg.register_helper("if", Box::new(StrictIf { positive: true }));
     reg.register_helper("unless", Box::new(StrictIf { positive: false }));
@@ -21,7 +23,7 @@ static NULL: Value = Value::Null;
 
 /// Parameter `idx` of helper `name`. An omitted optional parameter reads as null; in strict mode
 /// a parameter naming a variable that does not exist is an error, exactly like `{{name}}` would be.
-fn param<'a>(
+pub(super) fn param<'a>(
     h: &'a Helper<'_>,
     r: &Handlebars<'_>,
     name: &'static str,

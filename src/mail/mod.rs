@@ -1,6 +1,7 @@
 //! Outgoing email: templates (`templates`), render contexts (`context`), the database outbox
 //! (`outbox`), and delivery (`transport`).
 
+mod blocks;
 pub mod context;
 mod helpers;
 pub mod outbox;

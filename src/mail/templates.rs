@@ -22,8 +22,9 @@
 //! - `{{#with}}`, `{{#each}}`, `lookup` and the comparison helpers (`eq`, …) already fail on an
 //!   absent name. Custom helpers see an absent parameter as null unless they check
 //!   `is_value_missing()`, which ours do.
-//! - Hash values of a partial call (`{{> detail value=x.y}}`) are NOT checked: a misspelled
-//!   `x.y` renders as "". The shipped templates only pass names the tests render with values.
+//! - Hash values of a partial call (`{{> p value=x.y}}`) are NOT checked: a misspelled `x.y`
+//!   renders as "", and every such call copies the whole context. The shipped templates therefore
+//!   use the `detail` and `button` helpers (`blocks.rs`), whose parameters are checked.
 //! - A partial block naming a partial that does not exist (`{{#> layuot}}`) silently renders its
 //!   body without the layout, while `{{> missing}}` fails.
 

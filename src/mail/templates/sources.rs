@@ -41,10 +41,8 @@ macro_rules! embed_partial {
     };
 }
 
-const EMBEDDED_PARTIALS: [(&str, &str); 5] = [
+const EMBEDDED_PARTIALS: [(&str, &str); 3] = [
     embed_partial!("layout.html.hbs"),
-    embed_partial!("button.html.hbs"),
-    embed_partial!("detail.html.hbs"),
     embed_partial!("footer.txt.hbs"),
     embed_partial!("greeting.hbs"),
 ];

@@ -75,7 +75,6 @@ fn every_message_renders_in_strict_mode_for_en_fr_de() {
                 "{key}: layout missing"
             );
             assert!(r.html.contains(&format!("<html lang=\"{lang}\">")), "{key}");
-            // Partial hash values are not checked by strict mode: a misspelled one is empty.
             assert!(
                 !r.html.contains("top;\"></td>"),
                 "{key}: empty detail value"
@@ -207,10 +206,11 @@ fn strict_mode_behaves_as_documented() {
     ] {
         assert!(text(failing).is_err(), "{failing} should fail");
     }
-    // The gaps: hash values of a partial call and unknown partial-block names are not checked.
+    // The detail and button helpers check their values (partials with hash arguments would not).
     let html = |src: &str| t.render_source("s", "t", src, &ctx).map(|r| r.html);
-    let gap = html("{{> detail label=\"x\" value=contact.nickname}}").expect("renders");
-    assert!(gap.contains("top;\"></td>"), "{gap}");
+    assert!(html("{{detail \"x\" contact.nickname}}").is_err());
+    assert!(html("{{button links.nowhere \"Go\"}}").is_err());
+    // The remaining gap: an unknown partial-block name is not checked.
     assert_eq!(
         html("{{#> layuot}}body{{/layuot}}").expect("renders"),
         "body"
