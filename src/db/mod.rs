@@ -1,6 +1,7 @@
 //! Database access: connecting, migrating, entities, and the helpers every service uses.
 
 pub mod entities;
+mod nodelay;
 pub mod sql;
 
 use std::time::Duration;
@@ -28,7 +29,24 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .busy_timeout(Duration::from_secs(30))
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
         });
+    if let Some(port) = postgres_tcp_port(&settings.url) {
+        opts.map_sqlx_postgres_pool_opts(move |o| {
+            o.after_connect(move |_conn, _meta| {
+                Box::pin(async move {
+                    nodelay::enable_on_sockets_to(port);
+                    Ok(())
+                })
+            })
+        });
+    }
     Database::connect(opts).await
+}
+
+/// The server port of a PostgreSQL URL that connects over TCP (not a Unix socket).
+fn postgres_tcp_port(url: &str) -> Option<u16> {
+    use std::str::FromStr;
+    let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    options.get_socket().is_none().then(|| options.get_port())
 }
 
 /// Applies pending migrations.
