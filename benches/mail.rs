@@ -23,6 +23,11 @@ use tessera::jobs::JobName;
 use tessera::services::{jobs, membership_types, reminders, statuses};
 use tessera::state::AppState;
 
+/// mimalloc instead of the system allocator: bulk rendering and queueing allocate heavily on
+/// several threads (see bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ROWS_PER_INSERT: usize = 400;
 const PG_DATABASE: &str = "tessera_bench_mail";
 

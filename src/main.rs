@@ -8,6 +8,11 @@ use clap::{Parser, Subcommand};
 use tessera::clock::Clock;
 use tessera::config::Settings;
 
+/// mimalloc instead of the system allocator: bulk rendering and queueing allocate heavily on
+/// several threads (see bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "tessera",

@@ -7,6 +7,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_memberships;
 mod m20261124_000003_mail;
 mod m20261124_000004_portal;
+mod m20261124_000005_outbox_lz4;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_memberships::Migration),
             Box::new(m20261124_000003_mail::Migration),
             Box::new(m20261124_000004_portal::Migration),
+            Box::new(m20261124_000005_outbox_lz4::Migration),
         ]
     }
 }
