@@ -372,6 +372,8 @@ pub struct JobsSettings {
     pub deliver_mail: JobSettings,
     /// Days a missed reminder is still sent late.
     pub reminder_catch_up_days: i64,
+    /// Hours scheduled runs that found nothing to do are kept in the run history (0: forever).
+    pub idle_run_retention_hours: i64,
 }
 
 impl Default for JobsSettings {
@@ -385,6 +387,7 @@ impl Default for JobsSettings {
             send_reminders: job("0 0 * * * *"),
             deliver_mail: job("*/10 * * * * *"),
             reminder_catch_up_days: 7,
+            idle_run_retention_hours: 24,
         }
     }
 }
@@ -491,6 +494,12 @@ impl Settings {
         }
         if self.scheduler.lease_secs < 5 {
             return Err(invalid("scheduler.lease_secs", "must be at least 5"));
+        }
+        if self.jobs.idle_run_retention_hours < 0 {
+            return Err(invalid(
+                "jobs.idle_run_retention_hours",
+                "must not be negative (0 keeps every run)",
+            ));
         }
         if self.jobs.reminder_catch_up_days < 0 {
             return Err(invalid(

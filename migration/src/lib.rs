@@ -8,6 +8,7 @@ mod m20261124_000002_memberships;
 mod m20261124_000003_mail;
 mod m20261124_000004_portal;
 mod m20261124_000005_outbox_lz4;
+mod m20261124_000006_job_run_heartbeat;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_mail::Migration),
             Box::new(m20261124_000004_portal::Migration),
             Box::new(m20261124_000005_outbox_lz4::Migration),
+            Box::new(m20261124_000006_job_run_heartbeat::Migration),
         ]
     }
 }

@@ -87,6 +87,9 @@ impl Scheduler {
     /// Starts a worker and a cron entry per enabled job.
     pub async fn start(state: AppState) -> anyhow::Result<Self> {
         let holder = holder_id();
+        if let Err(e) = services::jobs::fail_abandoned(&state).await {
+            tracing::warn!(error = %e, "cannot check for interrupted job runs");
+        }
         let ttl = Duration::seconds(state.settings.scheduler.lease_secs);
         let (stop, _) = watch::channel(None);
         let cron = JobScheduler::new()
@@ -217,6 +220,10 @@ pub async fn run_tick(
         Ok(true) => {}
         Ok(false) => tracing::warn!("lease was taken over during the run"),
         Err(e) => tracing::warn!(error = %e, "cannot release the job lease; it will expire"),
+    }
+    let retention = state.settings.jobs.idle_run_retention_hours;
+    if let Err(e) = services::jobs::prune_idle(state, job, retention).await {
+        tracing::warn!(error = %e, "cannot prune idle job runs");
     }
     match outcome {
         Ok(run) => Some(run),

@@ -1,9 +1,12 @@
 //! Job runs: every run of a job is recorded (RUNNING, then SUCCEEDED or FAILED with counts or the
 //! error), whoever started it — the scheduler, the CLI or the API.
 
-use chrono::NaiveDate;
+use std::time::Duration as StdDuration;
+
+use chrono::{Duration, NaiveDate};
 use futures::FutureExt;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, Set};
 
 use crate::db::entities::job_run;
 use crate::error::{AppError, AppResult};
@@ -15,6 +18,78 @@ pub const RUNNING: &str = "RUNNING";
 pub const SUCCEEDED: &str = "SUCCEEDED";
 pub const FAILED: &str = "FAILED";
 
+/// How often a run in progress refreshes its `heartbeat_at`.
+const HEARTBEAT_EVERY: StdDuration = StdDuration::from_secs(30);
+/// A RUNNING run whose heartbeat is older than this was interrupted (its process stopped): twenty
+/// missed heartbeats, so a slow statement holding the database cannot be mistaken for a crash.
+pub const ABANDONED_AFTER: Duration = Duration::minutes(10);
+/// The error recorded on such a run.
+pub const INTERRUPTED: &str =
+    "interrupted: the process running this job stopped before the run finished";
+
+/// Marks FAILED the runs left RUNNING by a process that stopped (no heartbeat for
+/// `ABANDONED_AFTER`), so the history never shows a run as in progress forever. Called before
+/// every run and when the server starts. Returns how many it marked.
+pub async fn fail_abandoned(state: &AppState) -> AppResult<u64> {
+    let now = state.clock.now();
+    let result = job_run::Entity::update_many()
+        .col_expr(job_run::Column::Status, Expr::value(FAILED))
+        .col_expr(job_run::Column::FinishedAt, Expr::value(now))
+        .col_expr(job_run::Column::Error, Expr::value(INTERRUPTED))
+        .filter(job_run::Column::Status.eq(RUNNING))
+        .filter(
+            Expr::col(job_run::Column::HeartbeatAt)
+                .if_null(Expr::col(job_run::Column::StartedAt))
+                .lt(now - ABANDONED_AFTER),
+        )
+        .exec(&state.db)
+        .await?;
+    if result.rows_affected > 0 {
+        tracing::warn!(
+            runs = result.rows_affected,
+            "job runs left RUNNING by a stopped process marked FAILED"
+        );
+    }
+    Ok(result.rows_affected)
+}
+
+/// Deletes `job`'s runs that found nothing to do (nothing processed or changed, succeeded) and
+/// started more than `hours` ago, so a `deliver-mail` run every 10 seconds does not bury the
+/// history. Runs that did something, failed, or were started by a person are kept. `hours = 0`
+/// keeps everything. Returns how many it deleted.
+pub async fn prune_idle(state: &AppState, job: JobName, hours: i64) -> AppResult<u64> {
+    if hours <= 0 {
+        return Ok(0);
+    }
+    let cutoff = state.clock.now() - Duration::hours(hours);
+    let result = job_run::Entity::delete_many()
+        .filter(job_run::Column::Name.eq(job.as_str()))
+        .filter(job_run::Column::Processed.eq(0))
+        .filter(job_run::Column::Changed.eq(0))
+        .filter(job_run::Column::Status.eq(SUCCEEDED))
+        .filter(job_run::Column::TriggeredBy.eq(crate::jobs::scheduler::TRIGGERED_BY))
+        .filter(job_run::Column::StartedAt.lt(cutoff))
+        .exec(&state.db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Refreshes the run's heartbeat until dropped (it never finishes on its own).
+async fn heartbeat(state: &AppState, run_id: i64) -> std::convert::Infallible {
+    loop {
+        tokio::time::sleep(HEARTBEAT_EVERY).await;
+        let beat = job_run::Entity::update_many()
+            .col_expr(job_run::Column::HeartbeatAt, Expr::value(state.clock.now()))
+            .filter(job_run::Column::Id.eq(run_id))
+            .filter(job_run::Column::Status.eq(RUNNING))
+            .exec(&state.db)
+            .await;
+        if let Err(e) = beat {
+            tracing::warn!(error = %e, run = run_id, "cannot record the job run's heartbeat");
+        }
+    }
+}
+
 /// Runs a job once as of `as_of` and records the run. A job error or panic becomes a FAILED run (and
 /// is logged); the returned row tells which.
 #[tracing::instrument(skip(state), fields(job = job.as_str()))]
@@ -24,12 +99,17 @@ pub async fn run(
     as_of: NaiveDate,
     triggered_by: &str,
 ) -> AppResult<job_run::Model> {
+    if let Err(e) = fail_abandoned(state).await {
+        tracing::warn!(error = %e, "cannot check for interrupted job runs");
+    }
+    let now = state.clock.now();
     let started = job_run::ActiveModel {
         name: Set(job.as_str().into()),
         as_of: Set(as_of),
         triggered_by: Set(triggered_by.into()),
         status: Set(RUNNING.into()),
-        started_at: Set(state.clock.now()),
+        started_at: Set(now),
+        heartbeat_at: Set(Some(now)),
         finished_at: Set(None),
         processed: Set(0),
         changed: Set(0),
@@ -39,10 +119,14 @@ pub async fn run(
     }
     .insert(&state.db)
     .await?;
-    let outcome =
-        std::panic::AssertUnwindSafe(crate::jobs::dispatch(state, job, as_of, started.id))
-            .catch_unwind()
-            .await;
+    let work = std::panic::AssertUnwindSafe(crate::jobs::dispatch(state, job, as_of, started.id))
+        .catch_unwind();
+    // The heartbeat never finishes, so the select ends with the work, dropping the heartbeat.
+    let outcome = tokio::select! {
+        biased;
+        outcome = work => outcome,
+        never = heartbeat(state, started.id) => match never {},
+    };
     let mut finished: job_run::ActiveModel = started.into();
     finished.finished_at = Set(Some(state.clock.now()));
     match outcome {

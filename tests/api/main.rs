@@ -7,6 +7,7 @@ mod cli;
 mod contacts;
 mod helpers;
 mod http;
+mod job_runs;
 mod lease;
 mod mail;
 mod mail_transport;

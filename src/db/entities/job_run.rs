@@ -17,6 +17,8 @@ pub struct Model {
     /// JSON object with job-specific counts.
     pub details: Option<String>,
     pub error: Option<String>,
+    /// Refreshed while the run works; a RUNNING run without a recent one was interrupted.
+    pub heartbeat_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
