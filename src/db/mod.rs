@@ -48,6 +48,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 /// The server port of a PostgreSQL URL that connects over TCP (not a Unix socket).
 fn postgres_tcp_port(url: &str) -> Option<u16> {
     use std::str::FromStr;
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
     let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
     options.get_socket().is_none().then(|| options.get_port())
 }
@@ -75,4 +78,27 @@ pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
 /// Checks that the database answers (`/readyz`).
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_tcp_port;
+
+    #[test]
+    fn only_postgres_over_tcp_gets_a_port() {
+        assert_eq!(postgres_tcp_port("sqlite://tessera.db?mode=rwc"), None);
+        assert_eq!(postgres_tcp_port("sqlite::memory:"), None);
+        assert_eq!(
+            postgres_tcp_port("postgres://u:p@db.example.org:5433/tessera"),
+            Some(5433)
+        );
+        assert_eq!(
+            postgres_tcp_port("postgresql://u@127.0.0.1/tessera"),
+            Some(5432)
+        );
+        assert_eq!(
+            postgres_tcp_port("postgres://u@%2Fvar%2Frun%2Fpostgresql/tessera"),
+            None
+        );
+    }
 }
