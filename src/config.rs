@@ -122,6 +122,8 @@ pub struct AuthSettings {
     pub reset_token_minutes: i64,
     /// Days an invitation link stays valid.
     pub invitation_days: i64,
+    /// Days an email-verification link stays valid.
+    pub email_verification_days: i64,
     /// Shortest accepted password.
     pub min_password_length: usize,
     /// Failed logins allowed per account and per client address within the window.
@@ -136,6 +138,7 @@ impl Default for AuthSettings {
             session_ttl_days: 30,
             reset_token_minutes: 60,
             invitation_days: 7,
+            email_verification_days: 7,
             min_password_length: 10,
             max_failed_logins: 10,
             failed_login_window_minutes: 15,
@@ -454,6 +457,12 @@ impl Settings {
         }
         if self.auth.invitation_days < 1 {
             return Err(invalid("auth.invitation_days", "must be at least 1"));
+        }
+        if self.auth.email_verification_days < 1 {
+            return Err(invalid(
+                "auth.email_verification_days",
+                "must be at least 1",
+            ));
         }
         if self.auth.max_failed_logins < 1 {
             return Err(invalid("auth.max_failed_logins", "must be at least 1"));

@@ -9,6 +9,7 @@ mod m20261124_000003_mail;
 mod m20261124_000004_portal;
 mod m20261124_000005_outbox_lz4;
 mod m20261124_000006_job_run_heartbeat;
+mod m20261124_000007_email_verification;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_portal::Migration),
             Box::new(m20261124_000005_outbox_lz4::Migration),
             Box::new(m20261124_000006_job_run_heartbeat::Migration),
+            Box::new(m20261124_000007_email_verification::Migration),
         ]
     }
 }

@@ -17,7 +17,8 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
 }
 
-/// Builds the full context; `extra` fills `reminder`, `reset`, `invitation` or `contribution`.
+/// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification` or
+/// `contribution`.
 pub fn build(
     settings: &Settings,
     c: &contact::Model,
@@ -66,6 +67,7 @@ pub fn build(
         "reminder": null,
         "reset": null,
         "invitation": null,
+        "verification": null,
         "contribution": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {

@@ -300,6 +300,10 @@ pub fn sample_context() -> Value {
             "url": "https://members.example.org/accept-invitation?token=def456",
             "expiresInDays": 7
         },
+        "verification": {
+            "url": "https://members.example.org/verify-email?token=ghi789",
+            "expiresInDays": 7
+        },
         "contribution": {
             "id": "9", "amount": "25.00", "currency": "EUR", "receivedDate": "2026-01-10",
             "financialType": "Donation", "paymentInstrument": "CARD", "transactionId": "txn_1"

@@ -23,6 +23,9 @@ use crate::state::AppState;
 
 pub const RESET: &str = "RESET";
 pub const INVITE: &str = "INVITE";
+pub const VERIFY: &str = "VERIFY";
+/// Links of any kind a login may be sent per hour (a mail-bombing guard).
+const LINKS_PER_HOUR: u64 = 3;
 
 /// What a member may change about themselves: never role, status, dates or another contact.
 #[derive(Default)]
@@ -129,6 +132,11 @@ async fn send_token<C: ConnectionTrait>(
             "invitation",
             "accept-invitation",
         ),
+        VERIFY => (
+            Duration::days(state.settings.auth.email_verification_days),
+            "verify-email",
+            "verify-email",
+        ),
         _ => (
             Duration::minutes(state.settings.auth.reset_token_minutes),
             "password-reset",
@@ -151,10 +159,12 @@ async fn send_token<C: ConnectionTrait>(
         "{}/{path}?token={token}",
         state.settings.server.public_url.trim_end_matches('/')
     );
-    let extra = if purpose == INVITE {
-        json!({ "invitation": { "url": url, "expiresInDays": lifetime.num_days() } })
-    } else {
-        json!({ "reset": { "url": url, "expiresInMinutes": lifetime.num_minutes() } })
+    let extra = match purpose {
+        INVITE => json!({ "invitation": { "url": url, "expiresInDays": lifetime.num_days() } }),
+        VERIFY => {
+            json!({ "verification": { "url": url, "expiresInDays": lifetime.num_days() } })
+        }
+        _ => json!({ "reset": { "url": url, "expiresInMinutes": lifetime.num_minutes() } }),
     };
     let c = match u.contact_id {
         Some(id) => contact::Entity::find_by_id(id).one(db).await?,
@@ -194,13 +204,7 @@ async fn reset_link(state: &AppState, email: &str) -> AppResult<()> {
     if u.disabled_at.is_some() {
         return Ok(());
     }
-    let hour_ago = state.clock.now() - Duration::hours(1);
-    let recent = password_token::Entity::find()
-        .filter(password_token::Column::UserId.eq(u.id))
-        .filter(password_token::Column::CreatedAt.gte(hour_ago))
-        .count(&state.db)
-        .await?;
-    if recent >= 3 {
+    if links_in_last_hour(state, u.id).await? >= LINKS_PER_HOUR {
         tracing::warn!(
             user = u.id,
             "password reset requested too often; no new link sent"
@@ -211,6 +215,112 @@ async fn reset_link(state: &AppState, email: &str) -> AppResult<()> {
     send_token(state, &txn, &u, RESET).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// How many links (reset, invitation, verification) the login was sent in the last hour.
+async fn links_in_last_hour(state: &AppState, user_id: i64) -> AppResult<u64> {
+    let hour_ago = state.clock.now() - Duration::hours(1);
+    Ok(password_token::Entity::find()
+        .filter(password_token::Column::UserId.eq(user_id))
+        .filter(password_token::Column::CreatedAt.gte(hour_ago))
+        .count(&state.db)
+        .await?)
+}
+
+/// Emails the caller a link confirming their login's address. Returns false, sending nothing, when
+/// the address is already confirmed. Self-service sign-up sends the same link.
+pub async fn request_email_verification(state: &AppState, viewer: &AuthUser) -> AppResult<bool> {
+    if viewer.api_key_id.is_some() {
+        return Err(AppError::Forbidden(
+            "an API key has no email address to confirm; sign in as the login instead".into(),
+        ));
+    }
+    let u = user::Entity::find_by_id(viewer.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    if u.email_verified_at.is_some() {
+        return Ok(false);
+    }
+    if links_in_last_hour(state, u.id).await? >= LINKS_PER_HOUR {
+        return Err(AppError::TooManyRequests(format!(
+            "at most {LINKS_PER_HOUR} links an hour are sent to one login; use the last one or try again later"
+        )));
+    }
+    let txn = begin_write(&state.db).await?;
+    send_token(state, &txn, &u, VERIFY).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Confirms a login's email address with the token from a verification link. The link works once;
+/// confirming an address already confirmed (another link) is fine.
+pub async fn verify_email(state: &AppState, token: &str) -> AppResult<user::Model> {
+    let bad = || {
+        AppError::bad_input(
+            "token",
+            "this link is invalid, already used or expired; ask for a new one",
+        )
+    };
+    let now = state.clock.now();
+    let found = password_token::Entity::find()
+        .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
+        .filter(password_token::Column::Purpose.eq(VERIFY))
+        .one(&state.db)
+        .await?
+        .ok_or_else(bad)?;
+    if found.used_at.is_some() || found.expires_at <= now {
+        return Err(bad());
+    }
+    let txn = begin_write(&state.db).await?;
+    // Conditioned on the token being unused, so a concurrent second use updates nothing.
+    let claimed = password_token::Entity::update_many()
+        .col_expr(
+            password_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(password_token::Column::Id.eq(found.id))
+        .filter(password_token::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(bad());
+    }
+    let u = user::Entity::find_by_id(found.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(bad)?;
+    let u = mark_verified(&txn, u, now).await?;
+    txn.commit().await?;
+    Ok(u)
+}
+
+/// Records that the login's address is confirmed (once), with an audit entry.
+async fn mark_verified<C: ConnectionTrait>(
+    db: &C,
+    u: user::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<user::Model> {
+    if u.email_verified_at.is_some() {
+        return Ok(u);
+    }
+    let id = u.id;
+    let mut active: user::ActiveModel = u.into();
+    active.email_verified_at = Set(Some(now));
+    let updated = active.update(db).await?;
+    audit::record(
+        db,
+        &Actor::Anonymous,
+        "user.email_verified",
+        "user",
+        id,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// Sets a new password with a reset or invitation link's token; the token works once, every other
@@ -228,8 +338,10 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
         "newPassword",
     )?;
     let now = state.clock.now();
+    // A verification link only confirms an address: it never sets a password.
     let found = password_token::Entity::find()
         .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
+        .filter(password_token::Column::Purpose.is_in([RESET, INVITE]))
         .one(&state.db)
         .await?
         .ok_or_else(bad)?;
@@ -260,7 +372,9 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     let mut active: user::ActiveModel = u.into();
     active.password_hash = Set(hash);
     active.updated_at = Set(now);
-    active.update(&txn).await?;
+    let u = active.update(&txn).await?;
+    // The link reached the login's mailbox, so the address is confirmed too.
+    mark_verified(&txn, u, now).await?;
     revoke_sessions(&txn, found.user_id, None, now).await?;
     let actor = Actor::Anonymous;
     audit::record(

@@ -298,7 +298,7 @@ pub async fn preview(
             };
             let extra = sample_context();
             let extras = serde_json::json!({
-                "reminder": extra["reminder"], "reset": extra["reset"], "invitation": extra["invitation"], "contribution": extra["contribution"],
+                "reminder": extra["reminder"], "reset": extra["reset"], "invitation": extra["invitation"], "verification": extra["verification"], "contribution": extra["contribution"],
             });
             match m {
                 Some(m) => {

@@ -54,6 +54,8 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("requestPasswordReset", Public),
         ("resetPassword", Public),
         ("changePassword", SignedIn),
+        ("requestEmailVerification", SignedIn),
+        ("verifyEmail", Public),
         ("updateMyProfile", OwnContact),
         ("createContact", Staff),
         ("updateContact", Staff),

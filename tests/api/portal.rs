@@ -222,11 +222,15 @@ async fn staff_invite_contacts_to_the_portal() {
     let me = app
         .gql(
             &member,
-            "{ viewer { user { role } contact { displayName } } }",
+            "{ viewer { user { role emailVerified } contact { displayName } } }",
             json!({}),
         )
         .await;
     assert_eq!(me["data"]["viewer"]["contact"]["displayName"], "Ivy Vite");
+    assert_eq!(
+        me["data"]["viewer"]["user"]["emailVerified"], true,
+        "accepting the invitation proves the address: {me}"
+    );
     let no_email = app
         .gql(
             &admin,
@@ -244,6 +248,78 @@ async fn staff_invite_contacts_to_the_portal() {
         code(&app.gql(&member2, q, json!({ "c": no_email })).await),
         "FORBIDDEN"
     );
+}
+
+#[tokio::test]
+async fn logins_confirm_their_email_address_with_a_single_use_link() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let (member, _) = app.token_for("MEMBER").await;
+    let status = "{ viewer { user { email emailVerified emailVerifiedAt } } }";
+    let me = app.gql(&member, status, json!({})).await;
+    assert_eq!(me["data"]["viewer"]["user"]["emailVerified"], false, "{me}");
+    assert!(me["data"]["viewer"]["user"]["emailVerifiedAt"].is_null());
+    let email = me["data"]["viewer"]["user"]["email"].clone();
+
+    let request = "mutation { requestEmailVerification }";
+    assert_eq!(code(&app.anon(request, json!({})).await), "UNAUTHENTICATED");
+    let body = app.gql(&member, request, json!({})).await;
+    assert_eq!(body["data"]["requestEmailVerification"], true, "{body}");
+    let mail = app
+        .gql(
+            &admin,
+            "{ outboundMessages(filter: { templateKey: \"verify-email\" }) { nodes { recipient subject } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = &mail["data"]["outboundMessages"]["nodes"];
+    assert_eq!(nodes[0]["recipient"], email, "{mail}");
+    assert!(
+        nodes[0]["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Confirm your email address"),
+        "{mail}"
+    );
+    let token = token_from_mail(&app, &admin, "verify-email", 1).await;
+
+    // A verification link never sets a password.
+    let reset =
+        "mutation($t: String!) { resetPassword(token: $t, newPassword: \"hijacked password\") }";
+    let body = app.anon(reset, json!({ "t": token })).await;
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "token"));
+
+    let verify = "mutation($t: String!) { verifyEmail(token: $t) }";
+    let body = app.anon(verify, json!({ "t": "not-a-token" })).await;
+    assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "token"));
+    let body = app.anon(verify, json!({ "t": token })).await;
+    assert_eq!(body["data"]["verifyEmail"], true, "{body}");
+    let me = app.gql(&member, status, json!({})).await;
+    assert_eq!(me["data"]["viewer"]["user"]["emailVerified"], true, "{me}");
+    assert!(me["data"]["viewer"]["user"]["emailVerifiedAt"].is_string());
+    let again = app.anon(verify, json!({ "t": token })).await;
+    assert_eq!(code(&again), "BAD_USER_INPUT", "single use");
+
+    // Confirmed: asking again sends nothing.
+    let before = app.count("outbound_messages").await;
+    let body = app.gql(&member, request, json!({})).await;
+    assert_eq!(body["data"]["requestEmailVerification"], false, "{body}");
+    assert_eq!(app.count("outbound_messages").await, before);
+
+    // Links expire, and at most three go out an hour.
+    let (other, _) = app.token_for("STAFF").await;
+    for _ in 0..3 {
+        let body = app.gql(&other, request, json!({})).await;
+        assert_eq!(body["data"]["requestEmailVerification"], true, "{body}");
+    }
+    let body = app.gql(&other, request, json!({})).await;
+    assert_eq!(code(&body), "TOO_MANY_REQUESTS", "{body}");
+    let token = token_from_mail(&app, &admin, "verify-email", 4).await;
+    app.clock().advance(Span::days(8));
+    let late = app.anon(verify, json!({ "t": token })).await;
+    assert_eq!((code(&late), field(&late)), ("BAD_USER_INPUT", "token"));
+    let still = app.gql(&other, status, json!({})).await;
+    assert_eq!(still["data"]["viewer"]["user"]["emailVerified"], false);
 }
 
 #[tokio::test]

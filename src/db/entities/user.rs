@@ -11,6 +11,8 @@ pub struct Model {
     pub contact_id: Option<i64>,
     pub disabled_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// When the login's email address was confirmed (None: not yet).
+    pub email_verified_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -85,6 +85,28 @@ impl AccountMutation {
         Ok(true)
     }
 
+    /// Emails the caller a link confirming their login's email address (valid
+    /// `auth.email_verification_days`). Returns false, sending nothing, when the address is already
+    /// confirmed. At most three links of any kind an hour per login (`TOO_MANY_REQUESTS`).
+    #[graphql(guard = "SignedIn")]
+    async fn request_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
+        let state = guards::state(ctx)?;
+        Ok(account::request_email_verification(state, guards::user(ctx)?).await?)
+    }
+
+    /// Confirms a login's email address with the token from a verification email (no sign-in
+    /// needed: the link may be opened on another device). Returns true; a used, expired or unknown
+    /// token is `BAD_USER_INPUT`. Signed in, `viewer { user { emailVerified } }` shows the result.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from the email link.")] token: String,
+    ) -> Result<bool> {
+        let state = guards::state(ctx)?;
+        account::verify_email(state, &token).await?;
+        Ok(true)
+    }
+
     /// Invites a contact to the member portal (staff): creates a MEMBER login and emails a link to set
     /// a password.
     #[graphql(guard = "RoleGuard(Role::Staff)")]

@@ -62,6 +62,15 @@ impl User {
     async fn is_disabled(&self) -> bool {
         self.0.disabled_at.is_some()
     }
+    /// Whether the login's email address is confirmed: by a verification link, or by setting the
+    /// password through an invitation or reset link sent to it.
+    async fn email_verified(&self) -> bool {
+        self.0.email_verified_at.is_some()
+    }
+    /// When the email address was confirmed.
+    async fn email_verified_at(&self) -> Option<DateTime> {
+        self.0.email_verified_at.map(DateTime)
+    }
     /// Last successful sign-in.
     async fn last_login_at(&self) -> Option<DateTime> {
         self.0.last_login_at.map(DateTime)

@@ -1,12 +1,13 @@
 use super::*;
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "contribution-receipt",
     "invitation",
     "membership-expired",
     "membership-renewed",
     "password-reset",
     "renewal-reminder",
+    "verify-email",
     "welcome",
 ];
 
@@ -37,6 +38,7 @@ fn minimal_context(key: &str) -> Value {
     let needs = match key {
         "password-reset" => "reset",
         "invitation" => "invitation",
+        "verify-email" => "verification",
         "contribution-receipt" => "contribution",
         _ => "membership",
     };
@@ -45,6 +47,7 @@ fn minimal_context(key: &str) -> Value {
         "reminder",
         "reset",
         "invitation",
+        "verification",
         "contribution",
     ] {
         if top != needs && !(key == "renewal-reminder" && top == "reminder") {
