@@ -251,6 +251,9 @@ pub struct MailSettings {
     pub templates_dir: String,
     /// Queue the `membership-expired` email when the status job moves a membership to Expired.
     pub expired_notice: bool,
+    /// Membership messages to contacts who cannot get email but can get post become LETTER rows
+    /// to print (`printableLetters`); when false they are CANCELLED like other unsendable mail.
+    pub letters: bool,
     /// Delivery attempts before a message is marked FAILED.
     pub max_attempts: i32,
     /// Seconds before the first retry; doubles on each further failure.
@@ -277,6 +280,7 @@ impl Default for MailSettings {
             file_dir: "mail-out".into(),
             templates_dir: "email-templates".into(),
             expired_notice: true,
+            letters: true,
             max_attempts: 10,
             retry_base_secs: 15,
             retry_max_secs: 3600,

@@ -173,7 +173,13 @@ async fn insert(state: &AppState, messages: Vec<NewMessage>) -> AppResult<u64> {
         return Ok(0);
     }
     let txn = begin_write(&state.db).await?;
-    let added = outbox::enqueue(&txn, messages, state.clock.now()).await?;
+    let added = outbox::enqueue(
+        &txn,
+        messages,
+        state.clock.now(),
+        state.settings.mail.letters,
+    )
+    .await?;
     txn.commit().await?;
     Ok(added)
 }

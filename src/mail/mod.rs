@@ -3,7 +3,7 @@
 
 mod blocks;
 pub mod context;
-mod helpers;
+pub(crate) mod helpers;
 pub mod outbox;
 pub mod templates;
 pub mod transport;

@@ -19,6 +19,8 @@ pub const SENDING: &str = "SENDING";
 pub const SENT: &str = "SENT";
 pub const FAILED: &str = "FAILED";
 pub const CANCELLED: &str = "CANCELLED";
+/// A message to print and post: the contact cannot get email but can get letters.
+pub const LETTER: &str = "LETTER";
 
 /// Renders messages with the admins' overrides (from `message_templates`) taking precedence over the
 /// template files. Load it once per transaction or batch: overrides are compiled once.
@@ -91,6 +93,17 @@ pub fn no_email_reason(c: &contact::Model) -> Option<&'static str> {
     }
 }
 
+/// Whether the contact can be sent a letter: alive, not opted out of post, not in the trash, and
+/// with at least a street and a city.
+pub fn can_post(c: &contact::Model) -> bool {
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    !c.is_deceased
+        && !c.do_not_mail
+        && c.deleted_at.is_none()
+        && filled(&c.street)
+        && filled(&c.city)
+}
+
 /// A message ready to queue.
 pub struct NewMessage {
     pub dedupe_key: String,
@@ -100,8 +113,15 @@ pub struct NewMessage {
     pub rendered: Rendered,
 }
 
-fn row(m: NewMessage, now: DateTime<Utc>) -> outbound::ActiveModel {
+fn row(m: NewMessage, now: DateTime<Utc>, letters: bool) -> outbound::ActiveModel {
     let reason = no_email_reason(&m.contact);
+    let (status, note) = match reason {
+        None => (QUEUED, None),
+        Some(why) if letters && can_post(&m.contact) => {
+            (LETTER, Some(format!("{why}: to be printed and posted")))
+        }
+        Some(why) => (CANCELLED, Some(why.to_string())),
+    };
     outbound::ActiveModel {
         dedupe_key: Set(m.dedupe_key),
         template_key: Set(m.template_key),
@@ -111,11 +131,11 @@ fn row(m: NewMessage, now: DateTime<Utc>) -> outbound::ActiveModel {
         html_body: Set(m.rendered.html),
         contact_id: Set(Some(m.contact.id)),
         membership_id: Set(m.membership_id),
-        status: Set(if reason.is_some() { CANCELLED } else { QUEUED }.into()),
+        status: Set(status.into()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
-        last_error: Set(reason.map(str::to_string)),
+        last_error: Set(note),
         sent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -124,17 +144,22 @@ fn row(m: NewMessage, now: DateTime<Utc>) -> outbound::ActiveModel {
 }
 
 /// Queues messages; rows whose dedupe key exists already are skipped. Returns how many were added.
-/// Contacts who must not get email get a CANCELLED row with the reason, so the record shows why.
+/// Contacts who must not get email get a LETTER row when `letters` is on and they can get post,
+/// else a CANCELLED row; either way with the reason, so the record shows why.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     messages: Vec<NewMessage>,
     now: DateTime<Utc>,
+    letters: bool,
 ) -> AppResult<u64> {
     if messages.is_empty() {
         return Ok(0);
     }
     // Rows are moved into the statements, not cloned: each carries its rendered bodies.
-    let mut rows = messages.into_iter().map(|m| row(m, now)).peekable();
+    let mut rows = messages
+        .into_iter()
+        .map(|m| row(m, now, letters))
+        .peekable();
     let mut added = 0;
     while rows.peek().is_some() {
         let chunk: Vec<outbound::ActiveModel> = rows.by_ref().take(200).collect();

@@ -8,7 +8,9 @@ use crate::db::begin_write;
 use crate::db::entities::{contact, membership, message_template, outbound_message as outbound};
 use crate::error::{AppError, AppResult};
 use crate::mail::context::{self, MembershipInfo};
-use crate::mail::outbox::{CANCELLED, FAILED, QUEUED, Renderer, SENDING, SENT, no_email_reason};
+use crate::mail::outbox::{
+    CANCELLED, FAILED, LETTER, QUEUED, Renderer, SENDING, SENT, no_email_reason,
+};
 use crate::mail::{Rendered, templates::sample_context};
 use crate::services::Actor;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
@@ -55,8 +57,8 @@ pub async fn get(state: &AppState, id: i64) -> AppResult<outbound::Model> {
         .ok_or_else(|| AppError::not_found("message", id, "id"))
 }
 
-/// Queues a FAILED or CANCELLED message again, to the contact's current address. Refused while the
-/// contact still must not get email.
+/// Queues a FAILED, CANCELLED or LETTER message again as email, to the contact's current address.
+/// Refused while the contact still must not get email.
 pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbound::Model> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
@@ -64,11 +66,11 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbou
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("message", id, "id"))?;
-    if m.status != FAILED && m.status != CANCELLED {
+    if m.status != FAILED && m.status != CANCELLED && m.status != LETTER {
         return Err(AppError::conflict(
             None,
             format!(
-                "only FAILED or CANCELLED messages can be retried; this one is {}",
+                "only FAILED, CANCELLED or LETTER messages can be retried; this one is {}",
                 m.status
             ),
         ));

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod contacts;
 pub mod jobs;
+pub mod letters;
 pub mod membership_types;
 pub mod memberships;
 pub mod messages;

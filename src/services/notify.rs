@@ -55,7 +55,13 @@ async fn queue_for<C: ConnectionTrait>(
         membership_id: Some(m.id),
         rendered,
     };
-    outbox::enqueue(db, vec![message], state.clock.now()).await
+    outbox::enqueue(
+        db,
+        vec![message],
+        state.clock.now(),
+        state.settings.mail.letters,
+    )
+    .await
 }
 
 /// The welcome message of a new membership, unless its type sends none.
@@ -131,7 +137,7 @@ pub async fn queue_many<C: ConnectionTrait>(
     items: Vec<(String, membership::Model, Value)>,
 ) -> AppResult<u64> {
     let messages = render_many(state, db, template, items).await?;
-    outbox::enqueue(db, messages, state.clock.now()).await
+    outbox::enqueue(db, messages, state.clock.now(), state.settings.mail.letters).await
 }
 
 /// The rendering half of [`queue_many`], for callers that overlap rendering one batch with

@@ -9,6 +9,7 @@ mod helpers;
 mod http;
 mod job_runs;
 mod lease;
+mod letters;
 mod mail;
 mod mail_transport;
 mod memberships;

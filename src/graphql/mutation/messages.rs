@@ -13,8 +13,8 @@ pub struct MessageMutation;
 
 #[Object]
 impl MessageMutation {
-    /// Queues a FAILED or CANCELLED message again, to the contact's current address (staff). Refused
-    /// while the contact must not get email.
+    /// Queues a FAILED, CANCELLED or LETTER message again as email, to the contact's current address
+    /// (staff). Refused while the contact must not get email.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn retry_message(
         &self,
@@ -26,6 +26,20 @@ impl MessageMutation {
         Ok(OutboundMessage(
             messages::retry(state, &guards::actor(ctx), id).await?,
         ))
+    }
+
+    /// Marks printed letters as sent (staff). Every id must be a LETTER; otherwise nothing changes.
+    /// Returns the messages, now SENT.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn mark_letters_printed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The letters that were printed.")] ids: Vec<ID>,
+    ) -> Result<Vec<OutboundMessage>> {
+        let state = guards::state(ctx)?;
+        let ids = crate::graphql::parse_ids(&ids, "ids")?;
+        let rows = crate::services::letters::mark_printed(state, &guards::actor(ctx), &ids).await?;
+        Ok(rows.into_iter().map(OutboundMessage).collect())
     }
 
     /// Cancels a message that has not been sent (staff).

@@ -2,11 +2,12 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
-use crate::graphql::parse_id;
 use crate::graphql::types::message::{
-    MessageTemplate, OutboundMessage, OutboundMessageConnection, OutboundMessageFilter,
-    RenderedMessage,
+    LetterBatch, MessageTemplate, OutboundMessage, OutboundMessageConnection,
+    OutboundMessageFilter, RenderedMessage,
 };
+use crate::graphql::{parse_id, parse_ids};
+use crate::services::letters;
 use crate::services::messages::{self, MessageFilter};
 use crate::services::pagination::PageArgs;
 
@@ -42,6 +43,32 @@ impl MessageQuery {
         Ok(OutboundMessageConnection::from_page(
             result,
             OutboundMessage,
+        ))
+    }
+
+    /// The letters waiting to be printed, oldest first, as one printable HTML document (staff).
+    /// Nothing changes until `markLettersPrinted`.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn printable_letters(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Most letters in the document (default 100, at most 1000).")]
+        first: Option<i32>,
+        #[graphql(desc = "Only letters from this template, e.g. `renewal-reminder`.")]
+        template_key: Option<String>,
+        #[graphql(desc = "Only these messages (each must be a LETTER).")] ids: Option<Vec<ID>>,
+    ) -> Result<LetterBatch> {
+        let state = guards::state(ctx)?;
+        let first = first.unwrap_or(100);
+        if !(1..=1000).contains(&first) {
+            return Err(
+                crate::error::AppError::bad_input("first", "must be between 1 and 1000").into(),
+            );
+        }
+        let ids = ids.map(|ids| parse_ids(&ids, "ids")).transpose()?;
+        let filter = letters::LetterFilter { ids, template_key };
+        Ok(LetterBatch(
+            letters::printable(state, &filter, first as u64).await?,
         ))
     }
 

@@ -19,6 +19,9 @@ pub enum OutboundStatus {
     Failed,
     /// Not sent: the contact must not get email, or someone cancelled it (see `lastError`).
     Cancelled,
+    /// To be printed and posted: the contact cannot get email but can get letters (see
+    /// `printableLetters`, then `markLettersPrinted`, which makes it SENT).
+    Letter,
 }
 
 impl OutboundStatus {
@@ -29,6 +32,7 @@ impl OutboundStatus {
             OutboundStatus::Sent => outbox::SENT,
             OutboundStatus::Failed => outbox::FAILED,
             OutboundStatus::Cancelled => outbox::CANCELLED,
+            OutboundStatus::Letter => outbox::LETTER,
         }
     }
 
@@ -38,6 +42,7 @@ impl OutboundStatus {
             outbox::SENT => OutboundStatus::Sent,
             outbox::FAILED => OutboundStatus::Failed,
             outbox::CANCELLED => OutboundStatus::Cancelled,
+            outbox::LETTER => OutboundStatus::Letter,
             _ => OutboundStatus::Queued,
         }
     }
@@ -192,3 +197,30 @@ crate::connection!(
     "A page of outbox messages, newest first.",
     "One outbox message in a list, with its cursor."
 );
+
+/// Letters to print: one HTML document with a page per letter, and the messages in it.
+pub struct LetterBatch(pub crate::services::letters::LetterBatch);
+
+/// Letters to print: one HTML document with a page per letter, and the messages in it.
+#[Object]
+impl LetterBatch {
+    /// A printable HTML document (A4): per letter the organisation, the member's postal address,
+    /// today's date, the subject and the message's text part, each on its own page.
+    async fn html(&self) -> &str {
+        &self.0.html
+    }
+    /// How many letters the document holds.
+    async fn count(&self) -> i32 {
+        self.0.messages.len() as i32
+    }
+    /// The messages in the document, oldest first; pass their ids to `markLettersPrinted` once
+    /// printed.
+    async fn messages(&self) -> Vec<OutboundMessage> {
+        self.0
+            .messages
+            .iter()
+            .cloned()
+            .map(OutboundMessage)
+            .collect()
+    }
+}
