@@ -256,44 +256,74 @@ pub async fn request_email_verification(state: &AppState, viewer: &AuthUser) -> 
 /// Confirms a login's email address with the token from a verification link. The link works once;
 /// confirming an address already confirmed (another link) is fine.
 pub async fn verify_email(state: &AppState, token: &str) -> AppResult<user::Model> {
-    let bad = || {
-        AppError::bad_input(
-            "token",
-            "this link is invalid, already used or expired; ask for a new one",
-        )
-    };
     let now = state.clock.now();
-    let found = password_token::Entity::find()
-        .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
-        .filter(password_token::Column::Purpose.eq(VERIFY))
-        .one(&state.db)
-        .await?
-        .ok_or_else(bad)?;
-    if found.used_at.is_some() || found.expires_at <= now {
-        return Err(bad());
-    }
+    let found = open_token(state, token, &[VERIFY]).await?;
     let txn = begin_write(&state.db).await?;
-    // Conditioned on the token being unused, so a concurrent second use updates nothing.
-    let claimed = password_token::Entity::update_many()
-        .col_expr(
-            password_token::Column::UsedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(password_token::Column::Id.eq(found.id))
-        .filter(password_token::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        return Err(bad());
-    }
-    let u = user::Entity::find_by_id(found.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(bad)?;
+    let u = claim_token(&txn, &found, now, false).await?;
     let u = mark_verified(&txn, u, now).await?;
     txn.commit().await?;
     Ok(u)
+}
+
+fn bad_link() -> AppError {
+    AppError::bad_input(
+        "token",
+        "this link is invalid, already used or expired; ask for a new one",
+    )
+}
+
+/// The unused, unexpired token of a link, if it serves one of `purposes`.
+async fn open_token(
+    state: &AppState,
+    token: &str,
+    purposes: &[&str],
+) -> AppResult<password_token::Model> {
+    let found = password_token::Entity::find()
+        .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
+        .filter(password_token::Column::Purpose.is_in(purposes.iter().copied()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(bad_link)?;
+    if found.used_at.is_some() || found.expires_at <= state.clock.now() {
+        return Err(bad_link());
+    }
+    Ok(found)
+}
+
+/// Marks the token used in `txn` — conditioned on it being unused, so of two concurrent uses one
+/// fails — and with `every_link` the login's other open links too. Returns the login.
+async fn claim_token<C: ConnectionTrait>(
+    txn: &C,
+    found: &password_token::Model,
+    now: chrono::DateTime<chrono::Utc>,
+    every_link: bool,
+) -> AppResult<user::Model> {
+    let used = || {
+        password_token::Entity::update_many()
+            .col_expr(
+                password_token::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(password_token::Column::UsedAt.is_null())
+    };
+    let claimed = used()
+        .filter(password_token::Column::Id.eq(found.id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if claimed == 0 {
+        return Err(bad_link());
+    }
+    if every_link {
+        used()
+            .filter(password_token::Column::UserId.eq(found.user_id))
+            .exec(txn)
+            .await?;
+    }
+    user::Entity::find_by_id(found.user_id)
+        .one(txn)
+        .await?
+        .ok_or_else(bad_link)
 }
 
 /// Records that the login's address is confirmed (once), with an audit entry.
@@ -326,12 +356,6 @@ async fn mark_verified<C: ConnectionTrait>(
 /// Sets a new password with a reset or invitation link's token; the token works once, every other
 /// open link of the login stops working, and every session is signed out.
 pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -> AppResult<()> {
-    let bad = || {
-        AppError::bad_input(
-            "token",
-            "this link is invalid, already used or expired; ask for a new one",
-        )
-    };
     check_password(
         new_password,
         state.settings.auth.min_password_length,
@@ -339,36 +363,10 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     )?;
     let now = state.clock.now();
     // A verification link only confirms an address: it never sets a password.
-    let found = password_token::Entity::find()
-        .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
-        .filter(password_token::Column::Purpose.is_in([RESET, INVITE]))
-        .one(&state.db)
-        .await?
-        .ok_or_else(bad)?;
-    if found.used_at.is_some() || found.expires_at <= now {
-        return Err(bad());
-    }
+    let found = open_token(state, token, &[RESET, INVITE]).await?;
     let hash = hash_password(new_password).await?;
     let txn = begin_write(&state.db).await?;
-    // Marking every open token of the login used, conditioned on this one being unused, makes a
-    // concurrent second use of the same token update nothing.
-    let claimed = password_token::Entity::update_many()
-        .col_expr(
-            password_token::Column::UsedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(password_token::Column::UserId.eq(found.user_id))
-        .filter(password_token::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if claimed == 0 {
-        return Err(bad());
-    }
-    let u = user::Entity::find_by_id(found.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(bad)?;
+    let u = claim_token(&txn, &found, now, true).await?;
     let mut active: user::ActiveModel = u.into();
     active.password_hash = Set(hash);
     active.updated_at = Set(now);

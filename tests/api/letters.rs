@@ -2,24 +2,10 @@
 //! LETTER rows, printed as one HTML document, and marked SENT once printed.
 
 use serde_json::{Value, json};
-use tessera::jobs::JobName;
 
 use crate::helpers::{TestApp, code, field};
+use crate::mail::{contact, deliver};
 use crate::memberships::{create_membership, yearly_type};
-
-async fn contact(app: &TestApp, admin: &str, input: Value) -> String {
-    let body = app
-        .gql(
-            admin,
-            "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    body["data"]["createContact"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("createContact: {body}"))
-        .to_string()
-}
 
 /// The welcome message queued for `contact_id`: (id, status, lastError).
 async fn welcome_of(app: &TestApp, admin: &str, contact_id: &str) -> (String, String, Value) {
@@ -39,6 +25,25 @@ async fn welcome_of(app: &TestApp, admin: &str, contact_id: &str) -> (String, St
         node["status"].as_str().unwrap().to_string(),
         node["lastError"].clone(),
     )
+}
+
+/// A contact with a postal address and no email, given a membership (so a welcome is queued).
+async fn member_by_post(app: &TestApp, admin: &str, last: &str) -> String {
+    let yearly = yearly_type(app, admin).await;
+    let c = contact(
+        app,
+        admin,
+        json!({ "lastName": last, "street": "1 Main St", "city": "Springfield" }),
+    )
+    .await;
+    let body = create_membership(
+        app,
+        admin,
+        json!({ "contactId": c, "membershipTypeId": yearly }),
+    )
+    .await;
+    assert!(body["errors"].is_null(), "{body}");
+    c
 }
 
 const POSTAL: &str = "printableLetters { count html messages { id status } }";
@@ -84,15 +89,7 @@ async fn contacts_without_email_but_with_an_address_get_letters_to_print() {
     assert_eq!(welcome_of(&app, &admin, &by_email).await.1, "QUEUED");
 
     // Delivery leaves letters alone.
-    let run = tessera::services::jobs::run(
-        &app.state,
-        JobName::DeliverMail,
-        app.clock().today(),
-        "test",
-    )
-    .await
-    .unwrap();
-    assert_eq!(run.status, "SUCCEEDED");
+    deliver(&app).await;
     assert_eq!(welcome_of(&app, &admin, &by_post).await.1, "LETTER");
     assert_eq!(welcome_of(&app, &admin, &by_email).await.1, "SENT");
 
@@ -161,19 +158,7 @@ async fn contacts_without_email_but_with_an_address_get_letters_to_print() {
 async fn with_letters_off_unsendable_mail_is_cancelled() {
     let app = TestApp::spawn_with(|s| s.mail.letters = false).await;
     let admin = app.admin_token().await;
-    let yearly = yearly_type(&app, &admin).await;
-    let c = contact(
-        &app,
-        &admin,
-        json!({ "lastName": "Paper", "street": "1 Main St", "city": "Springfield" }),
-    )
-    .await;
-    create_membership(
-        &app,
-        &admin,
-        json!({ "contactId": c, "membershipTypeId": yearly }),
-    )
-    .await;
+    let c = member_by_post(&app, &admin, "Paper").await;
     assert_eq!(welcome_of(&app, &admin, &c).await.1, "CANCELLED");
 }
 
@@ -181,19 +166,7 @@ async fn with_letters_off_unsendable_mail_is_cancelled() {
 async fn a_letter_can_be_sent_as_email_once_the_contact_has_an_address() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let yearly = yearly_type(&app, &admin).await;
-    let c = contact(
-        &app,
-        &admin,
-        json!({ "lastName": "Later", "street": "1 Main St", "city": "Springfield" }),
-    )
-    .await;
-    create_membership(
-        &app,
-        &admin,
-        json!({ "contactId": c, "membershipTypeId": yearly }),
-    )
-    .await;
+    let c = member_by_post(&app, &admin, "Later").await;
     let (id, status, _) = welcome_of(&app, &admin, &c).await;
     assert_eq!(status, "LETTER");
     let retry = "mutation($id: ID!) { retryMessage(id: $id) { status recipient } }";

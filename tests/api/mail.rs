@@ -27,7 +27,7 @@ async fn app_with_sink(sink: &SmtpSink) -> TestApp {
     .await
 }
 
-async fn deliver(app: &TestApp) -> Value {
+pub async fn deliver(app: &TestApp) -> Value {
     let run = tessera::services::jobs::run(
         &app.state,
         JobName::DeliverMail,
@@ -40,7 +40,7 @@ async fn deliver(app: &TestApp) -> Value {
     serde_json::from_str(run.details.as_deref().unwrap()).unwrap()
 }
 
-async fn contact(app: &TestApp, admin: &str, input: Value) -> String {
+pub async fn contact(app: &TestApp, admin: &str, input: Value) -> String {
     let body = app
         .gql(
             admin,
