@@ -36,7 +36,8 @@ pub async fn fail_abandoned(state: &AppState) -> AppResult<u64> {
         .col_expr(job_run::Column::Status, Expr::value(FAILED))
         .col_expr(job_run::Column::FinishedAt, Expr::value(now))
         .col_expr(job_run::Column::Error, Expr::value(INTERRUPTED))
-        .filter(job_run::Column::Status.eq(RUNNING))
+        // A literal, not a bound value, so both databases can use the partial index on it.
+        .filter(Expr::cust("status = 'RUNNING'"))
         .filter(
             Expr::col(job_run::Column::HeartbeatAt)
                 .if_null(Expr::col(job_run::Column::StartedAt))
@@ -64,8 +65,8 @@ pub async fn prune_idle(state: &AppState, job: JobName, hours: i64) -> AppResult
     let cutoff = state.clock.now() - Duration::hours(hours);
     let result = job_run::Entity::delete_many()
         .filter(job_run::Column::Name.eq(job.as_str()))
-        .filter(job_run::Column::Processed.eq(0))
-        .filter(job_run::Column::Changed.eq(0))
+        // Literals matching the partial index `ix_job_runs_idle`.
+        .filter(Expr::cust("processed = 0 AND changed = 0"))
         .filter(job_run::Column::Status.eq(SUCCEEDED))
         .filter(job_run::Column::TriggeredBy.eq(crate::jobs::scheduler::TRIGGERED_BY))
         .filter(job_run::Column::StartedAt.lt(cutoff))
