@@ -14,7 +14,8 @@ pub struct MembershipInfo<'a> {
 }
 
 fn date(d: Option<chrono::NaiveDate>) -> Value {
-    d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
+    // `Display` of a date is `YYYY-MM-DD`.
+    d.map_or(Value::Null, |d| json!(d.to_string()))
 }
 
 /// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification` or

@@ -166,7 +166,8 @@ const MONTHS: &[(&str, &str)] = &[
 /// Formats a `YYYY-MM-DD` date for a language tag; unknown languages get English.
 /// Returns `None` when `iso` is not a valid date.
 pub(crate) fn format_date(iso: &str, lang: &str) -> Option<String> {
-    let date = NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()?;
+    // `FromStr` reads `YYYY-MM-DD` without interpreting a format string on every call.
+    let date: NaiveDate = iso.parse().ok()?;
     let lang = primary_language(lang);
     let (lang, months) = MONTHS
         .iter()

@@ -67,8 +67,13 @@ impl Renderer {
     }
 
     pub fn render(&self, key: &str, ctx: &Value) -> AppResult<Rendered> {
+        self.render_owned(key, ctx.clone())
+    }
+
+    /// `render` with a context it may keep (bulk rendering builds one per message).
+    pub fn render_owned(&self, key: &str, ctx: Value) -> AppResult<Rendered> {
         self.templates
-            .render(key, ctx)
+            .render_owned(key, ctx)
             .map_err(|e| AppError::internal(format!("message {key}: {e}")))
     }
 

@@ -176,12 +176,18 @@ impl Templates {
 
     /// Renders the three parts of message `key`.
     pub fn render(&self, key: &str, ctx: &Value) -> Result<Rendered, TemplateError> {
+        self.render_owned(key, ctx.clone())
+    }
+
+    /// Renders the three parts of message `key` from a context it may keep (no copy: bulk
+    /// rendering builds a context per message anyway).
+    pub fn render_owned(&self, key: &str, ctx: Value) -> Result<Rendered, TemplateError> {
         if !self.keys.iter().any(|k| k == key) {
             return Err(TemplateError::UnknownMessage(key.to_string()));
         }
         // One context for the three parts: `Handlebars::render` would copy the whole JSON context
         // into a fresh one for each part, which showed up as a large share of bulk rendering.
-        let context = handlebars::Context::from(ctx.clone());
+        let context = handlebars::Context::from(ctx);
         let render = |reg: &Handlebars<'static>, part: &str| {
             let name = format!("{key}/{part}");
             reg.render_with_context(&name, &context)

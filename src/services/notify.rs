@@ -215,7 +215,7 @@ pub async fn render_many<C: ConnectionTrait>(
                         template_key: template.clone(),
                         contact: c.clone(),
                         membership_id: Some(m.id),
-                        rendered: renderer.render(&template, &ctx)?,
+                        rendered: renderer.render_owned(&template, ctx)?,
                     });
                 }
                 Ok(out)
