@@ -65,6 +65,11 @@ pub fn build(
             "website": settings.organization.website,
         },
         "links": { "renewal": renewal, "portal": format!("{base}/") },
+        // The message will be printed and posted (see `outbox::enqueue`): text parts can say
+        // "write to us" instead of "reply to this email".
+        "asLetter": settings.mail.letters
+            && super::outbox::no_email_reason(c).is_some()
+            && super::outbox::can_post(c),
         "reminder": null,
         "reset": null,
         "invitation": null,
@@ -86,7 +91,8 @@ pub fn for_login(
     c: Option<&contact::Model>,
     extra: Value,
 ) -> Value {
-    match c {
+    // Account messages always go to the login's own address, never by post.
+    let mut ctx = match c {
         Some(c) => build(settings, c, None, extra),
         None => {
             let stand_in = contact::Model {
@@ -116,5 +122,7 @@ pub fn for_login(
             };
             build(settings, &stand_in, None, extra)
         }
-    }
+    };
+    ctx["asLetter"] = Value::Bool(false);
+    ctx
 }

@@ -297,6 +297,7 @@ pub fn sample_context() -> Value {
             "renewal": "https://members.example.org/renew?membership=5",
             "portal": "https://members.example.org/"
         },
+        "asLetter": false,
         "reminder": { "name": "Renewal 30 days before", "daysUntilEnd": 30 },
         "reset": {
             "url": "https://members.example.org/reset-password?token=abc123",

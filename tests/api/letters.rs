@@ -107,10 +107,12 @@ async fn contacts_without_email_but_with_an_address_get_letters_to_print() {
         "12345 Springfield",
         "Friends of the Park",
         "Welcome to Friends of the Park",
+        "If you have any questions, write to us",
     ] {
         assert!(html.contains(expected), "{expected} missing from {html}");
     }
     assert!(!html.contains("<Sr>"), "unescaped name");
+    assert!(!html.contains("reply to this email"), "{html}");
     let again = app.gql(&staff, &format!("{{ {POSTAL} }}"), json!({})).await;
     assert_eq!(again["data"]["printableLetters"]["count"], 1);
 

@@ -311,3 +311,27 @@ fn loads_from_a_folder_and_falls_back_to_embedded() {
     assert!(matches!(err, TemplateError::MissingMessage { .. }), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn letters_ask_to_write_instead_of_replying() {
+    let t = embedded();
+    for key in ["welcome", "membership-expired", "contribution-receipt"] {
+        let mut ctx = sample_context();
+        let email = t.render(key, &ctx).expect("renders");
+        assert!(email.text.contains("reply to this email"), "{key}");
+        ctx["asLetter"] = json!(true);
+        let letter = t.render(key, &ctx).expect("renders");
+        assert!(
+            !letter.text.contains("this email"),
+            "{key}: {}",
+            letter.text
+        );
+        assert!(
+            letter
+                .text
+                .contains("write to us at 1 Park Lane, Springfield or at office@example.org"),
+            "{key}: {}",
+            letter.text
+        );
+    }
+}
