@@ -1,11 +1,13 @@
 //! Per-request DataLoaders: nested fields (a membership's contact, type and status; a contact's
-//! memberships) load in one query per batch instead of one per row.
+//! memberships, a membership's history) load in one query per batch instead of one per row.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
-use crate::db::entities::{contact, membership, membership_status, membership_type};
+use crate::db::entities::{
+    contact, membership, membership_history as history, membership_status, membership_type,
+};
 use crate::state::AppState;
 
 pub struct ContactLoader(AppState);
@@ -66,12 +68,31 @@ impl Loader<i64> for ContactMembershipsLoader {
     }
 }
 
+/// History entries keyed by membership id, oldest first.
+pub struct HistoryLoader(AppState);
+
+impl Loader<i64> for HistoryLoader {
+    type Value = Vec<history::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
+        let rows = crate::services::memberships::histories(&self.0, keys).await?;
+        let mut out: HashMap<i64, Vec<history::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for h in rows {
+            out.entry(h.membership_id).or_default().push(h);
+        }
+        Ok(out)
+    }
+}
+
 /// The loaders of one request.
 pub struct Loaders {
     contacts: DataLoader<ContactLoader>,
     types: DataLoader<TypeLoader>,
     statuses: DataLoader<StatusLoader>,
     contact_memberships: DataLoader<ContactMembershipsLoader>,
+    histories: DataLoader<HistoryLoader>,
 }
 
 impl Loaders {
@@ -84,6 +105,7 @@ impl Loaders {
                 ContactMembershipsLoader(state.clone()),
                 tokio::spawn,
             ),
+            histories: DataLoader::new(HistoryLoader(state.clone()), tokio::spawn),
         }
     }
 
@@ -109,6 +131,17 @@ impl Loaders {
         Ok(self
             .contact_memberships
             .load_one(contact_id)
+            .await?
+            .unwrap_or_default())
+    }
+
+    pub async fn history_of(
+        &self,
+        membership_id: i64,
+    ) -> async_graphql::Result<Vec<history::Model>> {
+        Ok(self
+            .histories
+            .load_one(membership_id)
             .await?
             .unwrap_or_default())
     }

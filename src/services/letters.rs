@@ -64,13 +64,25 @@ async fn pending(
     Ok(rows)
 }
 
-/// Renders the letters waiting to be printed as one HTML document (nothing is changed).
+/// Letters in one document when the caller does not say, and at most.
+const DEFAULT_BATCH: i32 = 100;
+const MAX_BATCH: i32 = 1000;
+
+/// Renders the letters waiting to be printed as one HTML document (nothing is changed): `first`
+/// of them (default 100, at most 1000), all of `filter.ids` when given.
 pub async fn printable(
     state: &AppState,
     filter: &LetterFilter,
-    limit: u64,
+    first: Option<i32>,
 ) -> AppResult<LetterBatch> {
-    let messages = pending(state, filter, limit).await?;
+    let first = first.unwrap_or(DEFAULT_BATCH);
+    if !(1..=MAX_BATCH).contains(&first) {
+        return Err(AppError::bad_input(
+            "first",
+            format!("must be between 1 and {MAX_BATCH}"),
+        ));
+    }
+    let messages = pending(state, filter, first as u64).await?;
     let contact_ids: Vec<i64> = messages.iter().filter_map(|m| m.contact_id).collect();
     let contacts: HashMap<i64, contact::Model> = contact::Entity::find()
         .filter(contact::Column::Id.is_in(contact_ids))

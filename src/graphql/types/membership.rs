@@ -283,20 +283,12 @@ impl Membership {
     }
     /// The type of membership.
     async fn membership_type(&self, ctx: &Context<'_>) -> Result<Option<MembershipType>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .membership_type(self.0.membership_type_id)
-            .await?
-            .map(MembershipType))
+        type_by_id(ctx, self.0.membership_type_id).await
     }
     /// The stored status: computed when the membership last changed and rewritten by the
     /// `update-statuses` job, or held when set by hand (`isOverride`).
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<MembershipStatus>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .status(self.0.status_id)
-            .await?
-            .map(MembershipStatus))
+        status_by_id(ctx, self.0.status_id).await
     }
     /// "Member since": kept across renewals.
     async fn join_date(&self) -> Date {
@@ -336,13 +328,24 @@ impl Membership {
     }
     /// Every change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MembershipHistoryEntry>> {
-        let state = guards::state(ctx)?;
-        Ok(crate::services::memberships::history(state, self.0.id)
+        Ok(ctx
+            .data::<Loaders>()?
+            .history_of(self.0.id)
             .await?
             .into_iter()
             .map(MembershipHistoryEntry)
             .collect())
     }
+}
+
+async fn status_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipStatus>> {
+    let status = ctx.data::<Loaders>()?.status(id).await?;
+    Ok(status.map(MembershipStatus))
+}
+
+async fn type_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipType>> {
+    let t = ctx.data::<Loaders>()?.membership_type(id).await?;
+    Ok(t.map(MembershipType))
 }
 
 /// One change of a membership: what it became, when, and who did it.
@@ -359,19 +362,11 @@ impl MembershipHistoryEntry {
     }
     /// The status after the change.
     async fn status(&self, ctx: &Context<'_>) -> Result<Option<MembershipStatus>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .status(self.0.status_id)
-            .await?
-            .map(MembershipStatus))
+        status_by_id(ctx, self.0.status_id).await
     }
     /// The type after the change.
     async fn membership_type(&self, ctx: &Context<'_>) -> Result<Option<MembershipType>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .membership_type(self.0.membership_type_id)
-            .await?
-            .map(MembershipType))
+        type_by_id(ctx, self.0.membership_type_id).await
     }
     /// Join date after the change.
     async fn join_date(&self) -> Date {

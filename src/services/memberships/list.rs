@@ -162,10 +162,10 @@ pub async fn for_contacts(
         .await?)
 }
 
-/// History of a membership, oldest first.
-pub async fn history(state: &AppState, membership_id: i64) -> AppResult<Vec<history::Model>> {
+/// History of several memberships in one query, each membership's entries oldest first.
+pub async fn histories(state: &AppState, membership_ids: &[i64]) -> AppResult<Vec<history::Model>> {
     Ok(history::Entity::find()
-        .filter(history::Column::MembershipId.eq(membership_id))
+        .filter(history::Column::MembershipId.is_in(membership_ids.to_vec()))
         .order_by_asc(history::Column::Id)
         .all(&state.db)
         .await?)
