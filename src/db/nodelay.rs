@@ -125,4 +125,31 @@ mod tests {
         assert_eq!(peer_port(listener.as_raw_fd()), None);
         assert_eq!(enable_on_sockets_to(port), 0);
     }
+
+    /// With TESSERA_TEST_DATABASE_URL on PostgreSQL: the pool's sockets come with Nagle off.
+    #[tokio::test]
+    async fn postgres_pool_connections_have_nagle_off() {
+        let Ok(url) = std::env::var("TESSERA_TEST_DATABASE_URL") else {
+            return;
+        };
+        let Some(port) = crate::db::postgres_tcp_port(&url) else {
+            return;
+        };
+        let settings = crate::config::DatabaseSettings {
+            url,
+            ..Default::default()
+        };
+        let db = crate::db::connect(&settings).await.expect("connect");
+        crate::db::ping(&db).await.expect("ping");
+        let sockets: Vec<bool> = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<libc::c_int>().ok())
+            .filter(|&fd| peer_port(fd) == Some(port))
+            .filter_map(nodelay)
+            .collect();
+        assert!(!sockets.is_empty(), "no connection to port {port} found");
+        assert!(sockets.iter().all(|on| *on), "{sockets:?}");
+        db.close().await.ok();
+    }
 }

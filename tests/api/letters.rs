@@ -147,6 +147,26 @@ async fn contacts_without_email_but_with_an_address_get_letters_to_print() {
     assert_eq!(empty["data"]["printableLetters"]["count"], 0);
     let twice = app.gql(&staff, mark, json!({ "ids": [letter_id] })).await;
     assert_eq!(code(&twice), "BAD_USER_INPUT", "already printed");
+    let none = app.gql(&staff, mark, json!({ "ids": [] })).await;
+    assert_eq!(
+        (code(&none), field(&none)),
+        ("BAD_USER_INPUT", "ids"),
+        "{none}"
+    );
+    for first in [0, 1001] {
+        let body = app
+            .gql(
+                &staff,
+                "query($f: Int) { printableLetters(first: $f) { count } }",
+                json!({ "f": first }),
+            )
+            .await;
+        assert_eq!(
+            (code(&body), field(&body)),
+            ("BAD_USER_INPUT", "first"),
+            "{body}"
+        );
+    }
 
     // Members cannot see the letters.
     let (member, _) = app.token_for("MEMBER").await;

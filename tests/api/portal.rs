@@ -438,6 +438,14 @@ async fn api_keys_carry_a_role_and_can_be_revoked() {
         ),
         "FORBIDDEN"
     );
+    // A key has no mailbox of its own: it cannot ask to confirm its creator's address.
+    assert_eq!(
+        code(
+            &app.gql(&secret, "mutation { requestEmailVerification }", json!({}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
     let listed = app
         .gql(&admin, "{ apiKeys { name prefix lastUsedAt } }", json!({}))
         .await;
