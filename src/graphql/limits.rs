@@ -1,28 +1,57 @@
-//! Query depth limit that leaves introspection alone.
+//! Limits that make the cost of a request proportional to its size, checked before the engine does
+//! any recursive work on it.
 //!
-//! async-graphql's own depth limit also counts the nested `ofType` chains of the standard introspection
-//! query (depth 13 or more), which would lock GraphiQL out at the default limit of 12. This extension
-//! measures depth after parsing, skipping subtrees under `__schema` and `__type`, and follows fragment
-//! spreads (guarding against cycles, which validation reports afterwards).
+//! 1. Before parsing (`prepare_request`): the query text is at most `graphql.max_query_bytes`, and a
+//!    linear scan refuses brackets, braces and parentheses nested deeper than `graphql.max_recursion`.
+//!    The parser recurses once per nesting level, so a few kilobytes of `[[[[…` would otherwise
+//!    overflow a worker thread's stack and abort the process.
+//! 2. Parsing (`parse_query`) is done here rather than by async-graphql, whose recursion-depth check
+//!    walks every fragment spread again each time it is reached: a chain of fragments that each spread
+//!    the previous one twice costs it time doubling per level. Here the recursion depth, the selection
+//!    depth (introspection exempt, so GraphiQL keeps working) and the number of selections once every
+//!    spread is expanded are computed once per fragment (memoised), in time linear in the text, and
+//!    the document is refused before async-graphql's validators expand it (they expand spreads too).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult, Variables};
 
-pub struct DepthLimit(pub usize);
+/// The limits, from `[graphql]` settings.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    /// Longest query text in bytes.
+    pub max_query_bytes: usize,
+    /// Deepest nesting of `{`, `[` and `(` in the query text.
+    pub max_nesting: usize,
+    /// Deepest selection nesting, introspection exempt.
+    pub max_depth: usize,
+    /// Most selections (fields, spreads, inline fragments) once fragments are expanded.
+    pub max_selections: usize,
+}
 
-impl ExtensionFactory for DepthLimit {
+impl ExtensionFactory for QueryLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DepthLimitExtension(self.0))
+        Arc::new(*self)
     }
 }
 
-struct DepthLimitExtension(usize);
-
 #[async_trait::async_trait]
-impl Extension for DepthLimitExtension {
+impl Extension for QueryLimits {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        check_text(&request.query, self).map_err(|m| ServerError::new(m, None))?;
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -30,87 +59,332 @@ impl Extension for DepthLimitExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let deepest = doc
-            .operations
-            .iter()
-            .map(|(_, op)| depth(&op.node.selection_set.node, &doc, &mut Vec::new()))
-            .max()
-            .unwrap_or(0);
-        if deepest > self.0 {
-            return Err(ServerError::new(
-                format!(
-                    "the query is nested {deepest} levels deep; the limit is {}",
-                    self.0
-                ),
-                None,
-            ));
-        }
+        // `next` would parse and then run the exponential recursion check; the limits above replace
+        // it, so the chain ends here.
+        let _ = (ctx, variables, next);
+        let doc = async_graphql::parser::parse_query(query)?;
+        check_document(&doc, self).map_err(|m| ServerError::new(m, None))?;
         Ok(doc)
     }
 }
 
-/// Depth of a selection set: 1 for a set of leaf fields.
-pub fn depth<'a>(
-    set: &'a SelectionSet,
+/// Refuses a query text that is too long or nested too deeply, in one pass over its bytes.
+pub fn check_text(query: &str, limits: &QueryLimits) -> Result<(), String> {
+    if query.len() > limits.max_query_bytes {
+        return Err(format!(
+            "the query is {} bytes long; the limit is {} (graphql.max_query_bytes)",
+            query.len(),
+            limits.max_query_bytes
+        ));
+    }
+    let deepest = nesting(query.as_bytes(), limits.max_nesting);
+    if deepest > limits.max_nesting {
+        return Err(format!(
+            "the query nests brackets more than {} levels deep (graphql.max_recursion)",
+            limits.max_nesting
+        ));
+    }
+    Ok(())
+}
+
+/// The deepest nesting of `{ [ (` outside strings and comments; stops counting past `stop`.
+fn nesting(text: &[u8], stop: usize) -> usize {
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while i < text.len() {
+        match text[i] {
+            b'#' => {
+                while i < text.len() && text[i] != b'\n' && text[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if text[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < text.len() && !text[i..].starts_with(b"\"\"\"") {
+                    // `\"""` is an escaped triple quote inside a block string.
+                    i += if text[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < text.len() && text[i] != b'"' && text[i] != b'\n' {
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > stop {
+                    return deepest;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest
+}
+
+/// Refuses a parsed document that is nested too deeply or too large once fragments are expanded.
+pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), String> {
+    let mut measure = Measure {
+        doc,
+        fragments: HashMap::new(),
+        cycle: None,
+    };
+    let mut deepest = 0;
+    let mut nesting = 0;
+    let mut selections = 0usize;
+    for (_, op) in doc.operations.iter() {
+        let size = measure.set(&op.node.selection_set.node);
+        deepest = deepest.max(size.depth);
+        nesting = nesting.max(size.nesting);
+        selections = selections.saturating_add(size.selections);
+    }
+    // Validators also walk each fragment definition on its own, expanding its spreads, so unused
+    // fragments count too.
+    for name in doc.fragments.keys() {
+        let size = measure.fragment(name.as_str());
+        nesting = nesting.max(size.nesting + 1);
+        selections = selections.saturating_add(size.selections);
+    }
+    // Refused here because async-graphql's validators that expand fragments would recurse around the
+    // cycle until the stack overflows (its own cycle check reports but does not stop them).
+    if let Some(name) = measure.cycle {
+        return Err(format!(
+            "fragment `{name}` spreads itself (directly or through other fragments)"
+        ));
+    }
+    if nesting > limits.max_nesting {
+        return Err(format!(
+            "the query nests selections and fragments more than {} levels deep (graphql.max_recursion)",
+            limits.max_nesting
+        ));
+    }
+    if deepest > limits.max_depth {
+        return Err(format!(
+            "the query is nested {deepest} levels deep; the limit is {} (graphql.max_depth)",
+            limits.max_depth
+        ));
+    }
+    if selections > limits.max_selections {
+        return Err(format!(
+            "the query selects more than {} fields once its fragments are expanded",
+            limits.max_selections
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Size {
+    /// 1 for a set of leaf fields.
+    depth: usize,
+    /// Like `depth`, but fragments, inline fragments and introspection count as levels too.
+    nesting: usize,
+    /// Selections once spreads are expanded (saturating).
+    selections: usize,
+}
+
+/// Measures selection sets, each fragment once.
+struct Measure<'a> {
     doc: &'a ExecutableDocument,
-    visiting: &mut Vec<&'a str>,
-) -> usize {
-    set.items
-        .iter()
-        .map(|sel| match &sel.node {
-            Selection::Field(f) => {
-                let name = f.node.name.node.as_str();
-                if name == "__schema" || name == "__type" {
-                    1
-                } else {
-                    1 + depth(&f.node.selection_set.node, doc, visiting)
-                }
-            }
-            Selection::InlineFragment(inline) => {
-                depth(&inline.node.selection_set.node, doc, visiting)
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                match doc.fragments.get(&spread.node.fragment_name.node) {
-                    Some(frag) if !visiting.contains(&name) => {
-                        visiting.push(name);
-                        let d = depth(&frag.node.selection_set.node, doc, visiting);
-                        visiting.pop();
-                        d
+    /// Finished fragments, and `None` for one being measured.
+    fragments: HashMap<&'a str, Option<Size>>,
+    /// A fragment found spreading itself.
+    cycle: Option<&'a str>,
+}
+
+impl<'a> Measure<'a> {
+    fn set(&mut self, set: &'a SelectionSet) -> Size {
+        let mut total = Size::default();
+        for sel in &set.items {
+            let (depth, inner) = match &sel.node {
+                Selection::Field(f) => {
+                    let name = f.node.name.node.as_str();
+                    let s = self.set(&f.node.selection_set.node);
+                    if name == "__schema" || name == "__type" {
+                        (1, Size { depth: 0, ..s })
+                    } else {
+                        (1 + s.depth, s)
                     }
-                    _ => 0,
                 }
+                Selection::InlineFragment(inline) => {
+                    let s = self.set(&inline.node.selection_set.node);
+                    (s.depth, s)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let s = self.fragment(spread.node.fragment_name.node.as_str());
+                    (s.depth, s)
+                }
+            };
+            let nests = !matches!(&sel.node, Selection::Field(f) if f.node.selection_set.node.items.is_empty());
+            total.depth = total.depth.max(depth);
+            total.nesting = total.nesting.max(inner.nesting + usize::from(nests));
+            total.selections = total
+                .selections
+                .saturating_add(1)
+                .saturating_add(inner.selections);
+        }
+        total
+    }
+
+    fn fragment(&mut self, name: &'a str) -> Size {
+        match self.fragments.get_key_value(name) {
+            Some((_, Some(size))) => return *size,
+            Some((key, None)) => {
+                self.cycle.get_or_insert(key);
+                return Size::default();
             }
-        })
-        .max()
-        .unwrap_or(0)
+            None => {}
+        }
+        let Some((key, frag)) = self.doc.fragments.get_key_value(name) else {
+            return Size::default();
+        };
+        self.fragments.insert(key.as_str(), None);
+        let size = self.set(&frag.node.selection_set.node);
+        self.fragments.insert(key.as_str(), Some(size));
+        size
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn measure(q: &str) -> usize {
+    const LIMITS: QueryLimits = QueryLimits {
+        max_query_bytes: 100_000,
+        max_nesting: 32,
+        max_depth: 12,
+        max_selections: 2_000,
+    };
+
+    fn measure(q: &str) -> Size {
         let doc = async_graphql::parser::parse_query(q).unwrap();
-        doc.operations
-            .iter()
-            .map(|(_, op)| depth(&op.node.selection_set.node, &doc, &mut Vec::new()))
-            .max()
-            .unwrap()
+        let mut m = Measure {
+            doc: &doc,
+            fragments: HashMap::new(),
+            cycle: None,
+        };
+        let mut out = Size::default();
+        for (_, op) in doc.operations.iter() {
+            let s = m.set(&op.node.selection_set.node);
+            out.depth = out.depth.max(s.depth);
+            out.nesting = out.nesting.max(s.nesting);
+            out.selections += s.selections;
+        }
+        out
     }
 
     #[test]
-    fn counts_fields_and_fragments_but_not_introspection() {
-        assert_eq!(measure("{ a }"), 1);
-        assert_eq!(measure("{ a { b { c } } d }"), 3);
-        assert_eq!(measure("{ a { ...F } } fragment F on T { b { c } }"), 3);
-        assert_eq!(measure("{ a { ... on T { b } } }"), 2);
+    fn nesting_counts_every_level_introspection_and_fragments_included() {
+        assert_eq!(measure("{ a }").nesting, 0);
+        assert_eq!(measure("{ a { b } }").nesting, 1);
         assert_eq!(
-            measure("{ __schema { types { fields { type { ofType { ofType { name } } } } } } }"),
-            1
+            measure("{ a { ...F } } fragment F on T { b { c } }").nesting,
+            3
         );
-        // A fragment cycle is invalid (validation says so later) but must not hang the measurement.
-        assert_eq!(measure("{ a { ...F } } fragment F on T { b { ...F } }"), 2);
+        assert_eq!(measure("{ __schema { types { name } } }").nesting, 2);
+    }
+
+    #[test]
+    fn depth_counts_fields_and_fragments_but_not_introspection() {
+        assert_eq!(measure("{ a }").depth, 1);
+        assert_eq!(measure("{ a { b { c } } d }").depth, 3);
+        assert_eq!(
+            measure("{ a { ...F } } fragment F on T { b { c } }").depth,
+            3
+        );
+        assert_eq!(measure("{ a { ... on T { b } } }").depth, 2);
+        let introspection =
+            "{ __schema { types { fields { type { ofType { ofType { name } } } } } } }";
+        assert_eq!(measure(introspection).depth, 1);
+        // A fragment cycle must not hang the measurement.
+        assert_eq!(
+            measure("{ a { ...F } } fragment F on T { b { ...F } }").depth,
+            2
+        );
+    }
+
+    #[test]
+    fn fragment_cycles_are_refused() {
+        for q in [
+            "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+            "{ a { ...F } } fragment F on T { b { ...F } }",
+        ] {
+            let doc = async_graphql::parser::parse_query(q).unwrap();
+            let err = check_document(&doc, &LIMITS).unwrap_err();
+            assert!(err.contains("spreads itself"), "{err}");
+        }
+        let doc = async_graphql::parser::parse_query(
+            "{ ...A ...B } fragment A on Query { ...B } fragment B on Query { a }",
+        )
+        .unwrap();
+        check_document(&doc, &LIMITS).unwrap();
+        // Unused fragments are walked by the validators too.
+        let doc = async_graphql::parser::parse_query(
+            "{ a } fragment A on Query { ...B } fragment B on Query { ...A }",
+        )
+        .unwrap();
+        assert!(check_document(&doc, &LIMITS).is_err());
+    }
+
+    #[test]
+    fn selections_count_expanded_fragments() {
+        assert_eq!(measure("{ a b { c } }").selections, 3);
+        // a, the spread, and F's two fields.
+        assert_eq!(measure("{ a ...F } fragment F on T { b c }").selections, 4);
+        assert_eq!(
+            measure("{ ...F ...F } fragment F on T { b c }").selections,
+            6
+        );
+    }
+
+    /// Each fragment spreads the previous one twice: 2^25 selections once expanded, measured at once.
+    #[test]
+    fn a_doubling_fragment_chain_is_measured_in_linear_time_and_refused() {
+        let mut q = String::from("{ ...F25 } fragment F0 on Query { a }\n");
+        for i in 1..=25 {
+            q.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        let doc = async_graphql::parser::parse_query(&q).unwrap();
+        let started = std::time::Instant::now();
+        let err = check_document(&doc, &LIMITS).unwrap_err();
+        assert!(err.contains("fragments are expanded"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // The same chain, unused, is refused as well.
+        let unused = q.replacen("{ ...F25 }", "{ a }", 1);
+        let doc = async_graphql::parser::parse_query(&unused).unwrap();
+        assert!(check_document(&doc, &LIMITS).is_err());
+    }
+
+    #[test]
+    fn nesting_ignores_strings_and_comments() {
+        assert_eq!(nesting(b"{ a(x: [1, [2]]) { b } }", 99), 4);
+        assert_eq!(nesting(b"{ a(x: \"[[[[{{{{\") }", 99), 2);
+        assert_eq!(nesting(b"{ a(x: \"\\\"[[[[\") }", 99), 2);
+        assert_eq!(nesting(b"{ a(x: \"\"\"[[[\\\"\"\"[[[\"\"\") }", 99), 2);
+        assert_eq!(nesting(b"# {{{{{{\n{ a }", 99), 1);
+        assert_eq!(nesting(b"}}}]]] { a }", 99), 1);
+    }
+
+    #[test]
+    fn deep_or_long_texts_are_refused_before_parsing() {
+        let deep = format!("{{ a(x: {}1{}) }}", "[".repeat(5_000), "]".repeat(5_000));
+        let err = check_text(&deep, &LIMITS).unwrap_err();
+        assert!(err.contains("graphql.max_recursion"), "{err}");
+        let long = format!("{{ a{} }}", " b".repeat(60_000));
+        let err = check_text(&long, &LIMITS).unwrap_err();
+        assert!(err.contains("graphql.max_query_bytes"), "{err}");
+        check_text("{ a(x: [[1]]) { b { c } } }", &LIMITS).unwrap();
     }
 }

@@ -2,6 +2,7 @@
 //! appear directly.
 
 pub mod connection;
+pub mod errors;
 pub mod guards;
 pub mod limits;
 pub mod loaders;

@@ -2,6 +2,7 @@
 
 use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 
+use super::limits::QueryLimits;
 use super::mutation::MutationRoot;
 use super::query::QueryRoot;
 use crate::config::GraphqlSettings;
@@ -17,12 +18,24 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     )
 }
 
-/// The schema served by `/graphql`, with the configured depth (introspection exempt), complexity and
-/// recursion limits.
+/// The limits of `[graphql]` that bound the cost of one query (see `limits.rs`).
+pub fn query_limits(g: &GraphqlSettings) -> QueryLimits {
+    QueryLimits {
+        max_query_bytes: g.max_query_bytes,
+        max_nesting: g.max_recursion,
+        max_depth: g.max_depth,
+        // Above what the complexity limit would allow anyway, so only expansion bombs hit it first.
+        max_selections: g.max_complexity.saturating_mul(2),
+    }
+}
+
+/// The schema served by `/graphql`, with the configured size, nesting, depth (introspection exempt),
+/// complexity and recursion limits.
 pub fn build_schema(state: AppState) -> AppSchema {
     let g: GraphqlSettings = state.settings.graphql.clone();
     let mut b = builder()
-        .extension(super::limits::DepthLimit(g.max_depth))
+        .extension(super::errors::ErrorCodes)
+        .extension(query_limits(&g))
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursion)
         .data(state);

@@ -201,17 +201,15 @@ pub async fn get_handler(req: &Request, Data(state): Data<&HttpState>) -> Respon
     let Some(media) = negotiate(req.headers()) else {
         return not_acceptable();
     };
-    let request =
-        match async_graphql::http::parse_query_string(req.uri().query().unwrap_or_default()) {
-            Ok(r) => r,
-            Err(e) => {
-                return error_body(
-                    media,
-                    StatusCode::BAD_REQUEST,
-                    &format!("malformed GraphQL request: {e}"),
-                );
-            }
-        };
+    let request = match parse_get(req.uri().query().unwrap_or_default()) {
+        Ok(r) => r,
+        Err(msg) => return error_body(media, StatusCode::BAD_REQUEST, &msg),
+    };
+    // The mutation check parses the query, so the limits that protect the parser come first.
+    let limits = crate::graphql::schema::query_limits(&state.app.settings.graphql);
+    if let Err(msg) = crate::graphql::limits::check_text(&request.query, &limits) {
+        return error_body(media, StatusCode::BAD_REQUEST, &msg);
+    }
     if is_mutation(&request) {
         let mut resp = error_body(
             media,
@@ -223,6 +221,39 @@ pub async fn get_handler(req: &Request, Data(state): Data<&HttpState>) -> Respon
         return resp;
     }
     execute(state, req, media, BatchRequest::Single(request)).await
+}
+
+/// The parameters of a GET request, named as the GraphQL-over-HTTP specification names them:
+/// `query`, `operationName`, and `variables` and `extensions` as JSON-encoded strings.
+#[derive(serde::Deserialize)]
+struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+fn parse_get(query_string: &str) -> Result<async_graphql::Request, String> {
+    let params: GetParams = serde_urlencoded::from_str(query_string)
+        .map_err(|e| format!("malformed GraphQL request: {e}"))?;
+    let Some(query) = params.query.filter(|q| !q.is_empty()) else {
+        return Err("the request has no `query` parameter".into());
+    };
+    let json = |name: &str, text: Option<String>| -> Result<Value, String> {
+        match text.filter(|t| !t.is_empty()) {
+            None => Ok(Value::Null),
+            Some(t) => serde_json::from_str::<Value>(&t)
+                .map_err(|e| format!("`{name}` is not valid JSON: {e}")),
+        }
+    };
+    let mut body = json!({ "query": query });
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        body["operationName"] = Value::String(name);
+    }
+    body["variables"] = json("variables", params.variables)?;
+    body["extensions"] = json("extensions", params.extensions)?;
+    parse_one(body)
 }
 
 /// Whether the operation a GET request would run is a mutation (unparseable documents are left for
@@ -296,8 +327,22 @@ async fn execute(
                 .collect(),
         ),
     };
-    let response = state.schema.execute_batch(batch).await;
-    render(media, response)
+    let limit = std::time::Duration::from_secs(state.app.settings.graphql.timeout_secs);
+    match tokio::time::timeout(limit, state.schema.execute_batch(batch)).await {
+        Ok(response) => render(media, response),
+        Err(_) => {
+            // Dropping the execution rolls back the transaction of a mutation still running.
+            tracing::warn!(limit_secs = limit.as_secs(), "request timed out");
+            let body = json!({ "errors": [{
+                "message": format!("the request took longer than {} s and was stopped", limit.as_secs()),
+                "extensions": { "code": "TIMEOUT" },
+            }] });
+            Response::builder()
+                .status(StatusCode::SERVICE_UNAVAILABLE)
+                .content_type(media.content_type())
+                .body(body.to_string())
+        }
+    }
 }
 
 /// Serialises the response.
@@ -321,55 +366,15 @@ fn render(media: MediaType, response: BatchResponse) -> Response {
 }
 
 /// The JSON of one response, and whether it is a request error (nothing executed: data is null and
-/// no error has a path). A request error has no `data` entry.
-fn finish_one(mut r: async_graphql::Response) -> (Value, bool) {
-    r.errors
-        .iter_mut()
-        .for_each(crate::error::finish_server_error);
+/// no error has a path). A request error has no `data` entry. Error codes are already attached by
+/// the schema (`graphql/errors.rs`).
+fn finish_one(r: async_graphql::Response) -> (Value, bool) {
     let request_error = r.data == async_graphql::Value::Null
         && !r.errors.is_empty()
         && r.errors.iter().all(|e| e.path.is_empty());
     let mut v = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
-    if let Some(Value::Array(errors)) = v.get_mut("errors") {
-        errors.iter_mut().for_each(add_missing_code);
-    }
     if request_error && let Value::Object(map) = &mut v {
         map.remove("data");
     }
     (v, request_error)
-}
-
-/// Gives an error from the GraphQL engine (which sets no code) its code: `BAD_USER_INPUT` for request
-/// errors (parse, validation, limits: no path) and input coercion failures, `INTERNAL` otherwise, with
-/// the detail logged and a generic message shown.
-fn add_missing_code(err: &mut Value) {
-    let Value::Object(obj) = err else { return };
-    if obj.get("extensions").and_then(|e| e.get("code")).is_some() {
-        return;
-    }
-    let has_path = obj
-        .get("path")
-        .and_then(Value::as_array)
-        .is_some_and(|p| !p.is_empty());
-    let message = obj
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let bad_input =
-        !has_path || message.starts_with("Failed to parse") || message.starts_with("Invalid value");
-    let code = if bad_input {
-        "BAD_USER_INPUT"
-    } else {
-        tracing::error!(error = %message, "unexpected GraphQL error");
-        obj.insert(
-            "message".into(),
-            json!("internal server error; the details are in the server log"),
-        );
-        "INTERNAL"
-    };
-    let ext = obj.entry("extensions").or_insert_with(|| json!({}));
-    if let Value::Object(ext) = ext {
-        ext.insert("code".into(), json!(code));
-    }
 }
