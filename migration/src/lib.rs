@@ -10,6 +10,7 @@ mod m20261124_000004_portal;
 mod m20261124_000005_outbox_lz4;
 mod m20261124_000006_job_run_heartbeat;
 mod m20261124_000007_email_verification;
+mod m20261130_000008_outbox_secrets;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_outbox_lz4::Migration),
             Box::new(m20261124_000006_job_run_heartbeat::Migration),
             Box::new(m20261124_000007_email_verification::Migration),
+            Box::new(m20261130_000008_outbox_secrets::Migration),
         ]
     }
 }

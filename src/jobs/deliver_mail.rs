@@ -14,7 +14,7 @@ use crate::db::begin_write;
 use crate::db::entities::outbound_message as outbound;
 use crate::db::sql::Sql;
 use crate::error::AppResult;
-use crate::mail::outbox::{FAILED, QUEUED, SENDING, SENT};
+use crate::mail::outbox::{FAILED, QUEUED, SENDING, SENT, reveal};
 use crate::mail::transport::OutgoingMail;
 use crate::state::AppState;
 
@@ -98,8 +98,8 @@ fn outgoing(state: &AppState, m: &outbound::Model) -> OutgoingMail {
         reply_to: Some(state.settings.mail.reply_to.clone()),
         to: m.recipient.clone().unwrap_or_default(),
         subject: m.subject.clone(),
-        text: m.text_body.clone(),
-        html: m.html_body.clone(),
+        text: reveal(&m.text_body, m.secret.as_deref()),
+        html: reveal(&m.html_body, m.secret.as_deref()),
     }
 }
 
@@ -130,7 +130,7 @@ async fn settle(
             .bind(SENT)
             .push(", sent_at = ")
             .bind(now)
-            .push(", last_error = NULL, updated_at = ")
+            .push(", last_error = NULL, secret = NULL, updated_at = ")
             .bind(now)
             .push(" WHERE id IN (");
         for (i, id) in chunk.iter().enumerate() {
@@ -151,6 +151,7 @@ async fn settle(
         let mut sql = Sql::new(backend);
         sql.push("UPDATE outbound_messages SET status = ")
             .bind(if give_up { FAILED } else { QUEUED })
+            .push(if give_up { ", secret = NULL" } else { "" })
             .push(", last_error = ")
             .bind(e.message.chars().take(1000).collect::<String>())
             .push(", next_attempt_at = ")

@@ -22,6 +22,42 @@ pub const CANCELLED: &str = "CANCELLED";
 /// A message to print and post: the contact cannot get email but can get letters.
 pub const LETTER: &str = "LETTER";
 
+/// Stands in for a one-time token in a stored message body. The token (which lets its holder set a
+/// password or confirm an address) never enters a body that the API, a log or a backup could show:
+/// the message carries it in `secret` until delivery, which substitutes it into the outgoing copy
+/// only. URL-safe and unchanged by HTML escaping, so it survives any template.
+pub const HIDDEN_TOKEN: &str = "hidden-one-time-token";
+
+/// A link that signs its holder in or lets them act for a login, e.g. a password-reset link.
+pub struct OneTimeLink {
+    shown: String,
+    token: String,
+}
+
+impl OneTimeLink {
+    /// `{base}/{path}?token={token}`.
+    pub fn new(base_url: &str, path: &str, token: String) -> Self {
+        let shown = format!(
+            "{}/{path}?token={HIDDEN_TOKEN}",
+            base_url.trim_end_matches('/')
+        );
+        Self { shown, token }
+    }
+
+    /// The link for a message body: the token is the placeholder.
+    pub fn url(&self) -> &str {
+        &self.shown
+    }
+}
+
+/// The outgoing copy of a stored body: the message's secret in place of the placeholder.
+pub fn reveal(body: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(token) => body.replace(HIDDEN_TOKEN, token),
+        None => body.to_string(),
+    }
+}
+
 /// Renders messages with the admins' overrides (from `message_templates`) taking precedence over the
 /// template files. Load it once per transaction or batch: overrides are compiled once.
 #[derive(Clone)]
@@ -144,6 +180,7 @@ fn row(m: NewMessage, now: DateTime<Utc>, letters: bool) -> outbound::ActiveMode
         sent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        secret: Set(None),
         ..Default::default()
     }
 }
@@ -185,8 +222,10 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(added)
 }
 
-/// Queues an account message (password reset, invitation) to a login's address. These are
-/// transactional: they go to the login's own email even when the contact opted out of mailings.
+/// Queues an account message (password reset, invitation, email verification) to a login's address.
+/// These are transactional: they go to the login's own email even when the contact opted out of
+/// mailings. `rendered` shows `link.url()`; the token travels in the row's `secret` only.
+#[allow(clippy::too_many_arguments)]
 pub async fn enqueue_account_message<C: ConnectionTrait>(
     db: &C,
     dedupe_key: String,
@@ -194,8 +233,17 @@ pub async fn enqueue_account_message<C: ConnectionTrait>(
     email: &str,
     contact_id: Option<i64>,
     rendered: Rendered,
+    link: OneTimeLink,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    if [&rendered.subject, &rendered.text, &rendered.html]
+        .iter()
+        .any(|part| part.contains(&link.token))
+    {
+        return Err(AppError::internal(format!(
+            "message {template_key}: the rendered body contains the raw token"
+        )));
+    }
     outbound::ActiveModel {
         dedupe_key: Set(dedupe_key),
         template_key: Set(template_key.into()),
@@ -213,6 +261,7 @@ pub async fn enqueue_account_message<C: ConnectionTrait>(
         sent_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        secret: Set(Some(link.token)),
         ..Default::default()
     }
     .insert(db)

@@ -14,7 +14,7 @@ use crate::domain::email::EmailAddress;
 use crate::domain::role::{Role, check_password};
 use crate::error::{AppError, AppResult};
 use crate::mail::context;
-use crate::mail::outbox::{Renderer, enqueue_account_message};
+use crate::mail::outbox::{OneTimeLink, Renderer, enqueue_account_message};
 use crate::services::auth::{
     AuthUser, hash_password, new_token, revoke_sessions, token_digest, verify_password,
 };
@@ -155,10 +155,8 @@ async fn send_token<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    let url = format!(
-        "{}/{path}?token={token}",
-        state.settings.server.public_url.trim_end_matches('/')
-    );
+    let link = OneTimeLink::new(&state.settings.server.public_url, path, token);
+    let url = link.url();
     let extra = match purpose {
         INVITE => json!({ "invitation": { "url": url, "expiresInDays": lifetime.num_days() } }),
         VERIFY => {
@@ -175,7 +173,17 @@ async fn send_token<C: ConnectionTrait>(
         .await?
         .render(template, &ctx)?;
     let key = format!("{}.u{}.t{}", template, u.id, row.id);
-    enqueue_account_message(db, key, template, &u.email, u.contact_id, rendered, now).await
+    enqueue_account_message(
+        db,
+        key,
+        template,
+        &u.email,
+        u.contact_id,
+        rendered,
+        link,
+        now,
+    )
+    .await
 }
 
 /// Starts a password reset. Answers the same whether or not the account exists (the work happens in

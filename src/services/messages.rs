@@ -9,7 +9,7 @@ use crate::db::entities::{contact, membership, message_template, outbound_messag
 use crate::error::{AppError, AppResult};
 use crate::mail::context::{self, MembershipInfo};
 use crate::mail::outbox::{
-    CANCELLED, FAILED, LETTER, QUEUED, Renderer, SENDING, SENT, no_email_reason,
+    CANCELLED, FAILED, HIDDEN_TOKEN, LETTER, QUEUED, Renderer, SENDING, SENT, no_email_reason,
 };
 use crate::mail::{Rendered, templates::sample_context};
 use crate::services::Actor;
@@ -75,6 +75,16 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbou
             ),
         ));
     }
+    if m.secret.is_some()
+        || m.text_body.contains(HIDDEN_TOKEN)
+        || m.html_body.contains(HIDDEN_TOKEN)
+    {
+        // Its link was for one address and one use; sending it elsewhere would hand it over.
+        return Err(AppError::conflict(
+            None,
+            "this message carried a one-time link, which is never sent again; ask for a new link instead",
+        ));
+    }
     let recipient = match m.contact_id {
         Some(cid) => {
             let c = contact::Entity::find_by_id(cid)
@@ -117,6 +127,7 @@ pub async fn cancel(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbo
     }
     let mut active: outbound::ActiveModel = m.into();
     active.status = Set(CANCELLED.into());
+    active.secret = Set(None);
     active.last_error = Set(Some(format!("cancelled by {}", actor.label())));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;

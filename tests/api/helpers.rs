@@ -271,6 +271,24 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The one-time tokens of the queued account messages from `template`, oldest first, as only the
+    /// recipient's mailbox would see them (read from the outbox row's secret, which no API exposes).
+    pub async fn mailed_tokens(&self, template: &str) -> Vec<String> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        use tessera::db::entities::outbound_message as outbound;
+        outbound::Entity::find()
+            .filter(outbound::Column::TemplateKey.eq(template))
+            .order_by_asc(outbound::Column::Id)
+            .all(&self.state.db)
+            .await
+            .expect("outbox rows")
+            .into_iter()
+            .filter_map(|m| m.secret)
+            .collect()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.shutdown();

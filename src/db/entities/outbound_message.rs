@@ -24,6 +24,9 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The one-time token of an account message's link, substituted for `outbox::HIDDEN_TOKEN` at
+    /// delivery and cleared once the message is sent or given up. Never exposed by the API.
+    pub secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
