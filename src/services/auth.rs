@@ -24,30 +24,56 @@ fn argon2() -> AppResult<Argon2<'static>> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Hashes a password on the blocking pool (argon2 takes tens of milliseconds on purpose).
+/// Bounds how many argon2 computations run at once: each takes ~19 MiB and a core for tens of
+/// milliseconds, so a flood of logins must queue instead of exhausting memory and CPU. A caller that
+/// cannot start within [`HASH_QUEUE_WAIT`] gets TOO_MANY_REQUESTS.
+fn hash_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(2, 16))
+    })
+}
+
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs one argon2 computation on the blocking pool, within the concurrency bound.
+async fn with_hash_slot<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    let _slot = tokio::time::timeout(HASH_QUEUE_WAIT, hash_slots().acquire())
+        .await
+        .map_err(|_| {
+            AppError::TooManyRequests("the server is busy checking passwords; try again".into())
+        })?
+        .map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)?
+}
+
+/// Hashes a password (argon2 takes tens of milliseconds on purpose).
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    with_hash_slot(move || {
         argon2()?
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
             .map_err(AppError::internal)
     })
     .await
-    .map_err(AppError::internal)?
 }
 
 /// Checks a password against a stored PHC hash.
 pub async fn verify_password(password: &str, hash: &str) -> AppResult<bool> {
     let password = password.to_owned();
     let hash = hash.to_owned();
-    tokio::task::spawn_blocking(move || {
+    with_hash_slot(move || {
         Ok(argon2()?
             .verify_password(password.as_bytes(), hash.as_str())
             .is_ok())
     })
     .await
-    .map_err(AppError::internal)?
 }
 
 /// A hash of a random password, verified against when the email is unknown so that an unknown email
@@ -115,7 +141,8 @@ pub async fn login(
     client_ip: &str,
 ) -> AppResult<LoginResult> {
     let typed = email.trim().to_lowercase();
-    crate::services::throttle::check(state, &typed, client_ip, state.clock.now()).await?;
+    let reservation =
+        crate::services::throttle::reserve(state, &typed, client_ip, state.clock.now()).await?;
     let found = match EmailAddress::parse(email, "email") {
         Ok(email) => {
             user::Entity::find()
@@ -134,13 +161,14 @@ pub async fn login(
     let user = match found {
         Some(u) if password_ok && u.disabled_at.is_none() => u,
         _ => {
-            crate::services::throttle::record(state, &typed, client_ip, false, now).await?;
+            crate::services::throttle::failed(state, reservation, now).await?;
             return Err(AppError::Unauthenticated(BAD_LOGIN.into()));
         }
     };
-    crate::services::throttle::record(state, &typed, client_ip, true, now).await?;
     let token = new_token();
     let expires_at = now + Duration::days(state.settings.auth.session_ttl_days);
+    let txn = crate::db::begin_write(&state.db).await?;
+    crate::services::throttle::succeeded(&txn, reservation).await?;
     session::ActiveModel {
         user_id: Set(user.id),
         token_sha256: Set(token_digest(&token)),
@@ -151,11 +179,12 @@ pub async fn login(
         user_agent: Set(user_agent.map(|ua| ua.chars().take(255).collect())),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
     let mut active: user::ActiveModel = user.into();
     active.last_login_at = Set(Some(now));
-    active.update(&state.db).await?;
+    active.update(&txn).await?;
+    txn.commit().await?;
     Ok(LoginResult { token, expires_at })
 }
 
