@@ -153,12 +153,18 @@ pub struct GraphqlSettings {
     pub max_depth: usize,
     /// Largest allowed query complexity.
     pub max_complexity: usize,
-    /// Deepest allowed recursion while parsing.
+    /// Deepest allowed nesting of brackets in a query, and recursion while parsing it.
     pub max_recursion: usize,
+    /// Longest accepted query text, in bytes.
+    pub max_query_bytes: usize,
+    /// Seconds one request (or batch) may run before it is stopped.
+    pub timeout_secs: u64,
     /// Whether the schema answers introspection queries (GraphiQL needs it).
     pub introspection: bool,
     /// Whether `GET /graphiql` serves the GraphiQL page.
     pub graphiql: bool,
+    /// Folder holding GraphiQL's pinned asset files, served by Tessera itself; empty: from unpkg.
+    pub graphiql_assets_dir: String,
     /// Whether validation errors suggest similar field names (off in production).
     pub field_suggestions: bool,
     /// Largest `first` a list accepts.
@@ -173,8 +179,11 @@ impl Default for GraphqlSettings {
             max_depth: 12,
             max_complexity: 1000,
             max_recursion: 32,
+            max_query_bytes: 64 * 1024,
+            timeout_secs: 30,
             introspection: true,
             graphiql: true,
+            graphiql_assets_dir: String::new(),
             field_suggestions: true,
             max_page_size: 100,
             max_batch_size: 10,
@@ -476,6 +485,18 @@ impl Settings {
         }
         if self.graphql.max_page_size < 1 {
             return Err(invalid("graphql.max_page_size", "must be at least 1"));
+        }
+        if self.graphql.max_query_bytes < 1024 {
+            return Err(invalid("graphql.max_query_bytes", "must be at least 1024"));
+        }
+        if !(8..=256).contains(&self.graphql.max_recursion) {
+            return Err(invalid(
+                "graphql.max_recursion",
+                "must be between 8 and 256",
+            ));
+        }
+        if self.graphql.timeout_secs < 1 {
+            return Err(invalid("graphql.timeout_secs", "must be at least 1"));
         }
         if self.graphql.max_batch_size < 1 {
             return Err(invalid("graphql.max_batch_size", "must be at least 1"));

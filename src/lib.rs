@@ -29,6 +29,7 @@ use crate::state::AppState;
 /// [`Application::run_until_stopped`].
 pub struct Application {
     acceptor: TcpAcceptor,
+    routes: poem::endpoint::BoxEndpoint<'static>,
     port: u16,
     state: AppState,
     shutdown: watch::Sender<bool>,
@@ -52,6 +53,7 @@ impl Application {
     /// Connects, migrates and binds the listening socket.
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let state = connect_state(settings, clock).await?;
+        let routes = http::routes(state.clone()).map_err(|e| anyhow::anyhow!(e))?;
         let listen = state.settings.server.listen.clone();
         let acceptor = TcpListener::bind(listen.clone())
             .into_acceptor()
@@ -65,6 +67,7 @@ impl Application {
         let (shutdown, _) = watch::channel(false);
         Ok(Self {
             acceptor,
+            routes,
             port,
             state,
             shutdown,
@@ -107,13 +110,13 @@ impl Application {
             }
         };
         tracing::info!(port = self.port, "listening");
-        let routes = http::routes(self.state.clone());
         let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(routes, signal, Some(timeout))
+            .run_with_graceful_shutdown(self.routes, signal, Some(timeout))
             .await;
         if let Some(scheduler) = scheduler {
             scheduler.shutdown(timeout).await;
         }
+        db::close(self.state.db.clone()).await;
         served?;
         tracing::info!("stopped");
         Ok(())
@@ -125,6 +128,13 @@ pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<A
     let db = db::connect(&settings.database).await.with_context(|| {
         format!(
             "cannot open the database {} (database.url)",
+            config::redact_url(&settings.database.url)
+        )
+    })?;
+    db::check_writable(&db).await.map_err(|e| {
+        anyhow::anyhow!(
+            "the database {} does not accept writes ({e}); Tessera needs a writable database \
+             (check the file's permissions, the disk, or that database.url names the primary server)",
             config::redact_url(&settings.database.url)
         )
     })?;

@@ -52,6 +52,11 @@ enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Write a consistent copy of the live SQLite database to FILE (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file to write; it must not exist.
+        file: PathBuf,
+    },
     /// Manage logins.
     Admin {
         #[command(subcommand)]
@@ -117,8 +122,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("server failed")?;
         }
         Command::Migrate => {
-            tessera::connect_state(settings, Clock::system()).await?;
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            tessera::db::close(state.db).await;
             eprintln!("migrations applied");
+        }
+        Command::Backup { file } => {
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            let result = tessera::db::backup(&state.db, &file).await;
+            tessera::db::close(state.db).await;
+            result.map_err(|e| anyhow::anyhow!(e))?;
+            println!("backup written to {}", file.display());
         }
         Command::Admin {
             command: AdminCommand::Create { email, password },
@@ -128,6 +141,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 tessera::services::users::create_or_reset_admin(&state, &email, &password)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            tessera::db::close(state.db).await;
             let verb = if created { "created" } else { "reset" };
             println!("admin login {} {verb} (id {})", user.email, user.id);
         }
@@ -138,9 +152,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let job = tessera::jobs::JobName::parse(&name, "name")
                 .map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let as_of = as_of.unwrap_or_else(|| state.clock.today());
-            let run = tessera::services::jobs::run(&state, job, as_of, "cli")
-                .await
-                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let run = tessera::services::jobs::run(&state, job, as_of, "cli").await;
+            tessera::db::close(state.db.clone()).await;
+            let run = run.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let details: serde_json::Value = run
                 .details
                 .as_deref()
@@ -167,9 +181,9 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 seed,
                 as_of,
             };
-            let summary = tessera::demo::load(&state, &opts)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let summary = tessera::demo::load(&state, &opts).await;
+            tessera::db::close(state.db.clone()).await;
+            let summary = summary.map_err(|e| anyhow::anyhow!(e.public_message()))?;
             println!("{}", tessera::demo::describe(&summary, as_of));
         }
         Command::Schema => unreachable!("handled before settings are loaded"),

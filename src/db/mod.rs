@@ -80,6 +80,66 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.ping().await
 }
 
+/// Checks at start-up, before migrating, that the database accepts writes: creates a table in a
+/// transaction that is rolled back. Fails on a read-only SQLite file or connection, and on a
+/// PostgreSQL server in recovery or with read-only transactions.
+pub async fn check_writable(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    txn.execute_unprepared("CREATE TABLE tessera_write_probe (id INTEGER)")
+        .await?;
+    txn.rollback().await
+}
+
+/// The readiness form of [`check_writable`], on a migrated database: a delete that matches nothing,
+/// rolled back (no catalog churn on every probe).
+pub async fn check_writes_accepted(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let txn = begin_write(db).await?;
+    txn.execute_unprepared("DELETE FROM login_attempts WHERE id < 0")
+        .await?;
+    txn.rollback().await
+}
+
+/// Before the process exits: on SQLite, moves the write-ahead log into the database file (so
+/// `tessera.db` alone holds every committed change), then closes the pool.
+pub async fn close(db: DatabaseConnection) {
+    if db.get_database_backend() == DbBackend::Sqlite
+        && let Err(e) = db
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+    {
+        tracing::warn!(error = %e, "could not checkpoint the SQLite write-ahead log");
+    }
+    if let Err(e) = db.close().await {
+        tracing::warn!(error = %e, "closing the database pool failed");
+    }
+}
+
+/// Writes a consistent copy of a live SQLite database to `target` (`VACUUM INTO`: one read
+/// transaction, so writers may go on meanwhile). PostgreSQL has `pg_dump` for this.
+pub async fn backup(db: &DatabaseConnection, target: &std::path::Path) -> Result<(), String> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(
+            "`tessera backup` copies SQLite databases; for PostgreSQL use pg_dump \
+             (e.g. `pg_dump --format=custom --file=tessera.dump \"$TESSERA_DATABASE__URL\"`)"
+                .into(),
+        );
+    }
+    if target.exists() {
+        return Err(format!(
+            "{} exists already; choose a new file",
+            target.display()
+        ));
+    }
+    let path = target
+        .to_str()
+        .ok_or_else(|| format!("{} is not a UTF-8 path", target.display()))?;
+    let quoted = path.replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+        .await
+        .map_err(|e| format!("backup to {path} failed: {e}"))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::postgres_tcp_port;

@@ -6,6 +6,35 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use super::FieldError;
 
+/// The earliest date the API accepts or produces.
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1800, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The latest date the API accepts or produces. Far beyond any membership, yet four-digit years keep
+/// every date in the `YYYY-MM-DD` form on both databases.
+pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// Whether `d` lies in the supported range [`EARLIEST`]..=[`LATEST`].
+pub fn in_range(d: NaiveDate) -> bool {
+    (EARLIEST..=LATEST).contains(&d)
+}
+
+/// Refuses a computed date outside the supported range; `field` names the input that led to it.
+pub fn check_in_range(d: NaiveDate, field: &str) -> Result<NaiveDate, FieldError> {
+    if in_range(d) {
+        Ok(d)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("the result, {d}, would be outside the supported dates {EARLIEST} to {LATEST}"),
+        ))
+    }
+}
+
 /// A unit for offsets and durations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Unit {

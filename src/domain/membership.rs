@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::FieldError;
-use super::dates::{MonthDay, Unit, add, add_days};
+use super::dates::{MonthDay, Unit, add, add_days, check_in_range};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DurationUnit {
@@ -241,6 +241,9 @@ impl PeriodRules {
         {
             return Err(FieldError::new("endDate", "must not be before startDate"));
         }
+        if let Some(e) = period.end {
+            check_in_range(e, "terms")?;
+        }
         Ok(period)
     }
 
@@ -261,16 +264,20 @@ impl PeriodRules {
                 "a lifetime membership does not renew",
             ));
         }
-        match current.end {
+        let renewed = match current.end {
             Some(end) if is_current => {
                 let covered = self.periods_covering(current.start, end);
-                Ok(Period {
+                Period {
                     start: current.start,
                     end: self.end_after_k(current.start, covered + i64::from(terms)),
-                })
+                }
             }
-            _ => Ok(self.fresh_period(renewal_date, terms)),
+            _ => self.fresh_period(renewal_date, terms),
+        };
+        if let Some(e) = renewed.end {
+            check_in_range(e, "terms")?;
         }
+        Ok(renewed)
     }
 
     fn end_after_k(&self, start: NaiveDate, k: i64) -> Option<NaiveDate> {

@@ -1,13 +1,14 @@
 //! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
+pub mod graphiql;
 mod graphql;
 
 use std::time::Instant;
 
 use poem::http::{HeaderValue, StatusCode};
 use poem::middleware::Cors;
-use poem::web::{Data, Html};
+use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use tracing::Instrument;
 
@@ -19,12 +20,26 @@ use crate::state::AppState;
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
+    /// The GraphiQL page, when `graphql.graphiql` is on.
+    pub graphiql: Option<std::sync::Arc<graphiql::GraphiqlPage>>,
 }
 
-pub fn routes(app: AppState) -> impl Endpoint {
+/// Every route; fails (naming the setting) when the GraphiQL assets folder is unusable.
+pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, String> {
     let schema = crate::graphql::build_schema(app.clone());
     let settings = app.settings.clone();
-    let http_state = HttpState { app, schema };
+    let graphiql = if settings.graphql.graphiql {
+        Some(graphiql::GraphiqlPage::new(
+            &settings.graphql.graphiql_assets_dir,
+        )?)
+    } else {
+        None
+    };
+    let http_state = HttpState {
+        app,
+        schema,
+        graphiql,
+    };
     let mut route = Route::new()
         .at(
             "/graphql",
@@ -33,7 +48,10 @@ pub fn routes(app: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz));
     if settings.graphql.graphiql {
-        route = route.at("/graphiql", get(graphiql));
+        route = route
+            .at("/graphiql", get(graphiql::page))
+            .at("/graphiql/init.js", get(graphiql::init_js))
+            .at("/graphiql/assets/:name", get(graphiql::asset));
     }
     let cors = (!settings.server.cors_origins.is_empty()).then(|| {
         Cors::new()
@@ -42,10 +60,12 @@ pub fn routes(app: AppState) -> impl Endpoint {
             .allow_headers(["authorization", "content-type", "accept"])
             .max_age(600)
     });
-    route
+    Ok(route
         .with_if(cors.is_some(), cors.unwrap_or_default())
         .data(http_state)
         .around(request_context)
+        .map_to_response()
+        .boxed())
 }
 
 /// Gives each request an id (kept from `X-Request-Id` when the caller sent a sane one), logs it with
@@ -96,7 +116,8 @@ async fn request_context<E: Endpoint>(
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    if path != "/graphiql" {
+    // The GraphiQL page sets its own, looser policy.
+    if !headers.contains_key("content-security-policy") {
         headers.insert(
             "content-security-policy",
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
@@ -110,23 +131,20 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Ready when the database answers and accepts writes. A write probe still waiting after two
+/// seconds means another writer holds the lock (SQLite): the database is writable, so that is ready.
 #[handler]
 async fn readyz(Data(state): Data<&HttpState>) -> Response {
-    match crate::db::ping(&state.app.db).await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+    if let Err(e) = crate::db::ping(&state.app.db).await {
+        tracing::warn!(error = %e, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
     }
-}
-
-#[handler]
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Tessera GraphiQL")
-            .finish(),
-    )
+    let probe = crate::db::check_writes_accepted(&state.app.db);
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check: the database refuses writes");
+            (StatusCode::SERVICE_UNAVAILABLE, "database refuses writes").into_response()
+        }
+        Ok(Ok(())) | Err(_) => "ready".into_response(),
+    }
 }

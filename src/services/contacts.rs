@@ -187,6 +187,9 @@ pub async fn get_live_in<C: ConnectionTrait>(
         .ok_or_else(|| AppError::not_found("contact", id, field))
 }
 
+/// Longest accepted search text: names and addresses are far shorter, and a long pattern only costs.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
 #[derive(Clone, Debug, Default)]
 pub struct ContactFilter {
     /// Words that must each appear in the name or email.
@@ -260,6 +263,14 @@ pub async fn list(
     order: ContactOrder,
     page: PageArgs,
 ) -> AppResult<Page<contact::Model>> {
+    if let Some(text) = &filter.search
+        && text.chars().count() > MAX_SEARCH_CHARS
+    {
+        return Err(AppError::bad_input(
+            "filter.search",
+            format!("search text is limited to {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
     let q = filtered(filter);
     let total = q.clone().count(&state.db).await?;
     let after = page

@@ -114,7 +114,9 @@ impl Contact {
     async fn is_deceased(&self) -> bool {
         self.0.is_deceased
     }
-    /// Free-form notes for staff.
+    /// Free-form notes for staff: staff and admins only, also where a member reaches their own
+    /// contact (`viewer { contact { notes } }` is FORBIDDEN for a member).
+    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::role::Role::Staff)")]
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()
     }
