@@ -185,3 +185,107 @@ async fn jobs_run_prints_its_report() {
     assert!(!out.status.success(), "a bad date is refused");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempdir();
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("TESSERA_LOG__LEVEL", "debug")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("migrations applied"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "ANSI escape in piped logs: {stderr}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// SQLite only: the write-ahead log and `tessera backup` are SQLite matters.
+#[tokio::test]
+async fn sqlite_files_are_complete_after_exit_and_backups_are_consistent() {
+    if std::env::var("TESSERA_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        let dir = tempdir();
+        let (settings, _guard) = crate::helpers::test_settings().await;
+        let out = Command::new(BIN)
+            .args(["backup", "copy.db"])
+            .current_dir(&dir)
+            .env("TESSERA_DATABASE__URL", &settings.database.url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        std::fs::remove_dir_all(dir).ok();
+        return;
+    }
+    let dir = tempdir();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(&dir)
+            .env("TESSERA_ADMIN_PASSWORD", "a long enough password")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    let out = run(&["admin", "create", "--email", "chair@example.org"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Everything is in tessera.db itself: the log was checkpointed on exit.
+    let wal = dir.join("tessera.db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the write-ahead log still holds data"
+    );
+    let alone = dir.join("alone.db");
+    std::fs::copy(dir.join("tessera.db"), &alone).unwrap();
+    let users = |file: &std::path::Path| {
+        let file = file.to_path_buf();
+        async move {
+            let db = sea_orm::Database::connect(format!("sqlite://{}?mode=ro", file.display()))
+                .await
+                .unwrap();
+            let n = sea_orm::ConnectionTrait::query_one_raw(
+                &db,
+                sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    "SELECT COUNT(*) AS n FROM users",
+                ),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+            db.close().await.ok();
+            n
+        }
+    };
+    assert_eq!(
+        users(&alone).await,
+        1,
+        "a copy of tessera.db alone is complete"
+    );
+
+    let out = run(&["backup", "backup.db"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(users(&dir.join("backup.db")).await, 1);
+    let again = run(&["backup", "backup.db"]);
+    assert!(
+        !again.status.success(),
+        "an existing file is never overwritten"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
+    std::fs::remove_dir_all(dir).ok();
+}
