@@ -18,8 +18,10 @@ use std::sync::Arc;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
 };
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::parser::Positioned;
+use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, ServerError, ServerResult, Variables};
+use async_graphql_value::{ConstValue, Value as GqlValue};
 
 /// The limits, from `[graphql]` settings.
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +51,9 @@ impl Extension for QueryLimits {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         check_text(&request.query, self).map_err(|m| ServerError::new(m, None))?;
+        if request.variables.values().any(const_has_nul) {
+            return Err(ServerError::new(NUL_MESSAGE, None));
+        }
         next.run(ctx, request).await
     }
 
@@ -130,7 +135,63 @@ fn nesting(text: &[u8], stop: usize) -> usize {
     deepest
 }
 
-/// Refuses a parsed document that is nested too deeply or too large once fragments are expanded.
+/// Text may not carry U+0000: PostgreSQL cannot store it, and no name, address or note needs it.
+const NUL_MESSAGE: &str = "text may not contain the character U+0000 (NUL)";
+
+fn const_has_nul(v: &ConstValue) -> bool {
+    match v {
+        ConstValue::String(s) => s.contains('\0'),
+        ConstValue::List(items) => items.iter().any(const_has_nul),
+        ConstValue::Object(map) => map.values().any(const_has_nul),
+        _ => false,
+    }
+}
+
+fn value_has_nul(v: &GqlValue) -> bool {
+    match v {
+        GqlValue::String(s) => s.contains('\0'),
+        GqlValue::List(items) => items.iter().any(value_has_nul),
+        GqlValue::Object(map) => map.values().any(value_has_nul),
+        _ => false,
+    }
+}
+
+/// Whether any argument in a selection set (not following spreads: each fragment is checked where
+/// it is defined) carries a NUL.
+fn set_has_nul(set: &SelectionSet) -> bool {
+    let directives_nul = |ds: &[Positioned<Directive>]| {
+        ds.iter()
+            .any(|d| d.node.arguments.iter().any(|(_, v)| value_has_nul(&v.node)))
+    };
+    set.items.iter().any(|sel| match &sel.node {
+        Selection::Field(f) => {
+            f.node.arguments.iter().any(|(_, v)| value_has_nul(&v.node))
+                || directives_nul(&f.node.directives)
+                || set_has_nul(&f.node.selection_set.node)
+        }
+        Selection::InlineFragment(i) => {
+            directives_nul(&i.node.directives) || set_has_nul(&i.node.selection_set.node)
+        }
+        Selection::FragmentSpread(s) => directives_nul(&s.node.directives),
+    })
+}
+
+fn document_has_nul(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().any(|(_, op)| {
+        op.node.variable_definitions.iter().any(|d| {
+            d.node
+                .default_value
+                .as_ref()
+                .is_some_and(|v| const_has_nul(&v.node))
+        }) || set_has_nul(&op.node.selection_set.node)
+    }) || doc
+        .fragments
+        .values()
+        .any(|f| set_has_nul(&f.node.selection_set.node))
+}
+
+/// Refuses a parsed document that is nested too deeply or too large once fragments are expanded,
+/// or that carries a NUL character.
 pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), String> {
     let mut measure = Measure {
         doc,
@@ -177,6 +238,10 @@ pub fn check_document(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<
             "the query selects more than {} fields once its fragments are expanded",
             limits.max_selections
         ));
+    }
+    // After the depth checks, so this walk is bounded too.
+    if document_has_nul(doc) {
+        return Err(NUL_MESSAGE.into());
     }
     Ok(())
 }
@@ -375,6 +440,25 @@ mod tests {
         assert_eq!(nesting(b"{ a(x: \"\"\"[[[\\\"\"\"[[[\"\"\") }", 99), 2);
         assert_eq!(nesting(b"# {{{{{{\n{ a }", 99), 1);
         assert_eq!(nesting(b"}}}]]] { a }", 99), 1);
+    }
+
+    #[test]
+    fn nul_characters_are_refused_in_literals_and_variables() {
+        for q in [
+            "{ a(x: \"a\\u0000b\") }",
+            "{ a(x: [{ y: \"\\u0000\" }]) }",
+            "{ a @skip(if: \"\\u0000\") }",
+            "{ ...F } fragment F on Query { a(x: \"\\u0000\") }",
+            "query($v: String = \"\\u0000\") { a(x: $v) }",
+        ] {
+            let doc = async_graphql::parser::parse_query(q).unwrap();
+            let err = check_document(&doc, &LIMITS).unwrap_err();
+            assert!(err.contains("U+0000"), "{q}: {err}");
+        }
+        let doc = async_graphql::parser::parse_query("{ a(x: \"fine\\u0041\") }").unwrap();
+        check_document(&doc, &LIMITS).unwrap();
+        let v = ConstValue::List(vec![ConstValue::String("a\0".into())]);
+        assert!(const_has_nul(&v));
     }
 
     #[test]

@@ -2,18 +2,23 @@
 //! for one account, or from one client address, further attempts get TOO_MANY_REQUESTS until the
 //! window has passed. A successful sign-in clears the account's failures.
 //!
-//! An attempt is counted *before* its password is checked: [`reserve`] inserts it as a failure, then
-//! counts the recent failures including it, and refuses (removing its row) when that exceeds the limit.
-//! Of concurrent attempts, the k-th to commit its row sees at least k rows, so at most the limit's
-//! worth of passwords are ever checked per window — whether the attempts come one by one, at once, or
-//! as the operations of one batch. [`succeeded`] turns the reservation into a success.
+//! An attempt is counted *before* its password is checked: [`reserve`] counts the recent failures
+//! and records the attempt as one, in a transaction that holds the account's and the address's turn
+//! (SQLite: the write lock; PostgreSQL: transaction-scoped advisory locks on both keys, taken in a
+//! fixed order). So of any number of attempts — one by one, at once, or the operations of one
+//! batch — exactly the limit's worth of passwords are checked per window. [`succeeded`] turns the
+//! reservation into a success.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
+use sha2::{Digest, Sha256};
 
 use crate::db::entities::login_attempt as attempt;
+use crate::db::sql::Sql;
+use crate::db::{begin_write, is_postgres};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -35,36 +40,54 @@ pub async fn reserve(
     let auth = &state.settings.auth;
     let email: String = email.chars().take(254).collect();
     let client_ip: String = client_ip.chars().take(64).collect();
-    let row = attempt::ActiveModel {
-        email: Set(email.clone()),
-        client_ip: Set(client_ip.clone()),
-        succeeded: Set(false),
-        at: Set(now),
-        ..Default::default()
+    let txn = begin_write(&state.db).await?;
+    if is_postgres(&txn) {
+        let mut keys = [lock_key("account", &email), lock_key("address", &client_ip)];
+        keys.sort_unstable();
+        for key in keys {
+            let mut sql = Sql::new(DbBackend::Postgres);
+            sql.push("SELECT pg_advisory_xact_lock(")
+                .bind(key)
+                .push(")");
+            txn.execute_raw(sql.statement()).await?;
+        }
     }
-    .insert(&state.db)
-    .await?;
     let since = now - Duration::minutes(auth.failed_login_window_minutes);
     let failures = |col: attempt::Column, value: String| {
         attempt::Entity::find()
             .filter(col.eq(value))
             .filter(attempt::Column::Succeeded.eq(false))
             .filter(attempt::Column::At.gte(since))
-            .count(&state.db)
+            .count(&txn)
     };
     let by_account = failures(attempt::Column::Email, email.clone()).await?;
-    let by_address = failures(attempt::Column::ClientIp, client_ip).await?;
+    let by_address = failures(attempt::Column::ClientIp, client_ip.clone()).await?;
     let limit = u64::from(auth.max_failed_logins);
-    if by_account > limit || by_address > limit {
-        attempt::Entity::delete_by_id(row.id)
-            .exec(&state.db)
-            .await?;
+    if by_account >= limit || by_address >= limit {
         return Err(AppError::TooManyRequests(format!(
             "too many failed sign-ins; try again in {} minutes",
             auth.failed_login_window_minutes
         )));
     }
+    let row = attempt::ActiveModel {
+        email: Set(email.clone()),
+        client_ip: Set(client_ip),
+        succeeded: Set(false),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
     Ok(Reservation { id: row.id, email })
+}
+
+/// A 64-bit advisory-lock key for one throttled subject.
+fn lock_key(kind: &str, value: &str) -> i64 {
+    let digest = Sha256::digest(format!("tessera-login-throttle:{kind}:{value}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
 }
 
 /// The password was right: clears the account's failures (the reservation among them), in the

@@ -324,8 +324,7 @@ async fn the_login_throttle_holds_under_concurrency_and_in_batches() {
     app.gql(&admin, "mutation($e: String!, $p: String!) { createUser(input: { email: $e, password: $p, role: STAFF }) { id } }", json!({ "e": email, "p": PASSWORD }))
         .await;
 
-    // 30 wrong passwords at once for one account, from 30 addresses: at most 10 are checked (fewer
-    // when refused attempts were still counted as others looked), never more.
+    // 30 wrong passwords at once for one account, from 30 addresses: exactly 10 are checked.
     let attempts = (0..30).map(|i| {
         let app = &app;
         async move { login_from(app, &format!("10.0.0.{i}"), email, "wrong guess").await }
@@ -359,7 +358,7 @@ async fn the_login_throttle_holds_under_concurrency_and_in_batches() {
         "{codes:?}"
     );
 
-    // After 5 failures, a batch of 10 logins (run concurrently) checks at most the 5 that are left.
+    // After 5 failures, a batch of 10 logins checks only the 5 that are left.
     for _ in 0..5 {
         login_from(&app, "10.1.1.1", "batch@example.org", "nope").await;
     }
