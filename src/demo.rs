@@ -221,7 +221,7 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         let created = membership_types::create(state, fields).await?;
         out.push(DemoType {
             id: created.id,
-            rules: membership_types::period_rules(&created)?,
+            rules: membership_types::period_rules_of(&created)?,
             weight,
         });
     }

@@ -1,7 +1,9 @@
 //! Database access: connecting, migrating, entities, and the helpers every service uses.
 
+pub mod columns;
 pub mod entities;
 mod nodelay;
+mod records;
 pub mod sql;
 
 use std::time::Duration;

@@ -1,34 +1,102 @@
 //! Contacts: the people, organisations and households a nonprofit knows.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::FieldError;
 use super::country::CountryCode;
 use super::email::EmailAddress;
+use super::patch::Patch;
 use super::text::{Language, Name, Phone, optional_text};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContactKind {
-    Individual,
-    Organization,
-    Household,
+coded_enum! {
+    /// What kind of party a contact is.
+    pub enum ContactKind as "contact kind" {
+        Individual = "INDIVIDUAL",
+        Organization = "ORGANIZATION",
+        Household = "HOUSEHOLD",
+    }
 }
 
-impl ContactKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactKind::Individual => "INDIVIDUAL",
-            ContactKind::Organization => "ORGANIZATION",
-            ContactKind::Household => "HOUSEHOLD",
+/// A contact as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    pub id: i64,
+    pub kind: ContactKind,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization_name: Option<String>,
+    /// "First Last", or the organisation or household name.
+    pub display_name: String,
+    /// "Last, First" or the organisation name: what lists sort by.
+    pub sort_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+    pub preferred_language: Option<String>,
+    pub do_not_email: bool,
+    pub do_not_mail: bool,
+    pub is_deceased: bool,
+    /// For staff only.
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set while the contact is in the trash.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Contact {
+    /// The fields as a client would send them, so an update re-checks the whole contact.
+    pub fn fields(&self) -> ContactFields {
+        ContactFields {
+            kind: Some(self.kind),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            organization_name: self.organization_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            street: self.street.clone(),
+            city: self.city.clone(),
+            postal_code: self.postal_code.clone(),
+            region: self.region.clone(),
+            country: self.country.clone(),
+            birth_date: self.birth_date,
+            preferred_language: self.preferred_language.clone(),
+            do_not_email: Some(self.do_not_email),
+            do_not_mail: Some(self.do_not_mail),
+            is_deceased: Some(self.is_deceased),
+            notes: self.notes.clone(),
         }
     }
 
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "ORGANIZATION" => ContactKind::Organization,
-            "HOUSEHOLD" => ContactKind::Household,
-            _ => ContactKind::Individual,
+    /// Why the contact gets no email, if they get none.
+    pub fn no_email_reason(&self) -> Option<&'static str> {
+        if self.is_deceased {
+            Some("the contact is deceased")
+        } else if self.do_not_email {
+            Some("the contact asked not to receive email")
+        } else if self.email.as_deref().is_none_or(str::is_empty) {
+            Some("the contact has no email address")
+        } else if self.deleted_at.is_some() {
+            Some("the contact is in the trash")
+        } else {
+            None
         }
+    }
+
+    /// Whether the contact can be sent a letter: alive, not opted out of post, not in the trash,
+    /// and with at least a street and a city.
+    pub fn can_post(&self) -> bool {
+        let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        !self.is_deceased
+            && !self.do_not_mail
+            && self.deleted_at.is_none()
+            && filled(&self.street)
+            && filled(&self.city)
     }
 }
 
@@ -52,25 +120,6 @@ pub struct ContactFields {
     pub do_not_mail: Option<bool>,
     pub is_deceased: Option<bool>,
     pub notes: Option<String>,
-}
-
-/// A change to one optional field: leave it, clear it, or set it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum Patch<T> {
-    #[default]
-    Keep,
-    Clear,
-    Set(T),
-}
-
-impl<T> Patch<T> {
-    pub fn apply(self, current: Option<T>) -> Option<T> {
-        match self {
-            Patch::Keep => current,
-            Patch::Clear => None,
-            Patch::Set(v) => Some(v),
-        }
-    }
 }
 
 /// A partial update: every field may be kept, cleared or set.

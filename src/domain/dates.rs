@@ -35,33 +35,13 @@ pub fn check_in_range(d: NaiveDate, field: &str) -> Result<NaiveDate, FieldError
     }
 }
 
-/// A unit for offsets and durations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Unit {
-    Day,
-    Week,
-    Month,
-    Year,
-}
-
-impl Unit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::Day => "DAY",
-            Unit::Week => "WEEK",
-            Unit::Month => "MONTH",
-            Unit::Year => "YEAR",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<Self> {
-        match s {
-            "DAY" => Some(Unit::Day),
-            "WEEK" => Some(Unit::Week),
-            "MONTH" => Some(Unit::Month),
-            "YEAR" => Some(Unit::Year),
-            _ => None,
-        }
+coded_enum! {
+    /// A unit for offsets and durations.
+    pub enum Unit as "unit" {
+        Day = "DAY",
+        Week = "WEEK",
+        Month = "MONTH",
+        Year = "YEAR",
     }
 }
 

@@ -3,13 +3,21 @@
 //! Values are parsed once into types with private fields ("parse, don't validate"); a constructor's
 //! error is a [`FieldError`] that names the input field, which the API turns into `BAD_USER_INPUT`.
 
+#[macro_use]
+mod coded;
+
+pub mod account;
+pub mod audit;
 pub mod contact;
 pub mod country;
 pub mod dates;
 pub mod email;
 pub mod membership;
+pub mod message;
 pub mod money;
+pub mod patch;
 pub mod reminder;
+pub mod resource;
 pub mod role;
 pub mod status;
 pub mod text;
@@ -37,3 +45,5 @@ impl std::fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+pub use coded::UnknownCode;

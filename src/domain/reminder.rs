@@ -9,78 +9,78 @@
 //! thresholds of [`Offset`], so SQL compares stored dates with constants; the exact occurrences are
 //! then computed here for the candidates.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::FieldError;
 use super::dates::{Offset, Unit, add, add_days, add_months};
 
+/// A scheduled reminder as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledReminder {
+    pub id: i64,
+    pub name: String,
+    pub template_key: String,
+    pub anchor: Anchor,
+    pub offset: i64,
+    pub unit: Unit,
+    pub direction: Direction,
+    /// Empty: every type.
+    pub membership_type_ids: Vec<i64>,
+    /// Empty: the statuses that count as current.
+    pub status_ids: Vec<i64>,
+    pub repeat_every: Option<i64>,
+    pub repeat_until: Option<i64>,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ScheduledReminder {
+    /// Its timing (checked when it was saved).
+    pub fn schedule(&self) -> Result<Schedule, FieldError> {
+        Schedule::parse(
+            self.anchor,
+            self.offset,
+            self.unit,
+            self.direction,
+            self.repeat_every,
+            self.repeat_until,
+        )
+    }
+}
+
 /// Largest offset, repeat interval or repeat end, in the reminder's unit.
 pub const MAX_AMOUNT: i64 = 1000;
 
-/// The date a reminder is counted from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Anchor {
-    JoinDate,
-    StartDate,
-    EndDate,
-    /// The contact's birthday in each year (Feb 29 falls on Feb 28 in other years).
-    BirthDate,
-    /// Each anniversary of the join date, from the first year on (clamped like birthdays).
-    JoinAnniversary,
+coded_enum! {
+    /// The date a reminder is counted from.
+    pub enum Anchor as "reminder anchor" {
+        JoinDate = "JOIN_DATE",
+        StartDate = "START_DATE",
+        EndDate = "END_DATE",
+        /// The contact's birthday in each year (Feb 29 falls on Feb 28 in other years).
+        BirthDate = "BIRTH_DATE",
+        /// Each anniversary of the join date, from the first year on (clamped like birthdays).
+        JoinAnniversary = "JOIN_ANNIVERSARY",
+    }
 }
 
 impl Anchor {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Anchor::JoinDate => "JOIN_DATE",
-            Anchor::StartDate => "START_DATE",
-            Anchor::EndDate => "END_DATE",
-            Anchor::BirthDate => "BIRTH_DATE",
-            Anchor::JoinAnniversary => "JOIN_ANNIVERSARY",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<Self> {
-        [
-            Anchor::JoinDate,
-            Anchor::StartDate,
-            Anchor::EndDate,
-            Anchor::BirthDate,
-            Anchor::JoinAnniversary,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-
     /// Whether the anchor recurs every year (selected by month and day rather than by date).
     pub fn is_yearly(self) -> bool {
         matches!(self, Anchor::BirthDate | Anchor::JoinAnniversary)
     }
 }
 
-/// Whether the offset counts back from the anchor or forward.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    Before,
-    After,
+coded_enum! {
+    /// Whether the offset counts back from the anchor or forward.
+    pub enum Direction as "reminder direction" {
+        Before = "BEFORE",
+        After = "AFTER",
+    }
 }
 
 impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Before => "BEFORE",
-            Direction::After => "AFTER",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<Self> {
-        match s {
-            "BEFORE" => Some(Direction::Before),
-            "AFTER" => Some(Direction::After),
-            _ => None,
-        }
-    }
-
     fn sign(self) -> i64 {
         match self {
             Direction::Before => -1,

@@ -1,41 +1,20 @@
 //! Roles of logins and what each may do.
 
-use std::str::FromStr;
-
-/// ADMIN may do everything; STAFF works with people and money but not settings; MEMBER sees their own
-/// data. Ordered by power.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    Member,
-    Staff,
-    Admin,
+coded_enum! {
+    /// ADMIN may do everything; STAFF works with people and money but not settings; MEMBER sees their
+    /// own data. Ordered by power.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role as "role" {
+        Member = "MEMBER",
+        Staff = "STAFF",
+        Admin = "ADMIN",
+    }
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "ADMIN",
-            Role::Staff => "STAFF",
-            Role::Member => "MEMBER",
-        }
-    }
-
     /// Whether this role includes everything `required` may do.
     pub fn at_least(self, required: Role) -> bool {
         self >= required
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "ADMIN" => Ok(Role::Admin),
-            "STAFF" => Ok(Role::Staff),
-            "MEMBER" => Ok(Role::Member),
-            other => Err(format!("unknown role {other}")),
-        }
     }
 }
 

@@ -10,30 +10,12 @@ use chrono::NaiveDate;
 use super::FieldError;
 use super::dates::Offset;
 
-/// The membership date a rule boundary is counted from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Event {
-    Join,
-    Start,
-    End,
-}
-
-impl Event {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::Join => "JOIN_DATE",
-            Event::Start => "START_DATE",
-            Event::End => "END_DATE",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Option<Self> {
-        match s {
-            "JOIN_DATE" => Some(Event::Join),
-            "START_DATE" => Some(Event::Start),
-            "END_DATE" => Some(Event::End),
-            _ => None,
-        }
+coded_enum! {
+    /// The membership date a rule boundary is counted from.
+    pub enum Event as "status event" {
+        Join = "JOIN_DATE",
+        Start = "START_DATE",
+        End = "END_DATE",
     }
 }
 
@@ -42,6 +24,41 @@ impl Event {
 pub struct Boundary {
     pub event: Event,
     pub offset: Offset,
+}
+
+/// A membership status as stored: its name, built-in code and the rule that computes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipStatus {
+    pub id: i64,
+    /// Stable code of a built-in status (`NEW`, `CURRENT`, …); None for statuses admins added.
+    pub code: Option<String>,
+    pub name: String,
+    pub start_event: Option<Event>,
+    pub start_offset: Offset,
+    pub end_event: Option<Event>,
+    pub end_offset: Offset,
+    pub is_current_member: bool,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub weight: i32,
+}
+
+impl MembershipStatus {
+    /// The rule that computes this status.
+    pub fn rule(&self) -> StatusRule {
+        let boundary =
+            |event: Option<Event>, offset: Offset| event.map(|event| Boundary { event, offset });
+        StatusRule {
+            id: self.id,
+            name: self.name.clone(),
+            start: boundary(self.start_event, self.start_offset),
+            end: boundary(self.end_event, self.end_offset),
+            is_current_member: self.is_current_member,
+            is_admin: self.is_admin,
+            is_active: self.is_active,
+            weight: self.weight,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

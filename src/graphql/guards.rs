@@ -1,12 +1,14 @@
-//! Who may call what. Guards sit on each resolver (not only on the root types), so nested fields and
-//! new operations are checked where they are defined.
+//! Request data for resolvers (the state, the viewer, the client address) and guards. Guards sit on
+//! each resolver (not only on the root types), so nested fields and new operations are checked where
+//! they are defined; the rules themselves are `services::access`, shared with the CLI.
 
 use async_graphql::{Context, ErrorExtensions, Guard};
 
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use crate::services::Actor;
+use crate::graphql::loaders::Loaders;
 use crate::services::auth::{AuthUser, Viewer};
+use crate::services::{Actor, access};
 use crate::state::AppState;
 
 /// The User-Agent of the request, kept with a new session so a user can tell sessions apart.
@@ -29,6 +31,12 @@ pub fn state<'a>(ctx: &Context<'a>) -> AppResult<&'a AppState> {
         .map_err(|_| AppError::internal("AppState missing from schema data"))
 }
 
+/// The request's DataLoaders.
+pub fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
+    ctx.data::<Loaders>()
+        .map_err(|_| AppError::internal("Loaders missing from request data"))
+}
+
 /// The caller; anonymous when the request carried no token.
 pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     static ANONYMOUS: Viewer = Viewer::Anonymous;
@@ -37,58 +45,27 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 
 /// The signed-in user, or UNAUTHENTICATED (explaining what is wrong with the token).
 pub fn user<'a>(ctx: &Context<'a>) -> AppResult<&'a AuthUser> {
-    match viewer(ctx) {
-        Viewer::User(u) => Ok(u),
-        Viewer::Invalid(why) => Err(AppError::Unauthenticated((*why).into())),
-        Viewer::Anonymous => Err(AppError::unauthenticated()),
-    }
+    access::user(viewer(ctx))
 }
 
 /// The signed-in user if there is one (public operations that behave differently for users).
 pub fn user_opt<'a>(ctx: &Context<'a>) -> Option<&'a AuthUser> {
-    match viewer(ctx) {
-        Viewer::User(u) => Some(u),
-        _ => None,
-    }
+    viewer(ctx).user()
 }
 
 /// The actor recorded in history and audit rows.
 pub fn actor(ctx: &Context<'_>) -> Actor {
-    match user_opt(ctx) {
-        Some(u) if u.api_key_id.is_some() => Actor::ApiKey {
-            id: u.api_key_id.unwrap_or_default(),
-            role: u.role,
-        },
-        Some(u) => Actor::User {
-            id: u.user_id,
-            email: u.email.clone(),
-            role: u.role,
-        },
-        None => Actor::Anonymous,
-    }
+    access::actor(viewer(ctx))
 }
 
 /// Requires a signed-in user with at least `role`.
 pub fn require_role<'a>(ctx: &Context<'a>, role: Role) -> AppResult<&'a AuthUser> {
-    let u = user(ctx)?;
-    if u.role.at_least(role) {
-        Ok(u)
-    } else {
-        Err(AppError::Forbidden(format!(
-            "this needs the {} role or higher",
-            role.as_str()
-        )))
-    }
+    access::require_role(viewer(ctx), role)
 }
 
 /// Allows staff, or a member acting on their own contact.
 pub fn require_self_or_staff<'a>(ctx: &Context<'a>, contact_id: i64) -> AppResult<&'a AuthUser> {
-    let u = user(ctx)?;
-    if u.role.at_least(Role::Staff) || u.contact_id == Some(contact_id) {
-        Ok(u)
-    } else {
-        Err(AppError::forbidden())
-    }
+    access::require_self_or_staff(viewer(ctx), contact_id)
 }
 
 /// Field guard: a signed-in user with at least the given role.

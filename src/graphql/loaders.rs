@@ -5,15 +5,15 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
-use crate::db::entities::{
-    contact, membership, membership_history as history, membership_status, membership_type,
-};
+use crate::domain::contact::Contact;
+use crate::domain::membership::{HistoryEntry, Membership, MembershipType};
+use crate::domain::status::MembershipStatus;
 use crate::state::AppState;
 
 pub struct ContactLoader(AppState);
 
 impl Loader<i64> for ContactLoader {
-    type Value = contact::Model;
+    type Value = Contact;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -25,7 +25,7 @@ impl Loader<i64> for ContactLoader {
 pub struct TypeLoader(AppState);
 
 impl Loader<i64> for TypeLoader {
-    type Value = membership_type::Model;
+    type Value = MembershipType;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
@@ -37,11 +37,11 @@ impl Loader<i64> for TypeLoader {
 pub struct StatusLoader(AppState);
 
 impl Loader<i64> for StatusLoader {
-    type Value = membership_status::Model;
+    type Value = MembershipStatus;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = crate::services::statuses::all(&self.0.db).await?;
+        let rows = crate::services::statuses::list(&self.0.db).await?;
         Ok(rows
             .into_iter()
             .filter(|s| keys.contains(&s.id))
@@ -54,12 +54,12 @@ impl Loader<i64> for StatusLoader {
 pub struct ContactMembershipsLoader(AppState);
 
 impl Loader<i64> for ContactMembershipsLoader {
-    type Value = Vec<membership::Model>;
+    type Value = Vec<Membership>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = crate::services::memberships::for_contacts(&self.0, keys).await?;
-        let mut out: HashMap<i64, Vec<membership::Model>> =
+        let mut out: HashMap<i64, Vec<Membership>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for m in rows {
             out.entry(m.contact_id).or_default().push(m);
@@ -72,12 +72,12 @@ impl Loader<i64> for ContactMembershipsLoader {
 pub struct HistoryLoader(AppState);
 
 impl Loader<i64> for HistoryLoader {
-    type Value = Vec<history::Model>;
+    type Value = Vec<HistoryEntry>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = crate::services::memberships::histories(&self.0, keys).await?;
-        let mut out: HashMap<i64, Vec<history::Model>> =
+        let mut out: HashMap<i64, Vec<HistoryEntry>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for h in rows {
             out.entry(h.membership_id).or_default().push(h);
@@ -109,25 +109,19 @@ impl Loaders {
         }
     }
 
-    pub async fn contact(&self, id: i64) -> async_graphql::Result<Option<contact::Model>> {
+    pub async fn contact(&self, id: i64) -> async_graphql::Result<Option<Contact>> {
         self.contacts.load_one(id).await
     }
 
-    pub async fn membership_type(
-        &self,
-        id: i64,
-    ) -> async_graphql::Result<Option<membership_type::Model>> {
+    pub async fn membership_type(&self, id: i64) -> async_graphql::Result<Option<MembershipType>> {
         self.types.load_one(id).await
     }
 
-    pub async fn status(&self, id: i64) -> async_graphql::Result<Option<membership_status::Model>> {
+    pub async fn status(&self, id: i64) -> async_graphql::Result<Option<MembershipStatus>> {
         self.statuses.load_one(id).await
     }
 
-    pub async fn memberships_of(
-        &self,
-        contact_id: i64,
-    ) -> async_graphql::Result<Vec<membership::Model>> {
+    pub async fn memberships_of(&self, contact_id: i64) -> async_graphql::Result<Vec<Membership>> {
         Ok(self
             .contact_memberships
             .load_one(contact_id)
@@ -135,10 +129,7 @@ impl Loaders {
             .unwrap_or_default())
     }
 
-    pub async fn history_of(
-        &self,
-        membership_id: i64,
-    ) -> async_graphql::Result<Vec<history::Model>> {
+    pub async fn history_of(&self, membership_id: i64) -> async_graphql::Result<Vec<HistoryEntry>> {
         Ok(self
             .histories
             .load_one(membership_id)

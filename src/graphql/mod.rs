@@ -6,6 +6,7 @@ pub mod errors;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
+pub mod mirror;
 pub mod mutation;
 pub mod query;
 pub mod scalars;

@@ -13,8 +13,9 @@ use super::JobReport;
 use crate::db::begin_write;
 use crate::db::entities::outbound_message as outbound;
 use crate::db::sql::Sql;
+use crate::domain::message::OutboxStatus::{Failed, Queued, Sending, Sent};
 use crate::error::AppResult;
-use crate::mail::outbox::{FAILED, QUEUED, SENDING, SENT, reveal};
+use crate::mail::outbox::reveal;
 use crate::mail::transport::OutgoingMail;
 use crate::state::AppState;
 
@@ -36,13 +37,13 @@ async fn reclaim(state: &AppState, now: DateTime<Utc>) -> AppResult<u64> {
     let cutoff = now - Duration::seconds(state.settings.mail.sending_timeout_secs);
     let mut sql = Sql::new(state.db.get_database_backend());
     sql.push("UPDATE outbound_messages SET status = ")
-        .bind(QUEUED)
+        .bind(Queued)
         .push(", next_attempt_at = ")
         .bind(now)
         .push(", updated_at = ")
         .bind(now)
         .push(" WHERE status = ")
-        .bind(SENDING)
+        .bind(Sending)
         .push(" AND claimed_at < ")
         .bind(cutoff);
     Ok(state.db.execute_raw(sql.statement()).await?.rows_affected())
@@ -57,13 +58,13 @@ async fn claim(
     let backend = state.db.get_database_backend();
     let mut sql = Sql::new(backend);
     sql.push("UPDATE outbound_messages SET status = ")
-        .bind(SENDING)
+        .bind(Sending)
         .push(", claimed_at = ")
         .bind(now)
         .push(", attempts = attempts + 1, updated_at = ")
         .bind(now)
         .push(" WHERE id IN (SELECT id FROM outbound_messages WHERE status = ")
-        .bind(QUEUED)
+        .bind(Queued)
         .push(" AND next_attempt_at <= ")
         .bind(now)
         .push(" ORDER BY next_attempt_at, id LIMIT ")
@@ -127,7 +128,7 @@ async fn settle(
     for chunk in sent.chunks(500) {
         let mut sql = Sql::new(backend);
         sql.push("UPDATE outbound_messages SET status = ")
-            .bind(SENT)
+            .bind(Sent)
             .push(", sent_at = ")
             .bind(now)
             .push(", last_error = NULL, secret = NULL, updated_at = ")
@@ -150,7 +151,7 @@ async fn settle(
         let give_up = e.permanent || attempts >= mail.max_attempts;
         let mut sql = Sql::new(backend);
         sql.push("UPDATE outbound_messages SET status = ")
-            .bind(if give_up { FAILED } else { QUEUED })
+            .bind(if give_up { Failed } else { Queued })
             .push(if give_up { ", secret = NULL" } else { "" })
             .push(", last_error = ")
             .bind(e.message.chars().take(1000).collect::<String>())

@@ -19,14 +19,15 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::JobReport;
-use crate::db::entities::{membership, scheduled_reminder as reminder};
 use crate::db::sql::Sql;
 use crate::db::{begin_write, is_postgres};
+use crate::domain::membership::Membership;
+use crate::domain::reminder::ScheduledReminder;
 use crate::domain::reminder::{Anchor, Due, Window};
 use crate::error::AppResult;
 use crate::mail::outbox::{self, NewMessage};
 use crate::services::notify;
-use crate::services::reminders::{schedule_of, status_ids_of, type_ids_of};
+use crate::services::reminders::schedule_of;
 use crate::services::statuses::Statuses;
 use crate::state::AppState;
 
@@ -41,7 +42,7 @@ const KEYS_PER_LOOKUP: usize = 500;
 #[derive(Clone, Debug)]
 pub struct DueItem {
     pub dedupe_key: String,
-    pub membership: membership::Model,
+    pub membership: Membership,
     pub due: Due,
 }
 
@@ -63,7 +64,7 @@ pub struct Tally {
 
 /// `reminder.r3.m17.2026-03-14` (`c` and the contact for birthdays), plus `.k` for the k-th
 /// repeat (k ≥ 1), so adding repeats to a reminder does not resend its first message.
-pub fn dedupe_key(reminder_id: i64, anchor: Anchor, m: &membership::Model, due: &Due) -> String {
+pub fn dedupe_key(reminder_id: i64, anchor: Anchor, m: &Membership, due: &Due) -> String {
     let who = match anchor {
         Anchor::BirthDate => format!("c{}", m.contact_id),
         _ => format!("m{}", m.id),
@@ -91,17 +92,17 @@ fn stored_anchor(anchor: Anchor, c: &select::Candidate) -> Option<NaiveDate> {
 /// Public so tests can compare it with a brute-force evaluation of every membership.
 pub async fn due_items<C: ConnectionTrait>(
     db: &C,
-    r: &reminder::Model,
+    r: &ScheduledReminder,
     statuses: &Statuses,
     window: Window,
 ) -> AppResult<(usize, Vec<DueItem>)> {
     let schedule = schedule_of(r)?;
     let ranges = schedule.anchor_ranges(window);
-    let mut status_ids = status_ids_of(r);
+    let mut status_ids = r.status_ids.clone();
     if status_ids.is_empty() {
         status_ids = statuses.current_ids();
     }
-    let type_ids = type_ids_of(r);
+    let type_ids = r.membership_type_ids.clone();
     let filter = select::Filter {
         anchor: schedule.anchor(),
         type_ids: &type_ids,
@@ -161,7 +162,7 @@ async fn already_queued(db: &DatabaseConnection, keys: &[&str]) -> AppResult<Has
     Ok(found)
 }
 
-fn context(r: &reminder::Model, m: &membership::Model, as_of: NaiveDate) -> Value {
+fn context(r: &ScheduledReminder, m: &Membership, as_of: NaiveDate) -> Value {
     let days = m.end_date.map(|end| (end - as_of).num_days());
     json!({ "reminder": { "name": r.name, "daysUntilEnd": days } })
 }
@@ -189,7 +190,7 @@ async fn insert(state: &AppState, messages: Vec<NewMessage>) -> AppResult<u64> {
 /// added.
 async fn queue(
     state: &AppState,
-    r: &reminder::Model,
+    r: &ScheduledReminder,
     items: Vec<DueItem>,
     as_of: NaiveDate,
 ) -> AppResult<u64> {
@@ -226,7 +227,7 @@ async fn queue(
 /// Evaluates one reminder and queues what is due and not yet in the outbox.
 async fn send_one(
     state: &AppState,
-    r: &reminder::Model,
+    r: &ScheduledReminder,
     statuses: &Statuses,
     as_of: NaiveDate,
     window: Window,

@@ -3,13 +3,14 @@
 use serde_json::{Value, json};
 
 use crate::config::Settings;
-use crate::db::entities::{contact, membership, membership_type};
+use crate::domain::contact::{Contact, ContactKind};
+use crate::domain::membership::{Membership, MembershipType};
 use crate::domain::money::{Currency, format_minor};
 
 /// A membership with what its templates show.
 pub struct MembershipInfo<'a> {
-    pub membership: &'a membership::Model,
-    pub membership_type: &'a membership_type::Model,
+    pub membership: &'a Membership,
+    pub membership_type: &'a MembershipType,
     pub status_name: &'a str,
 }
 
@@ -22,7 +23,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
 /// `contribution`.
 pub fn build(
     settings: &Settings,
-    c: &contact::Model,
+    c: &Contact,
     m: Option<&MembershipInfo<'_>>,
     extra: Value,
 ) -> Value {
@@ -67,9 +68,7 @@ pub fn build(
         "links": { "renewal": renewal, "portal": format!("{base}/") },
         // The message will be printed and posted (see `outbox::enqueue`): text parts can say
         // "write to us" instead of "reply to this email".
-        "asLetter": settings.mail.letters
-            && super::outbox::no_email_reason(c).is_some()
-            && super::outbox::can_post(c),
+        "asLetter": settings.mail.letters && c.no_email_reason().is_some() && c.can_post(),
         "reminder": null,
         "reset": null,
         "invitation": null,
@@ -85,19 +84,14 @@ pub fn build(
 }
 
 /// The context of an account message to a login that may have no contact record.
-pub fn for_login(
-    settings: &Settings,
-    email: &str,
-    c: Option<&contact::Model>,
-    extra: Value,
-) -> Value {
+pub fn for_login(settings: &Settings, email: &str, c: Option<&Contact>, extra: Value) -> Value {
     // Account messages always go to the login's own address, never by post.
     let mut ctx = match c {
         Some(c) => build(settings, c, None, extra),
         None => {
-            let stand_in = contact::Model {
+            let stand_in = Contact {
                 id: 0,
-                kind: "INDIVIDUAL".into(),
+                kind: ContactKind::Individual,
                 first_name: None,
                 last_name: None,
                 organization_name: None,

@@ -10,17 +10,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde_json::Value;
 
 use super::templates::{Rendered, Templates};
-use crate::db::entities::{contact, message_template, outbound_message as outbound};
+use crate::db::entities::{message_template, outbound_message as outbound};
+use crate::domain::contact::Contact;
+use crate::domain::message::OutboxStatus;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
-
-pub const QUEUED: &str = "QUEUED";
-pub const SENDING: &str = "SENDING";
-pub const SENT: &str = "SENT";
-pub const FAILED: &str = "FAILED";
-pub const CANCELLED: &str = "CANCELLED";
-/// A message to print and post: the contact cannot get email but can get letters.
-pub const LETTER: &str = "LETTER";
 
 /// Stands in for a one-time token in a stored message body. The token (which lets its holder set a
 /// password or confirm an address) never enters a body that the API, a log or a backup could show:
@@ -66,9 +59,9 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Loads the overrides for `keys` (all when empty).
+    /// Loads the overrides for `keys` (all when empty) on top of the template files.
     pub async fn load<C: ConnectionTrait>(
-        state: &AppState,
+        templates: &Arc<Templates>,
         db: &C,
         keys: &[&str],
     ) -> AppResult<Self> {
@@ -79,11 +72,10 @@ impl Renderer {
         let overrides = q.all(db).await?;
         if overrides.is_empty() {
             return Ok(Self {
-                templates: state.templates.clone(),
+                templates: templates.clone(),
             });
         }
-        let templates = state
-            .templates
+        let templates = templates
             .with_overrides(overrides.iter().map(|t| {
                 (
                     t.key.as_str(),
@@ -119,60 +111,35 @@ impl Renderer {
     }
 }
 
-/// Why a contact gets no email, if they get none.
-pub fn no_email_reason(c: &contact::Model) -> Option<&'static str> {
-    if c.is_deceased {
-        Some("the contact is deceased")
-    } else if c.do_not_email {
-        Some("the contact asked not to receive email")
-    } else if c.email.as_deref().is_none_or(str::is_empty) {
-        Some("the contact has no email address")
-    } else if c.deleted_at.is_some() {
-        Some("the contact is in the trash")
-    } else {
-        None
-    }
-}
-
-/// Whether the contact can be sent a letter: alive, not opted out of post, not in the trash, and
-/// with at least a street and a city.
-pub fn can_post(c: &contact::Model) -> bool {
-    let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
-    !c.is_deceased
-        && !c.do_not_mail
-        && c.deleted_at.is_none()
-        && filled(&c.street)
-        && filled(&c.city)
-}
-
 /// A message ready to queue.
 pub struct NewMessage {
     pub dedupe_key: String,
     pub template_key: String,
-    pub contact: contact::Model,
+    pub contact: Contact,
     pub membership_id: Option<i64>,
     pub rendered: Rendered,
 }
 
 fn row(m: NewMessage, now: DateTime<Utc>, letters: bool) -> outbound::ActiveModel {
-    let reason = no_email_reason(&m.contact);
+    let reason = m.contact.no_email_reason();
     let (status, note) = match reason {
-        None => (QUEUED, None),
-        Some(why) if letters && can_post(&m.contact) => {
-            (LETTER, Some(format!("{why}: to be printed and posted")))
-        }
-        Some(why) => (CANCELLED, Some(why.to_string())),
+        None => (OutboxStatus::Queued, None),
+        Some(why) if letters && m.contact.can_post() => (
+            OutboxStatus::Letter,
+            Some(format!("{why}: to be printed and posted")),
+        ),
+        Some(why) => (OutboxStatus::Cancelled, Some(why.to_string())),
     };
     outbound::ActiveModel {
         dedupe_key: Set(m.dedupe_key),
         template_key: Set(m.template_key),
-        recipient: Set(m.contact.email.clone()),
+        recipient: Set(m.contact.email),
         subject: Set(m.rendered.subject),
         text_body: Set(m.rendered.text),
         html_body: Set(m.rendered.html),
         contact_id: Set(Some(m.contact.id)),
         membership_id: Set(m.membership_id),
-        status: Set(status.into()),
+        status: Set(status),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),
@@ -253,7 +220,7 @@ pub async fn enqueue_account_message<C: ConnectionTrait>(
         html_body: Set(rendered.html),
         contact_id: Set(contact_id),
         membership_id: Set(None),
-        status: Set(QUEUED.into()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_at: Set(None),

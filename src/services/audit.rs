@@ -4,16 +4,21 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::db::columns::JsonText;
 use crate::db::entities::audit_entry as audit;
+use crate::domain::audit::AuditEntry;
+use crate::domain::role::Role;
 use crate::error::AppResult;
-use crate::services::Actor;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
+use crate::services::{Actor, access};
 use crate::state::AppState;
 
 /// A record as JSON for the log (entities are plain data; passwords never appear: callers pass a view).
-pub fn json<T: Serialize>(value: &T) -> Option<String> {
-    serde_json::to_string(value).ok()
+pub fn json<T: Serialize>(value: &T) -> Option<Value> {
+    serde_json::to_value(value).ok()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -23,8 +28,8 @@ pub async fn record<C: ConnectionTrait>(
     action: &str,
     entity: &str,
     entity_id: impl ToString,
-    before: Option<String>,
-    after: Option<String>,
+    before: Option<Value>,
+    after: Option<Value>,
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     audit::ActiveModel {
@@ -32,8 +37,8 @@ pub async fn record<C: ConnectionTrait>(
         action: Set(action.into()),
         entity: Set(entity.into()),
         entity_id: Set(entity_id.to_string()),
-        before: Set(before),
-        after: Set(after),
+        before: Set(before.map(JsonText)),
+        after: Set(after.map(JsonText)),
         at: Set(at),
         ..Default::default()
     }
@@ -49,12 +54,14 @@ pub struct AuditFilter {
     pub actor: Option<String>,
 }
 
-/// Entries, newest first.
+/// Entries, newest first (admins).
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     f: &AuditFilter,
     page: PageArgs,
-) -> AppResult<Page<audit::Model>> {
+) -> AppResult<Page<AuditEntry>> {
+    access::require_role(viewer, Role::Admin)?;
     let mut q = audit::Entity::find();
     if let Some(e) = &f.entity {
         q = q.filter(audit::Column::Entity.eq(e.clone()));
@@ -65,5 +72,6 @@ pub async fn list(
     if let Some(a) = &f.actor {
         q = q.filter(audit::Column::Actor.eq(a.clone()));
     }
-    page_by_id(&state.db, q, audit::Column::Id, true, page, |r| r.id).await
+    let page = page_by_id(&state.db, q, audit::Column::Id, true, page, |r| r.id).await?;
+    Ok(page.map(AuditEntry::from))
 }

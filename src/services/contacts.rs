@@ -9,37 +9,16 @@ use sea_orm::{
 
 use crate::db::begin_write;
 use crate::db::entities::contact;
-use crate::domain::contact::{ContactDraft, ContactFields, ContactKind, ContactPatch};
+use crate::domain::contact::{Contact, ContactDraft, ContactFields, ContactKind, ContactPatch};
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::services::Actor;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Cursor, Page, PageArgs, escape_like};
+use crate::services::{Actor, access};
 use crate::state::AppState;
 
-/// The stored values as raw fields, so an update re-checks the whole contact.
-pub fn fields_of(m: &contact::Model) -> ContactFields {
-    ContactFields {
-        kind: Some(ContactKind::from_db(&m.kind)),
-        first_name: m.first_name.clone(),
-        last_name: m.last_name.clone(),
-        organization_name: m.organization_name.clone(),
-        email: m.email.clone(),
-        phone: m.phone.clone(),
-        street: m.street.clone(),
-        city: m.city.clone(),
-        postal_code: m.postal_code.clone(),
-        region: m.region.clone(),
-        country: m.country.clone(),
-        birth_date: m.birth_date,
-        preferred_language: m.preferred_language.clone(),
-        do_not_email: Some(m.do_not_email),
-        do_not_mail: Some(m.do_not_mail),
-        is_deceased: Some(m.is_deceased),
-        notes: m.notes.clone(),
-    }
-}
-
 fn apply_draft(active: &mut contact::ActiveModel, d: ContactDraft) {
-    active.kind = Set(d.kind.as_str().into());
+    active.kind = Set(d.kind);
     active.first_name = Set(d.first_name);
     active.last_name = Set(d.last_name);
     active.organization_name = Set(d.organization_name);
@@ -72,16 +51,12 @@ fn email_conflict(e: sea_orm::DbErr) -> AppError {
 }
 
 #[tracing::instrument(skip(state, fields), fields(actor = %actor.label()))]
-pub async fn create(
-    state: &AppState,
-    actor: &Actor,
-    fields: ContactFields,
-) -> AppResult<contact::Model> {
+pub async fn create(state: &AppState, actor: &Actor, fields: ContactFields) -> AppResult<Contact> {
     let draft = ContactDraft::parse(fields, state.clock.today())?;
     let txn = begin_write(&state.db).await?;
     let created = insert_draft(&txn, draft, state.clock.now()).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(created.into())
 }
 
 /// Inserts a checked contact inside the caller's transaction (sign-up and imports reuse it).
@@ -107,11 +82,12 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     patch: ContactPatch,
-) -> AppResult<contact::Model> {
+) -> AppResult<Contact> {
     let txn = begin_write(&state.db).await?;
     let current = get_live_in(&txn, id, "id").await?;
     let was_deceased = current.is_deceased;
-    let draft = ContactDraft::parse(fields_of(&current).patched(patch), state.clock.today())?;
+    let fields = Contact::from(current.clone()).fields();
+    let draft = ContactDraft::parse(fields.patched(patch), state.clock.today())?;
     let becomes_deceased = draft.is_deceased && !was_deceased;
     let mut active: contact::ActiveModel = current.into();
     apply_draft(&mut active, draft);
@@ -121,7 +97,7 @@ pub async fn update(
         crate::services::memberships::mark_deceased(state, &txn, actor, updated.id).await?;
     }
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// Moves a contact to the trash: it leaves every list; its history stays and it can be restored.
@@ -140,7 +116,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<i64> 
 
 /// Brings a contact back from the trash. Fails with CONFLICT when a live contact took its email.
 #[tracing::instrument(skip(state), fields(actor = %actor.label()))]
-pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<contact::Model> {
+pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<Contact> {
     let txn = begin_write(&state.db).await?;
     let current = contact::Entity::find_by_id(id)
         .one(&txn)
@@ -163,14 +139,16 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<cont
         }
     })?;
     txn.commit().await?;
-    Ok(restored)
+    Ok(restored.into())
 }
 
-/// A contact by id, including one in the trash.
-pub async fn get(state: &AppState, id: i64) -> AppResult<contact::Model> {
+/// A contact by id, including one in the trash: staff, or the member it belongs to.
+pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Contact> {
+    access::require_self_or_staff(viewer, id)?;
     contact::Entity::find_by_id(id)
         .one(&state.db)
         .await?
+        .map(Contact::from)
         .ok_or_else(|| AppError::not_found("contact", id, "id"))
 }
 
@@ -244,7 +222,7 @@ fn filtered(filter: &ContactFilter) -> Select<contact::Entity> {
         }
     }
     if let Some(kind) = filter.kind {
-        q = q.filter(contact::Column::Kind.eq(kind.as_str()));
+        q = q.filter(contact::Column::Kind.eq(kind));
     }
     if let Some(from) = filter.created_from {
         q = q.filter(contact::Column::CreatedAt.gte(from));
@@ -255,14 +233,16 @@ fn filtered(filter: &ContactFilter) -> Select<contact::Entity> {
     q
 }
 
-/// One page of contacts. Ordering by creation uses the id, which grows with each insert, so a
-/// page boundary never moves when contacts are added.
+/// One page of contacts (staff). Ordering by creation uses the id, which grows with each insert, so
+/// a page boundary never moves when contacts are added.
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     filter: &ContactFilter,
     order: ContactOrder,
     page: PageArgs,
-) -> AppResult<Page<contact::Model>> {
+) -> AppResult<Page<Contact>> {
+    access::require_role(viewer, Role::Staff)?;
     if let Some(text) = &filter.search
         && text.chars().count() > MAX_SEARCH_CHARS
     {
@@ -317,6 +297,7 @@ pub async fn list(
     };
     let rows = q.limit(page.first + 1).all(&state.db).await?;
     let by_name = matches!(order, ContactOrder::NameAsc | ContactOrder::NameDesc);
+    let rows: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
     Ok(Page::from_rows(rows, page.first, total, |m| Cursor {
         o: order.key().into(),
         k: by_name.then(|| m.sort_name.clone()),
@@ -324,10 +305,14 @@ pub async fn list(
     }))
 }
 
-/// Contacts by id, including those in the trash (for DataLoaders).
-pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<contact::Model>> {
+/// Contacts by id, including those in the trash (for DataLoaders: the fields that reach a contact
+/// decide who may see it).
+pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<Contact>> {
     Ok(contact::Entity::find()
         .filter(contact::Column::Id.is_in(ids.to_vec()))
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Contact::from)
+        .collect())
 }

@@ -10,8 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, outbound_message as outbound};
+use crate::domain::message::{OutboundMessage, OutboxStatus};
 use crate::error::{AppError, AppResult};
-use crate::mail::outbox::{LETTER, SENT};
 use crate::services::Actor;
 use crate::state::AppState;
 
@@ -26,7 +26,7 @@ pub struct LetterFilter {
 /// A printable batch: the HTML document and the messages in it, oldest first.
 pub struct LetterBatch {
     pub html: String,
-    pub messages: Vec<outbound::Model>,
+    pub messages: Vec<OutboundMessage>,
 }
 
 /// The LETTER rows matching `filter`, oldest first, at most `limit` (all of them when `ids` are
@@ -36,7 +36,7 @@ async fn pending(
     filter: &LetterFilter,
     limit: u64,
 ) -> AppResult<Vec<outbound::Model>> {
-    let mut q = outbound::Entity::find().filter(outbound::Column::Status.eq(LETTER));
+    let mut q = outbound::Entity::find().filter(outbound::Column::Status.eq(OutboxStatus::Letter));
     let mut limit = limit;
     if let Some(ids) = &filter.ids {
         q = q.filter(outbound::Column::Id.is_in(ids.clone()));
@@ -127,7 +127,10 @@ pub async fn printable(
         html.push_str("</div>\n</section>\n");
     }
     html.push_str("</body>\n</html>\n");
-    Ok(LetterBatch { html, messages })
+    Ok(LetterBatch {
+        html,
+        messages: messages.into_iter().map(OutboundMessage::from).collect(),
+    })
 }
 
 /// Marks printed letters SENT (now). Every id must be a LETTER; nothing changes otherwise.
@@ -135,14 +138,14 @@ pub async fn mark_printed(
     state: &AppState,
     actor: &Actor,
     ids: &[i64],
-) -> AppResult<Vec<outbound::Model>> {
+) -> AppResult<Vec<OutboundMessage>> {
     if ids.is_empty() {
         return Err(AppError::bad_input("ids", "name at least one letter"));
     }
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let result = outbound::Entity::update_many()
-        .col_expr(outbound::Column::Status, Expr::value(SENT))
+        .col_expr(outbound::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(outbound::Column::SentAt, Expr::value(now))
         .col_expr(outbound::Column::UpdatedAt, Expr::value(now))
         .col_expr(
@@ -150,7 +153,7 @@ pub async fn mark_printed(
             Expr::value(format!("printed; marked by {}", actor.label())),
         )
         .filter(outbound::Column::Id.is_in(ids.to_vec()))
-        .filter(outbound::Column::Status.eq(LETTER))
+        .filter(outbound::Column::Status.eq(OutboxStatus::Letter))
         .exec(&txn)
         .await?;
     let mut distinct = ids.to_vec();
@@ -169,7 +172,7 @@ pub async fn mark_printed(
         .all(&txn)
         .await?;
     txn.commit().await?;
-    Ok(rows)
+    Ok(rows.into_iter().map(OutboundMessage::from).collect())
 }
 
 fn escape(s: &str) -> String {

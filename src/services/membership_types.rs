@@ -5,13 +5,16 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
+use crate::db::columns::JsonText;
 use crate::db::entities::membership_type as mtype;
 use crate::domain::membership::{
-    AutoRenew, DurationUnit, PeriodRules, PeriodType, Visibility, parse_grants,
+    AutoRenew, DurationUnit, MembershipType, PeriodRules, PeriodType, Visibility, parse_grants,
 };
 use crate::domain::money::{Currency, Money};
 use crate::domain::text::{Name, optional_text};
 use crate::error::{AppError, AppResult};
+use crate::services::access;
+use crate::services::auth::Viewer;
 use crate::state::AppState;
 
 /// A membership type as entered (all fields; an update merges the stored values first).
@@ -44,32 +47,37 @@ pub fn fields_of(m: &mtype::Model) -> TypeFields {
         description: m.description.clone(),
         minimum_fee: crate::domain::money::format_minor(m.minimum_fee_minor, exponent),
         currency: m.currency.clone(),
-        duration_unit: DurationUnit::from_db(&m.duration_unit),
+        duration_unit: m.duration_unit,
         duration_interval: i64::from(m.duration_interval),
-        period_type: PeriodType::from_db(&m.period_type),
+        period_type: m.period_type,
         fixed_period_start_day: m.fixed_period_start_day.clone(),
         fixed_period_rollover_day: m.fixed_period_rollover_day.clone(),
-        auto_renew: AutoRenew::from_db(&m.auto_renew),
-        visibility: Visibility::from_db(&m.visibility),
+        auto_renew: m.auto_renew,
+        visibility: m.visibility,
         is_active: m.is_active,
-        grants: grants_of(m),
+        grants: m.grants.0.clone(),
         weight: m.weight,
         send_welcome: m.send_welcome,
         welcome_template_key: m.welcome_template_key.clone(),
     }
 }
 
-/// The stored grants (a JSON array).
-pub fn grants_of(m: &mtype::Model) -> Vec<String> {
-    serde_json::from_str(&m.grants).unwrap_or_default()
+/// The period rules of a type record.
+pub fn period_rules_of(t: &MembershipType) -> AppResult<PeriodRules> {
+    t.period_rules().map_err(|e| {
+        AppError::internal(format!(
+            "membership type {} has invalid period rules: {e}",
+            t.id
+        ))
+    })
 }
 
 /// The period rules of a stored type.
 pub fn period_rules(m: &mtype::Model) -> AppResult<PeriodRules> {
     PeriodRules::parse(
-        DurationUnit::from_db(&m.duration_unit),
+        m.duration_unit,
         i64::from(m.duration_interval),
-        PeriodType::from_db(&m.period_type),
+        m.period_type,
         m.fixed_period_start_day.as_deref(),
         m.fixed_period_rollover_day.as_deref(),
     )
@@ -110,19 +118,19 @@ fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
     )?);
     active.minimum_fee_minor = Set(fee.minor());
     active.currency = Set(currency.code().to_string());
-    active.duration_unit = Set(rules.unit().as_str().into());
+    active.duration_unit = Set(rules.unit());
     active.duration_interval = Set(if rules.is_lifetime() {
         1
     } else {
         f.duration_interval as i32
     });
-    active.period_type = Set(f.period_type.as_str().into());
+    active.period_type = Set(f.period_type);
     active.fixed_period_start_day = Set(normalise(f.fixed_period_start_day));
     active.fixed_period_rollover_day = Set(normalise(f.fixed_period_rollover_day));
-    active.auto_renew = Set(f.auto_renew.as_str().into());
-    active.visibility = Set(f.visibility.as_str().into());
+    active.auto_renew = Set(f.auto_renew);
+    active.visibility = Set(f.visibility);
     active.is_active = Set(f.is_active);
-    active.grants = Set(serde_json::to_string(&grants).map_err(AppError::internal)?);
+    active.grants = Set(JsonText(grants));
     active.weight = Set(f.weight);
     active.send_welcome = Set(f.send_welcome);
     active.welcome_template_key = Set(f.welcome_template_key.filter(|k| !k.trim().is_empty()));
@@ -130,7 +138,7 @@ fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
 }
 
 #[tracing::instrument(skip(state, f), fields(name = %f.name))]
-pub async fn create(state: &AppState, f: TypeFields) -> AppResult<mtype::Model> {
+pub async fn create(state: &AppState, f: TypeFields) -> AppResult<MembershipType> {
     let now = state.clock.now();
     let mut active = mtype::ActiveModel {
         created_at: Set(now),
@@ -142,16 +150,17 @@ pub async fn create(state: &AppState, f: TypeFields) -> AppResult<mtype::Model> 
     apply(&mut active, f)?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(created.into())
 }
 
-/// Updates a type with fields merged by the caller. Existing memberships keep their dates.
+/// Updates a type: `change` merges the caller's patch into the stored fields inside the write
+/// transaction, so a concurrent update is never lost. Existing memberships keep their dates.
 #[tracing::instrument(skip(state, change))]
 pub async fn update(
     state: &AppState,
     id: i64,
     change: impl FnOnce(TypeFields) -> TypeFields,
-) -> AppResult<mtype::Model> {
+) -> AppResult<MembershipType> {
     let txn = begin_write(&state.db).await?;
     let current = get(&txn, id, "id").await?;
     let fields = change(fields_of(&current));
@@ -161,7 +170,7 @@ pub async fn update(
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// A type's welcome template must exist (a file or an admin's template).
@@ -173,7 +182,7 @@ async fn check_template<C: ConnectionTrait>(
     let Some(key) = key.filter(|k| !k.trim().is_empty()) else {
         return Ok(());
     };
-    let renderer = crate::mail::outbox::Renderer::load(state, db, &[key]).await?;
+    let renderer = crate::mail::outbox::Renderer::load(&state.templates, db, &[key]).await?;
     if renderer.has(key) {
         Ok(())
     } else {
@@ -191,18 +200,19 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<
         .ok_or_else(|| AppError::not_found("membership type", id, field))
 }
 
-/// Types in display order. `public_only` limits to active, public ones (what anonymous callers and
-/// members see).
+/// Types in display order. Anonymous callers and members see active public types; staff see every
+/// active type, and inactive ones too with `include_inactive`.
 pub async fn list(
     state: &AppState,
-    public_only: bool,
+    viewer: &Viewer,
     include_inactive: bool,
-) -> AppResult<Vec<mtype::Model>> {
+) -> AppResult<Vec<MembershipType>> {
+    let staff = access::is_staff(viewer);
     let mut q = mtype::Entity::find();
-    if public_only {
+    if !staff {
         q = q
             .filter(mtype::Column::IsActive.eq(true))
-            .filter(mtype::Column::Visibility.eq(Visibility::Public.as_str()));
+            .filter(mtype::Column::Visibility.eq(Visibility::Public));
     } else if !include_inactive {
         q = q.filter(mtype::Column::IsActive.eq(true));
     }
@@ -210,12 +220,28 @@ pub async fn list(
         .order_by_asc(mtype::Column::Name)
         .order_by_asc(mtype::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(MembershipType::from)
+        .collect())
 }
 
-pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<mtype::Model>> {
+/// One type as the viewer may see it: outside the staff only active public types exist.
+pub async fn find(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<MembershipType> {
+    let t = MembershipType::from(get(&state.db, id, "id").await?);
+    if !t.is_public() && !access::is_staff(viewer) {
+        return Err(AppError::not_found("membership type", id, "id"));
+    }
+    Ok(t)
+}
+
+/// Types by id (for DataLoaders: the fields that reach a type are already visible to the viewer).
+pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<MembershipType>> {
     Ok(mtype::Entity::find()
         .filter(mtype::Column::Id.is_in(ids.to_vec()))
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(MembershipType::from)
+        .collect())
 }

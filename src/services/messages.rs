@@ -6,34 +6,39 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, membership, message_template, outbound_message as outbound};
+use crate::domain::contact::Contact;
+use crate::domain::membership::{Membership, MembershipType};
+use crate::domain::message::{OutboundMessage, OutboxStatus};
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::mail::context::{self, MembershipInfo};
-use crate::mail::outbox::{
-    CANCELLED, FAILED, HIDDEN_TOKEN, LETTER, QUEUED, Renderer, SENDING, SENT, no_email_reason,
-};
+use crate::mail::outbox::{HIDDEN_TOKEN, Renderer};
 use crate::mail::{Rendered, templates::sample_context};
-use crate::services::Actor;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
+use crate::services::{Actor, access};
 use crate::state::AppState;
 
 #[derive(Clone, Debug, Default)]
 pub struct MessageFilter {
-    pub status: Option<String>,
+    pub status: Option<OutboxStatus>,
     pub template_key: Option<String>,
     pub contact_id: Option<i64>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
 }
 
-/// Outbox rows, newest first.
+/// Outbox messages, newest first (staff).
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     f: &MessageFilter,
     page: PageArgs,
-) -> AppResult<Page<outbound::Model>> {
+) -> AppResult<Page<OutboundMessage>> {
+    access::require_role(viewer, Role::Staff)?;
     let mut q = outbound::Entity::find();
-    if let Some(s) = &f.status {
-        q = q.filter(outbound::Column::Status.eq(s.clone()));
+    if let Some(s) = f.status {
+        q = q.filter(outbound::Column::Status.eq(s));
     }
     if let Some(k) = &f.template_key {
         q = q.filter(outbound::Column::TemplateKey.eq(k.clone()));
@@ -47,26 +52,31 @@ pub async fn list(
     if let Some(to) = f.created_to {
         q = q.filter(outbound::Column::CreatedAt.lt(to));
     }
-    page_by_id(&state.db, q, outbound::Column::Id, true, page, |r| r.id).await
+    let page = page_by_id(&state.db, q, outbound::Column::Id, true, page, |r| r.id).await?;
+    Ok(page.map(OutboundMessage::from))
 }
 
-pub async fn get(state: &AppState, id: i64) -> AppResult<outbound::Model> {
+/// One outbox message (staff).
+pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<OutboundMessage> {
+    access::require_role(viewer, Role::Staff)?;
     outbound::Entity::find_by_id(id)
         .one(&state.db)
         .await?
+        .map(OutboundMessage::from)
         .ok_or_else(|| AppError::not_found("message", id, "id"))
 }
 
 /// Queues a FAILED, CANCELLED or LETTER message again as email, to the contact's current address.
 /// Refused while the contact still must not get email.
-pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbound::Model> {
+pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<OutboundMessage> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let m = outbound::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("message", id, "id"))?;
-    if m.status != FAILED && m.status != CANCELLED && m.status != LETTER {
+    use OutboxStatus::{Cancelled, Failed, Letter, Queued};
+    if !matches!(m.status, Failed | Cancelled | Letter) {
         return Err(AppError::conflict(
             None,
             format!(
@@ -87,11 +97,12 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbou
     }
     let recipient = match m.contact_id {
         Some(cid) => {
-            let c = contact::Entity::find_by_id(cid)
+            let c: Contact = contact::Entity::find_by_id(cid)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| AppError::not_found("contact", cid, "id"))?;
-            if let Some(reason) = no_email_reason(&c) {
+                .ok_or_else(|| AppError::not_found("contact", cid, "id"))?
+                .into();
+            if let Some(reason) = c.no_email_reason() {
                 return Err(AppError::conflict(None, format!("cannot send: {reason}")));
             }
             c.email
@@ -99,7 +110,7 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbou
         None => m.recipient.clone(),
     };
     let mut active: outbound::ActiveModel = m.into();
-    active.status = Set(QUEUED.into());
+    active.status = Set(Queued);
     active.recipient = Set(recipient);
     active.attempts = Set(0);
     active.next_attempt_at = Set(now);
@@ -108,31 +119,32 @@ pub async fn retry(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbou
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// Cancels a message that has not been sent.
-pub async fn cancel(state: &AppState, actor: &Actor, id: i64) -> AppResult<outbound::Model> {
+pub async fn cancel(state: &AppState, actor: &Actor, id: i64) -> AppResult<OutboundMessage> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let m = outbound::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("message", id, "id"))?;
-    if m.status == SENT || m.status == SENDING || m.status == CANCELLED {
+    use OutboxStatus::{Cancelled, Sending, Sent};
+    if matches!(m.status, Sent | Sending | Cancelled) {
         return Err(AppError::conflict(
             None,
             format!("a {} message cannot be cancelled", m.status),
         ));
     }
     let mut active: outbound::ActiveModel = m.into();
-    active.status = Set(CANCELLED.into());
+    active.status = Set(Cancelled);
     active.secret = Set(None);
     active.last_error = Set(Some(format!("cancelled by {}", actor.label())));
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// A message template as admins see it: the file default or their override.
@@ -285,14 +297,16 @@ pub async fn preview(
     contact_id: Option<i64>,
     membership_id: Option<i64>,
 ) -> AppResult<Rendered> {
-    let renderer = Renderer::load(state, &state.db, &[key]).await?;
+    let renderer = Renderer::load(&state.templates, &state.db, &[key]).await?;
     if !renderer.has(key) {
         return Err(AppError::not_found("message template", key, "key"));
     }
     let ctx = match contact_id {
         None => sample_context(),
         Some(cid) => {
-            let c = crate::services::contacts::get_live_in(&state.db, cid, "contactId").await?;
+            let c: Contact = crate::services::contacts::get_live_in(&state.db, cid, "contactId")
+                .await?
+                .into();
             let m = match membership_id {
                 Some(mid) => {
                     let m = membership::Entity::find_by_id(mid)
@@ -305,7 +319,7 @@ pub async fn preview(
                             "this membership belongs to another contact",
                         ));
                     }
-                    Some(m)
+                    Some(Membership::from(m))
                 }
                 None => None,
             };
@@ -315,12 +329,13 @@ pub async fn preview(
             });
             match m {
                 Some(m) => {
-                    let t = crate::services::membership_types::get(
+                    let t: MembershipType = crate::services::membership_types::get(
                         &state.db,
                         m.membership_type_id,
                         "membershipId",
                     )
-                    .await?;
+                    .await?
+                    .into();
                     let s = crate::services::statuses::get(&state.db, m.status_id, "membershipId")
                         .await?;
                     let info = MembershipInfo {

@@ -1,8 +1,8 @@
 //! Use cases shared by the GraphQL API, jobs and the CLI. Each write runs in one transaction; rules
 //! come from `domain`, the time from `Clock`.
 
+pub mod access;
 pub mod account;
-pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod contacts;
@@ -16,7 +16,6 @@ pub mod pagination;
 pub mod reminders;
 pub mod resources;
 pub mod statuses;
-pub mod throttle;
 pub mod users;
 
 use crate::domain::role::Role;

@@ -6,6 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 
 use crate::db::entities::{contact, membership, membership_status, membership_type};
+use crate::domain::contact::Contact;
+use crate::domain::membership::{Membership, MembershipType};
 use crate::error::{AppError, AppResult};
 use crate::mail::context::{self, MembershipInfo};
 use crate::mail::outbox::{self, NewMessage, Renderer};
@@ -25,17 +27,19 @@ async fn queue_for<C: ConnectionTrait>(
     db: &C,
     template: &str,
     dedupe_key: String,
-    m: &membership::Model,
+    m: &Membership,
     extra: Value,
 ) -> AppResult<u64> {
-    let c = contact::Entity::find_by_id(m.contact_id)
+    let c: Contact = contact::Entity::find_by_id(m.contact_id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::internal(format!("membership {} has no contact", m.id)))?;
-    let t = membership_type::Entity::find_by_id(m.membership_type_id)
+        .ok_or_else(|| AppError::internal(format!("membership {} has no contact", m.id)))?
+        .into();
+    let t: MembershipType = membership_type::Entity::find_by_id(m.membership_type_id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::internal(format!("membership {} has no type", m.id)))?;
+        .ok_or_else(|| AppError::internal(format!("membership {} has no type", m.id)))?
+        .into();
     let status = membership_status::Entity::find_by_id(m.status_id)
         .one(db)
         .await?;
@@ -45,7 +49,7 @@ async fn queue_for<C: ConnectionTrait>(
         status_name: status.as_ref().map_or("", |s| s.name.as_str()),
     };
     let ctx = context::build(&state.settings, &c, Some(&info), extra);
-    let rendered = Renderer::load(state, db, &[template])
+    let rendered = Renderer::load(&state.templates, db, &[template])
         .await?
         .render(template, &ctx)?;
     let message = NewMessage {
@@ -68,8 +72,8 @@ async fn queue_for<C: ConnectionTrait>(
 pub async fn welcome<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
-    m: &membership::Model,
-    t: &membership_type::Model,
+    m: &Membership,
+    t: &MembershipType,
 ) -> AppResult<()> {
     if !t.send_welcome {
         return Ok(());
@@ -91,7 +95,7 @@ pub async fn welcome<C: ConnectionTrait>(
 pub async fn renewed<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
-    m: &membership::Model,
+    m: &Membership,
 ) -> AppResult<()> {
     let key = format!("renewed.m{}.{}", m.id, end_key(m.end_date));
     queue_for(state, db, RENEWED, key, m, Value::Null).await?;
@@ -120,7 +124,7 @@ pub async fn expired_in_run<C: ConnectionTrait>(
         .map(|m| {
             (
                 format!("expired.m{}.{}", m.id, end_key(m.end_date)),
-                m,
+                Membership::from(m),
                 Value::Null,
             )
         })
@@ -134,7 +138,7 @@ pub async fn queue_many<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     template: &str,
-    items: Vec<(String, membership::Model, Value)>,
+    items: Vec<(String, Membership, Value)>,
 ) -> AppResult<u64> {
     let messages = render_many(state, db, template, items).await?;
     outbox::enqueue(db, messages, state.clock.now(), state.settings.mail.letters).await
@@ -146,7 +150,7 @@ pub async fn render_many<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     template: &str,
-    items: Vec<(String, membership::Model, Value)>,
+    items: Vec<(String, Membership, Value)>,
 ) -> AppResult<Vec<NewMessage>> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -161,23 +165,22 @@ pub async fn render_many<C: ConnectionTrait>(
             .all(db)
             .await?
         {
-            contacts.insert(c.id, c);
+            contacts.insert(c.id, Contact::from(c));
         }
     }
-    let types: std::collections::HashMap<i64, membership_type::Model> =
-        membership_type::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
+    let types: std::collections::HashMap<i64, MembershipType> = membership_type::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, MembershipType::from(t)))
+        .collect();
     let statuses: std::collections::HashMap<i64, String> = membership_status::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))
         .collect();
-    let renderer = Renderer::load(state, db, &[template]).await?;
+    let renderer = Renderer::load(&state.templates, db, &[template]).await?;
     let contacts = std::sync::Arc::new(contacts);
     let types = std::sync::Arc::new(types);
     let statuses = std::sync::Arc::new(statuses);

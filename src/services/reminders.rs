@@ -6,9 +6,10 @@ use sea_orm::{
 };
 
 use crate::db::begin_write;
+use crate::db::columns::JsonText;
 use crate::db::entities::{membership_status, membership_type, scheduled_reminder as reminder};
 use crate::domain::dates::Unit;
-use crate::domain::reminder::{Anchor, Direction, Schedule};
+use crate::domain::reminder::{Anchor, Direction, Schedule, ScheduledReminder};
 use crate::domain::text::Name;
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::Renderer;
@@ -32,50 +33,29 @@ pub struct ReminderFields {
     pub is_active: bool,
 }
 
-fn ids(json: &str) -> Vec<i64> {
-    serde_json::from_str(json).unwrap_or_default()
+impl ReminderFields {
+    /// The stored fields, for an update to change.
+    pub fn of(r: &ScheduledReminder) -> Self {
+        Self {
+            name: r.name.clone(),
+            template_key: r.template_key.clone(),
+            anchor: r.anchor,
+            offset: r.offset,
+            unit: r.unit,
+            direction: r.direction,
+            membership_type_ids: r.membership_type_ids.clone(),
+            status_ids: r.status_ids.clone(),
+            repeat_every: r.repeat_every,
+            repeat_until: r.repeat_until,
+            is_active: r.is_active,
+        }
+    }
 }
 
-/// The membership types a stored reminder is limited to (empty: all).
-pub fn type_ids_of(m: &reminder::Model) -> Vec<i64> {
-    ids(&m.membership_type_ids)
-}
-
-/// The stored statuses a stored reminder is limited to (empty: the current ones).
-pub fn status_ids_of(m: &reminder::Model) -> Vec<i64> {
-    ids(&m.status_ids)
-}
-
-pub fn fields_of(m: &reminder::Model) -> AppResult<ReminderFields> {
-    let broken =
-        |what: &str| AppError::internal(format!("reminder {} has an invalid {what}", m.id));
-    Ok(ReminderFields {
-        name: m.name.clone(),
-        template_key: m.template_key.clone(),
-        anchor: Anchor::from_db(&m.anchor).ok_or_else(|| broken("anchor"))?,
-        offset: i64::from(m.offset_amount),
-        unit: Unit::from_db(&m.offset_unit).ok_or_else(|| broken("unit"))?,
-        direction: Direction::from_db(&m.direction).ok_or_else(|| broken("direction"))?,
-        membership_type_ids: type_ids_of(m),
-        status_ids: status_ids_of(m),
-        repeat_every: m.repeat_every.map(i64::from),
-        repeat_until: m.repeat_until.map(i64::from),
-        is_active: m.is_active,
-    })
-}
-
-/// The timing of a stored reminder.
-pub fn schedule_of(m: &reminder::Model) -> AppResult<Schedule> {
-    let f = fields_of(m)?;
-    Schedule::parse(
-        f.anchor,
-        f.offset,
-        f.unit,
-        f.direction,
-        f.repeat_every,
-        f.repeat_until,
-    )
-    .map_err(|e| AppError::internal(format!("reminder {} has an invalid timing: {e}", m.id)))
+/// The timing of a stored reminder (checked when it was saved).
+pub fn schedule_of(r: &ScheduledReminder) -> AppResult<Schedule> {
+    r.schedule()
+        .map_err(|e| AppError::internal(format!("reminder {} has an invalid timing: {e}", r.id)))
 }
 
 /// Fails with NOT_FOUND naming `field` when one of `wanted` is not among `found`.
@@ -93,7 +73,7 @@ async fn check_references<C: ConnectionTrait>(
     f: &ReminderFields,
 ) -> AppResult<()> {
     let key = f.template_key.trim();
-    if key.is_empty() || !Renderer::load(state, db, &[key]).await?.has(key) {
+    if key.is_empty() || !Renderer::load(&state.templates, db, &[key]).await?.has(key) {
         return Err(AppError::bad_input(
             "templateKey",
             format!("there is no message template `{key}`"),
@@ -148,16 +128,15 @@ async fn apply<C: ConnectionTrait>(
     f.membership_type_ids = sorted(f.membership_type_ids);
     f.status_ids = sorted(f.status_ids);
     check_references(state, db, &f).await?;
-    let json = |ids: &[i64]| serde_json::to_string(ids).map_err(AppError::internal);
     // Amounts are at most MAX_AMOUNT, so they fit the integer columns.
     active.name = Set(name.into_string());
     active.template_key = Set(f.template_key);
-    active.anchor = Set(schedule.anchor().as_str().into());
+    active.anchor = Set(schedule.anchor());
     active.offset_amount = Set(f.offset as i32);
-    active.offset_unit = Set(schedule.unit().as_str().into());
-    active.direction = Set(f.direction.as_str().into());
-    active.membership_type_ids = Set(json(&f.membership_type_ids)?);
-    active.status_ids = Set(json(&f.status_ids)?);
+    active.offset_unit = Set(schedule.unit());
+    active.direction = Set(f.direction);
+    active.membership_type_ids = Set(JsonText(f.membership_type_ids));
+    active.status_ids = Set(JsonText(f.status_ids));
     active.repeat_every = Set(f.repeat_every.map(|v| v as i32));
     active.repeat_until = Set(f.repeat_until.map(|v| v as i32));
     active.is_active = Set(f.is_active);
@@ -165,7 +144,7 @@ async fn apply<C: ConnectionTrait>(
 }
 
 #[tracing::instrument(skip(state, f), fields(name = %f.name))]
-pub async fn create(state: &AppState, f: ReminderFields) -> AppResult<reminder::Model> {
+pub async fn create(state: &AppState, f: ReminderFields) -> AppResult<ScheduledReminder> {
     let now = state.clock.now();
     let mut active = reminder::ActiveModel {
         created_at: Set(now),
@@ -176,7 +155,7 @@ pub async fn create(state: &AppState, f: ReminderFields) -> AppResult<reminder::
     apply(state, &txn, &mut active, f).await?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(created.into())
 }
 
 /// Changes a reminder: `change` receives the stored fields and returns the new ones.
@@ -185,22 +164,26 @@ pub async fn update(
     state: &AppState,
     id: i64,
     change: impl FnOnce(ReminderFields) -> ReminderFields,
-) -> AppResult<reminder::Model> {
+) -> AppResult<ScheduledReminder> {
     let txn = begin_write(&state.db).await?;
-    let current = get(&txn, id, "id").await?;
-    let fields = change(fields_of(&current)?);
+    let current = reminder::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("scheduled reminder", id, "id"))?;
+    let fields = change(ReminderFields::of(&current.clone().into()));
     let mut active: reminder::ActiveModel = current.into();
     apply(state, &txn, &mut active, fields).await?;
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
-pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<reminder::Model> {
+pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<ScheduledReminder> {
     reminder::Entity::find_by_id(id)
         .one(db)
         .await?
+        .map(ScheduledReminder::from)
         .ok_or_else(|| AppError::not_found("scheduled reminder", id, field))
 }
 
@@ -208,10 +191,15 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     active_only: bool,
-) -> AppResult<Vec<reminder::Model>> {
+) -> AppResult<Vec<ScheduledReminder>> {
     let mut q = reminder::Entity::find();
     if active_only {
         q = q.filter(reminder::Column::IsActive.eq(true));
     }
-    Ok(q.order_by_asc(reminder::Column::Id).all(db).await?)
+    Ok(q.order_by_asc(reminder::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ScheduledReminder::from)
+        .collect())
 }

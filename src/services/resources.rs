@@ -7,9 +7,44 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use crate::db::begin_write;
 use crate::db::entities::resource;
 use crate::domain::membership::parse_grants;
+use crate::domain::resource::Resource;
 use crate::domain::text::{Name, optional_text};
 use crate::error::{AppError, AppResult};
+use crate::services::access;
+use crate::services::auth::Viewer;
 use crate::state::AppState;
+
+/// A resource as one viewer sees it: the body and link only when they may open it.
+#[derive(Clone, Debug)]
+pub struct ResourceView {
+    pub resource: Resource,
+    /// Whether the viewer may open it.
+    pub accessible: bool,
+}
+
+impl ResourceView {
+    /// The body, for a viewer who may open it.
+    pub fn body(&self) -> Option<&str> {
+        self.accessible
+            .then_some(self.resource.body.as_deref())
+            .flatten()
+    }
+
+    /// The link, for a viewer who may open it.
+    pub fn url(&self) -> Option<&str> {
+        self.accessible
+            .then_some(self.resource.url.as_deref())
+            .flatten()
+    }
+
+    /// As staff see it (they may open everything).
+    fn for_staff(m: resource::Model) -> Self {
+        Self {
+            resource: m.into(),
+            accessible: true,
+        }
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct ResourceFields {
@@ -21,7 +56,7 @@ pub struct ResourceFields {
     pub is_published: bool,
 }
 
-pub fn fields_of(m: &resource::Model) -> ResourceFields {
+fn fields_of(m: &resource::Model) -> ResourceFields {
     ResourceFields {
         title: m.title.clone(),
         summary: m.summary.clone(),
@@ -62,7 +97,7 @@ fn apply(active: &mut resource::ActiveModel, f: ResourceFields) -> AppResult<()>
     Ok(())
 }
 
-pub async fn create(state: &AppState, f: ResourceFields) -> AppResult<resource::Model> {
+pub async fn create(state: &AppState, f: ResourceFields) -> AppResult<ResourceView> {
     let now = state.clock.now();
     let mut active = resource::ActiveModel {
         created_at: Set(now),
@@ -73,14 +108,14 @@ pub async fn create(state: &AppState, f: ResourceFields) -> AppResult<resource::
     let txn = begin_write(&state.db).await?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(ResourceView::for_staff(created))
 }
 
 pub async fn update(
     state: &AppState,
     id: i64,
     change: impl FnOnce(ResourceFields) -> ResourceFields,
-) -> AppResult<resource::Model> {
+) -> AppResult<ResourceView> {
     let txn = begin_write(&state.db).await?;
     let current = resource::Entity::find_by_id(id)
         .one(&txn)
@@ -92,29 +127,53 @@ pub async fn update(
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(ResourceView::for_staff(updated))
 }
 
-/// Resources in creation order; only published ones unless `include_unpublished` (staff).
-pub async fn list(state: &AppState, include_unpublished: bool) -> AppResult<Vec<resource::Model>> {
+/// What the viewer sees of a resource.
+async fn view(state: &AppState, viewer: &Viewer, m: resource::Model) -> AppResult<ResourceView> {
+    let resource = Resource::from(m);
+    let staff = access::is_staff(viewer);
+    let accessible = staff
+        || resource.required_permission.is_none()
+        || resource.opens_for(false, access::permissions(state, viewer).await?);
+    Ok(ResourceView {
+        resource,
+        accessible,
+    })
+}
+
+/// Resources in creation order: published ones for everyone, unpublished ones too for staff. Bodies
+/// and links only where the viewer holds the required permission.
+pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<ResourceView>> {
     let mut q = resource::Entity::find();
-    if !include_unpublished {
+    if !access::is_staff(viewer) {
         q = q.filter(resource::Column::IsPublished.eq(true));
     }
-    Ok(q.order_by_asc(resource::Column::Id).all(&state.db).await?)
+    let mut out = Vec::new();
+    for m in q.order_by_asc(resource::Column::Id).all(&state.db).await? {
+        out.push(view(state, viewer, m).await?);
+    }
+    Ok(out)
 }
 
-pub async fn get(state: &AppState, id: i64) -> AppResult<resource::Model> {
-    resource::Entity::find_by_id(id)
+/// One resource: NOT_FOUND outside the staff when unpublished, FORBIDDEN when the viewer may not
+/// open it.
+pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<ResourceView> {
+    let m = resource::Entity::find_by_id(id)
         .one(&state.db)
         .await?
-        .ok_or_else(|| AppError::not_found("resource", id, "id"))
-}
-
-/// Whether a viewer holding `permissions` (staff: everything) may read the body of `r`.
-pub fn accessible(r: &resource::Model, is_staff: bool, permissions: &[String]) -> bool {
-    is_staff
-        || r.required_permission
-            .as_ref()
-            .is_none_or(|p| permissions.contains(p))
+        .filter(|r| r.is_published || access::is_staff(viewer))
+        .ok_or_else(|| AppError::not_found("resource", id, "id"))?;
+    let v = view(state, viewer, m).await?;
+    if !v.accessible {
+        return Err(AppError::Forbidden(format!(
+            "this resource needs the `{}` permission, held through a current membership",
+            v.resource
+                .required_permission
+                .as_deref()
+                .unwrap_or_default()
+        )));
+    }
+    Ok(v)
 }

@@ -6,8 +6,8 @@ use sea_orm::{
 
 use crate::db::begin_write;
 use crate::db::entities::membership_status as status;
-use crate::domain::dates::{Offset, Unit};
-use crate::domain::status::{Boundary, Event, StatusRule, check_rule};
+use crate::domain::dates::Unit;
+use crate::domain::status::{Boundary, MembershipStatus, StatusRule, check_rule};
 use crate::domain::text::Name;
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::state::AppState;
@@ -21,60 +21,42 @@ pub const PENDING: &str = "PENDING";
 pub const CANCELLED: &str = "CANCELLED";
 pub const DECEASED: &str = "DECEASED";
 
-fn boundary(event: &Option<String>, amount: i32, unit: &str) -> Option<Boundary> {
-    let event = Event::from_db(event.as_deref()?)?;
-    Some(Boundary {
-        event,
-        offset: Offset::new(i64::from(amount), Unit::from_db(unit).unwrap_or(Unit::Day)),
-    })
-}
-
-pub fn rule_of(m: &status::Model) -> StatusRule {
-    StatusRule {
-        id: m.id,
-        name: m.name.clone(),
-        start: boundary(&m.start_event, m.start_offset_amount, &m.start_offset_unit),
-        end: boundary(&m.end_event, m.end_offset_amount, &m.end_offset_unit),
-        is_current_member: m.is_current_member,
-        is_admin: m.is_admin,
-        is_active: m.is_active,
-        weight: m.weight,
-    }
-}
-
-/// Every status, ordered by weight.
-pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<status::Model>> {
+/// Every status, ordered by weight (the order rules are tried in).
+pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<MembershipStatus>> {
     Ok(status::Entity::find()
         .order_by_asc(status::Column::Weight)
         .order_by_asc(status::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(MembershipStatus::from)
+        .collect())
 }
 
 /// The statuses with their rules, and quick access to the seeded ones.
 pub struct Statuses {
-    pub models: Vec<status::Model>,
+    pub statuses: Vec<MembershipStatus>,
     pub rules: Vec<StatusRule>,
 }
 
 impl Statuses {
     pub async fn load<C: ConnectionTrait>(db: &C) -> AppResult<Self> {
-        let models = all(db).await?;
-        let rules = models.iter().map(rule_of).collect();
-        Ok(Self { models, rules })
+        let statuses = list(db).await?;
+        let rules = statuses.iter().map(MembershipStatus::rule).collect();
+        Ok(Self { statuses, rules })
     }
 
     /// The id of a seeded status; its absence means a broken installation.
     pub fn id_of(&self, code: &str) -> AppResult<i64> {
-        self.models
+        self.statuses
             .iter()
             .find(|m| m.code.as_deref() == Some(code))
             .map(|m| m.id)
             .ok_or_else(|| AppError::internal(format!("the {code} status is missing")))
     }
 
-    pub fn get(&self, id: i64) -> Option<&status::Model> {
-        self.models.iter().find(|m| m.id == id)
+    pub fn get(&self, id: i64) -> Option<&MembershipStatus> {
+        self.statuses.iter().find(|m| m.id == id)
     }
 
     pub fn is_current(&self, id: i64) -> bool {
@@ -87,7 +69,7 @@ impl Statuses {
 
     /// Ids of the statuses whose members count as current.
     pub fn current_ids(&self) -> Vec<i64> {
-        self.models
+        self.statuses
             .iter()
             .filter(|m| m.is_current_member)
             .map(|m| m.id)
@@ -95,7 +77,7 @@ impl Statuses {
     }
 }
 
-/// A status definition as entered.
+/// A status definition as entered (an update merges the stored values first).
 pub struct StatusFields {
     pub name: String,
     pub start: Option<Boundary>,
@@ -106,16 +88,33 @@ pub struct StatusFields {
     pub weight: i32,
 }
 
+impl StatusFields {
+    /// The stored definition, for an update to change.
+    pub fn of(s: &MembershipStatus) -> Self {
+        let rule = s.rule();
+        Self {
+            name: s.name.clone(),
+            start: rule.start,
+            end: rule.end,
+            is_current_member: s.is_current_member,
+            is_admin: s.is_admin,
+            is_active: s.is_active,
+            weight: s.weight,
+        }
+    }
+}
+
 fn apply(active: &mut status::ActiveModel, f: StatusFields) -> AppResult<()> {
     let name = Name::parse(&f.name, "name")?;
     check_rule(f.start, f.end, f.is_admin)?;
+    // Offsets are at most 1000 units (checked by `check_rule`).
     let parts = |b: Option<Boundary>| match b {
         Some(b) => (
-            Some(b.event.as_str().to_string()),
-            b.offset.amount as i32,
-            b.offset.unit.as_str().to_string(),
+            Some(b.event),
+            i32::try_from(b.offset.amount).unwrap_or(0),
+            b.offset.unit,
         ),
-        None => (None, 0, "DAY".to_string()),
+        None => (None, 0, Unit::Day),
     };
     let (se, sa, su) = parts(f.start);
     let (ee, ea, eu) = parts(f.end);
@@ -141,7 +140,7 @@ fn name_conflict(e: sea_orm::DbErr) -> AppError {
     }
 }
 
-pub async fn create(state: &AppState, f: StatusFields) -> AppResult<status::Model> {
+pub async fn create(state: &AppState, f: StatusFields) -> AppResult<MembershipStatus> {
     let now = state.clock.now();
     let mut active = status::ActiveModel {
         code: Set(None),
@@ -153,17 +152,23 @@ pub async fn create(state: &AppState, f: StatusFields) -> AppResult<status::Mode
     let txn = begin_write(&state.db).await?;
     let created = active.insert(&txn).await.map_err(name_conflict)?;
     txn.commit().await?;
-    Ok(created)
+    Ok(created.into())
 }
 
-/// Replaces a status definition. The seeded admin-only statuses (Pending, Cancelled, Deceased) stay
-/// admin-only because workflows set them by hand.
-pub async fn update(state: &AppState, id: i64, f: StatusFields) -> AppResult<status::Model> {
+/// Changes a status definition: `change` merges the caller's patch into the stored fields inside the
+/// write transaction, so a concurrent update is never lost. The seeded admin-only statuses (Pending,
+/// Cancelled, Deceased) stay admin-only because workflows set them by hand.
+pub async fn update(
+    state: &AppState,
+    id: i64,
+    change: impl FnOnce(StatusFields) -> StatusFields,
+) -> AppResult<MembershipStatus> {
     let txn = begin_write(&state.db).await?;
     let current = status::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("membership status", id, "id"))?;
+    let f = change(StatusFields::of(&MembershipStatus::from(current.clone())));
     if matches!(
         current.code.as_deref(),
         Some(PENDING | CANCELLED | DECEASED)
@@ -179,20 +184,22 @@ pub async fn update(state: &AppState, id: i64, f: StatusFields) -> AppResult<sta
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await.map_err(name_conflict)?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
-pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<status::Model> {
+pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<MembershipStatus> {
     status::Entity::find_by_id(id)
         .one(db)
         .await?
+        .map(MembershipStatus::from)
         .ok_or_else(|| AppError::not_found("membership status", id, field))
 }
 
-pub async fn by_code<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<status::Model> {
+pub async fn by_code<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<MembershipStatus> {
     status::Entity::find()
         .filter(status::Column::Code.eq(code))
         .one(db)
         .await?
+        .map(MembershipStatus::from)
         .ok_or_else(|| AppError::internal(format!("the {code} status is missing")))
 }

@@ -4,11 +4,13 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, user};
+use crate::domain::account::User;
 use crate::domain::email::EmailAddress;
 use crate::domain::role::{Role, check_password};
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::services::Actor;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
+use crate::services::{Actor, access};
 use crate::state::AppState;
 
 pub struct NewUser {
@@ -20,7 +22,7 @@ pub struct NewUser {
 
 /// Creates a login. A MEMBER login must belong to a live contact; the email is unique.
 #[tracing::instrument(skip(state, input, actor), fields(email = %input.email, role = ?input.role))]
-pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResult<user::Model> {
+pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResult<User> {
     let email = EmailAddress::parse(&input.email, "email")?;
     check_password(
         &input.password,
@@ -48,7 +50,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
     let created = user::ActiveModel {
         email: Set(email.into_string()),
         password_hash: Set(hash),
-        role: Set(input.role.as_str().into()),
+        role: Set(input.role),
         contact_id: Set(input.contact_id),
         disabled_at: Set(None),
         last_login_at: Set(None),
@@ -68,7 +70,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
             e.into()
         }
     })?;
-    let view = serde_json::json!({ "email": created.email, "role": created.role, "contactId": created.contact_id });
+    let view = serde_json::json!({ "email": created.email, "role": created.role.as_str(), "contactId": created.contact_id });
     crate::services::audit::record(
         &txn,
         actor,
@@ -76,12 +78,12 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
         "user",
         created.id,
         None,
-        Some(view.to_string()),
+        Some(view),
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok(created)
+    Ok(created.into())
 }
 
 /// Creates an ADMIN login, or resets the password (and role, and enabled flag) of an existing one.
@@ -90,7 +92,7 @@ pub async fn create_or_reset_admin(
     state: &AppState,
     email: &str,
     password: &str,
-) -> AppResult<(user::Model, bool)> {
+) -> AppResult<(User, bool)> {
     let email = EmailAddress::parse(email, "email")?;
     check_password(
         password,
@@ -123,41 +125,64 @@ pub async fn create_or_reset_admin(
             let user_id = found.id;
             let mut active: user::ActiveModel = found.into();
             active.password_hash = Set(hash);
-            active.role = Set(Role::Admin.as_str().into());
+            active.role = Set(Role::Admin);
             active.disabled_at = Set(None);
             active.updated_at = Set(now);
             let updated = active.update(&txn).await?;
             // A reset password should not leave old sessions open.
             crate::services::auth::revoke_sessions(&txn, user_id, None, now).await?;
             txn.commit().await?;
-            Ok((updated, false))
+            Ok((updated.into(), false))
         }
     }
 }
 
-pub async fn get(state: &AppState, id: i64) -> AppResult<user::Model> {
+/// A login by id (admins).
+pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<User> {
+    access::require_role(viewer, Role::Admin)?;
     user::Entity::find_by_id(id)
         .one(&state.db)
         .await?
+        .map(User::from)
         .ok_or_else(|| AppError::not_found("user", id, "id"))
 }
 
-pub async fn find_by_contact(state: &AppState, contact_id: i64) -> AppResult<Option<user::Model>> {
+/// The viewer's own login.
+pub async fn me(state: &AppState, viewer: &Viewer) -> AppResult<User> {
+    let id = access::user(viewer)?.user_id;
+    user::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(User::from)
+        .ok_or_else(|| AppError::not_found("user", id, "id"))
+}
+
+/// The login of a contact, if any (staff).
+pub async fn find_by_contact(
+    state: &AppState,
+    viewer: &Viewer,
+    contact_id: i64,
+) -> AppResult<Option<User>> {
+    access::require_role(viewer, Role::Staff)?;
     Ok(user::Entity::find()
         .filter(user::Column::ContactId.eq(contact_id))
         .one(&state.db)
-        .await?)
+        .await?
+        .map(User::from))
 }
 
-/// Lists logins oldest first, optionally filtered by role.
+/// Lists logins oldest first, optionally filtered by role (admins).
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     role: Option<Role>,
     page: PageArgs,
-) -> AppResult<Page<user::Model>> {
+) -> AppResult<Page<User>> {
+    access::require_role(viewer, Role::Admin)?;
     let mut q = user::Entity::find();
     if let Some(role) = role {
-        q = q.filter(user::Column::Role.eq(role.as_str()));
+        q = q.filter(user::Column::Role.eq(role));
     }
-    page_by_id(&state.db, q, user::Column::Id, false, page, |r| r.id).await
+    let page = page_by_id(&state.db, q, user::Column::Id, false, page, |r| r.id).await?;
+    Ok(page.map(User::from))
 }

@@ -2,6 +2,7 @@
 //! when TESSERA_TEST_DATABASE_URL is set.
 
 mod access;
+mod architecture;
 mod auth;
 mod cli;
 mod contacts;

@@ -381,7 +381,7 @@ async fn insert_random(
     n: usize,
 ) {
     let now = chrono::Utc::now();
-    let ids: Vec<i64> = statuses.models.iter().map(|s| s.id).collect();
+    let ids: Vec<i64> = statuses.statuses.iter().map(|s| s.id).collect();
     let mut rows = Vec::with_capacity(n);
     for _ in 0..n {
         let join = random_date(rng, d("2018-01-01"), 365 * 8);

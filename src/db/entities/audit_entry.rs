@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::columns::JsonText;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
@@ -10,9 +12,9 @@ pub struct Model {
     pub entity: String,
     pub entity_id: String,
     /// JSON of the record before the change (null for creations).
-    pub before: Option<String>,
+    pub before: Option<JsonText<serde_json::Value>>,
     /// JSON of the record after the change (null for deletions).
-    pub after: Option<String>,
+    pub after: Option<JsonText<serde_json::Value>>,
     pub at: DateTimeUtc,
 }
 

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::columns::JsonText;
+use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "membership_types")]
 pub struct Model {
@@ -9,16 +12,16 @@ pub struct Model {
     pub description: Option<String>,
     pub minimum_fee_minor: i64,
     pub currency: String,
-    pub duration_unit: String,
+    pub duration_unit: DurationUnit,
     pub duration_interval: i32,
-    pub period_type: String,
+    pub period_type: PeriodType,
     pub fixed_period_start_day: Option<String>,
     pub fixed_period_rollover_day: Option<String>,
-    pub auto_renew: String,
-    pub visibility: String,
+    pub auto_renew: AutoRenew,
+    pub visibility: Visibility,
     pub is_active: bool,
     /// JSON array of permission strings.
-    pub grants: String,
+    pub grants: JsonText<Vec<String>>,
     pub weight: i32,
     pub send_welcome: bool,
     /// Template key of this type's welcome message (default `welcome`).

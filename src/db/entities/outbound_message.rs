@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::message::OutboxStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbound_messages")]
 pub struct Model {
@@ -16,7 +18,7 @@ pub struct Model {
     pub contact_id: Option<i64>,
     pub membership_id: Option<i64>,
     /// QUEUED, SENDING, SENT, FAILED or CANCELLED.
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub claimed_at: Option<DateTimeUtc>,

@@ -1,5 +1,9 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::columns::JsonText;
+use crate::domain::dates::Unit;
+use crate::domain::reminder::{Anchor, Direction};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "scheduled_reminders")]
 pub struct Model {
@@ -8,16 +12,16 @@ pub struct Model {
     pub name: String,
     pub template_key: String,
     /// JOIN_DATE, START_DATE, END_DATE, BIRTH_DATE or JOIN_ANNIVERSARY.
-    pub anchor: String,
+    pub anchor: Anchor,
     pub offset_amount: i32,
     /// DAY, WEEK or MONTH.
-    pub offset_unit: String,
+    pub offset_unit: Unit,
     /// BEFORE or AFTER.
-    pub direction: String,
+    pub direction: Direction,
     /// JSON array of membership type ids; empty means every type.
-    pub membership_type_ids: String,
+    pub membership_type_ids: JsonText<Vec<i64>>,
     /// JSON array of status ids; empty means every current status.
-    pub status_ids: String,
+    pub status_ids: JsonText<Vec<i64>>,
     /// Repeat every this many `offset_unit`s after the first send…
     pub repeat_every: Option<i32>,
     /// …until this many `offset_unit`s after the anchor.

@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::contact::Patch;
+use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
 use crate::graphql::parse_id;
@@ -10,7 +10,8 @@ use crate::graphql::types::account::{
 use crate::graphql::types::common::patch;
 use crate::graphql::types::contact::Contact;
 use crate::graphql::types::user::User;
-use crate::services::{account, api_keys};
+use crate::services::account;
+use crate::services::auth::api_keys;
 
 #[derive(Default)]
 pub struct AccountMutation;

@@ -22,15 +22,15 @@ impl AuthMutation {
         let client_ip = guards::client_ip(ctx);
         let result = auth::login(state, &email, &password, user_agent, &client_ip).await?;
         let viewer = auth::authenticate(state, &result.token).await?;
-        let auth::Viewer::User(u) = viewer else {
+        if viewer.user().is_none() {
             return Err(
                 crate::error::AppError::internal("new session did not authenticate").into(),
             );
-        };
+        }
         Ok(LoginResult {
             token: result.token,
             expires_at: result.expires_at.into(),
-            user: User(crate::services::users::get(state, u.user_id).await?),
+            user: User(crate::services::users::me(state, &viewer).await?),
         })
     }
 

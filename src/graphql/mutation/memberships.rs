@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::contact::Patch;
+use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_id;

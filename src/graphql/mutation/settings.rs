@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::contact::Patch;
+use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_id;
@@ -155,24 +155,21 @@ impl SettingsMutation {
     ) -> Result<MembershipStatus> {
         let state = guards::state(ctx)?;
         let id = parse_id(&id, "id")?;
-        let current = statuses::get(&state.db, id, "id").await?;
-        let rule = statuses::rule_of(&current);
-        let start = merge_boundary(
-            rule.start,
-            patch(input.start_event, |e| e),
-            input.start_offset,
-        );
-        let end = merge_boundary(rule.end, patch(input.end_event, |e| e), input.end_offset);
-        let f = StatusFields {
+        let updated = statuses::update(state, id, |current| StatusFields {
+            start: merge_boundary(
+                current.start,
+                patch(input.start_event, |e| e),
+                input.start_offset,
+            ),
+            end: merge_boundary(current.end, patch(input.end_event, |e| e), input.end_offset),
             name: input.name.unwrap_or(current.name),
-            start,
-            end,
             is_current_member: input.is_current_member.unwrap_or(current.is_current_member),
             is_admin: input.is_admin.unwrap_or(current.is_admin),
             is_active: input.is_active.unwrap_or(current.is_active),
             weight: input.weight.unwrap_or(current.weight),
-        };
-        Ok(MembershipStatus(statuses::update(state, id, f).await?))
+        })
+        .await?;
+        Ok(MembershipStatus(updated))
     }
 }
 

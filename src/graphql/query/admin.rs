@@ -1,14 +1,14 @@
 use async_graphql::{Context, Object, Result};
 
 use crate::domain::role::Role;
-use crate::error::AppError;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::types::account::{
     ApiKey, AuditEntry, AuditEntryConnection, AuditFilter, Resource,
 };
 use crate::services::audit::{self, AuditFilter as Filter};
+use crate::services::auth::api_keys;
 use crate::services::pagination::PageArgs;
-use crate::services::{api_keys, resources};
+use crate::services::resources;
 
 #[derive(Default)]
 pub struct AdminQuery;
@@ -32,7 +32,7 @@ impl AdminQuery {
             entity_id: f.entity_id.map(|i| i.to_string()),
             actor: f.actor,
         };
-        let result = audit::list(state, &filter, page).await?;
+        let result = audit::list(state, guards::viewer(ctx), &filter, page).await?;
         Ok(AuditEntryConnection::from_page(result, AuditEntry))
     }
 
@@ -40,7 +40,7 @@ impl AdminQuery {
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
         let state = guards::state(ctx)?;
-        Ok(api_keys::list(state)
+        Ok(api_keys::list(state, guards::viewer(ctx))
             .await?
             .into_iter()
             .map(ApiKey)
@@ -51,8 +51,7 @@ impl AdminQuery {
     /// and link when they hold the required permission); staff also see unpublished ones.
     async fn resources(&self, ctx: &Context<'_>) -> Result<Vec<Resource>> {
         let state = guards::state(ctx)?;
-        let staff = guards::user_opt(ctx).is_some_and(|u| u.role.at_least(Role::Staff));
-        Ok(resources::list(state, staff)
+        Ok(resources::list(state, guards::viewer(ctx))
             .await?
             .into_iter()
             .map(Resource)
@@ -68,19 +67,8 @@ impl AdminQuery {
     ) -> Result<Option<Resource>> {
         let state = guards::state(ctx)?;
         let id = crate::graphql::parse_id(&id, "id")?;
-        let r = resources::get(state, id).await?;
-        let staff = guards::user_opt(ctx).is_some_and(|u| u.role.at_least(Role::Staff));
-        if !staff && !r.is_published {
-            return Err(AppError::not_found("resource", id, "id").into());
-        }
-        let permissions = super::viewer_permissions(ctx).await?;
-        if !resources::accessible(&r, staff, &permissions) {
-            return Err(AppError::Forbidden(format!(
-                "this resource needs the `{}` permission, held through a current membership",
-                r.required_permission.as_deref().unwrap_or_default()
-            ))
-            .into());
-        }
-        Ok(Some(Resource(r)))
+        Ok(Some(Resource(
+            resources::get(state, guards::viewer(ctx), id).await?,
+        )))
     }
 }

@@ -1,8 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::membership::Visibility;
 use crate::domain::role::Role;
-use crate::error::AppError;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
 use crate::graphql::types::common::SortDirection;
 use crate::graphql::types::membership::{
@@ -19,10 +17,6 @@ use crate::services::{membership_types, statuses};
 #[derive(Default)]
 pub struct MembershipQuery;
 
-fn is_staff(ctx: &Context<'_>) -> bool {
-    guards::user_opt(ctx).is_some_and(|u| u.role.at_least(Role::Staff))
-}
-
 #[Object]
 impl MembershipQuery {
     /// Membership types in display order. Anonymous callers and members see active public types;
@@ -33,8 +27,7 @@ impl MembershipQuery {
         #[graphql(desc = "Include inactive types (staff only).", default)] include_inactive: bool,
     ) -> Result<Vec<MembershipType>> {
         let state = guards::state(ctx)?;
-        let staff = is_staff(ctx);
-        let types = membership_types::list(state, !staff, staff && include_inactive).await?;
+        let types = membership_types::list(state, guards::viewer(ctx), include_inactive).await?;
         Ok(types.into_iter().map(MembershipType).collect())
     }
 
@@ -46,19 +39,16 @@ impl MembershipQuery {
     ) -> Result<Option<MembershipType>> {
         let state = guards::state(ctx)?;
         let id = parse_id(&id, "id")?;
-        let t = membership_types::get(&state.db, id, "id").await?;
-        let public = t.is_active && t.visibility == Visibility::Public.as_str();
-        if !public && !is_staff(ctx) {
-            return Err(AppError::not_found("membership type", id, "id").into());
-        }
-        Ok(Some(MembershipType(t)))
+        Ok(Some(MembershipType(
+            membership_types::find(state, guards::viewer(ctx), id).await?,
+        )))
     }
 
     /// Every status with its rule, in the order rules are tried.
     #[graphql(guard = "SignedIn")]
     async fn membership_statuses(&self, ctx: &Context<'_>) -> Result<Vec<MembershipStatus>> {
         let state = guards::state(ctx)?;
-        Ok(statuses::all(&state.db)
+        Ok(statuses::list(&state.db)
             .await?
             .into_iter()
             .map(MembershipStatus)
@@ -66,22 +56,17 @@ impl MembershipQuery {
     }
 
     /// One membership (staff, or the member it belongs to).
+    #[graphql(guard = "SignedIn")]
     async fn membership(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Membership id.")] id: ID,
     ) -> Result<Option<Membership>> {
         let state = guards::state(ctx)?;
-        let viewer = guards::user(ctx)?;
-        let found = memberships::get(state, parse_id(&id, "id")?).await;
-        if !viewer.role.at_least(Role::Staff) {
-            // Members get FORBIDDEN for anything not theirs, existing or not: ids tell nothing.
-            match &found {
-                Ok(m) if viewer.contact_id == Some(m.contact_id) => {}
-                _ => return Err(AppError::forbidden().into()),
-            }
-        }
-        Ok(Some(Membership(found?)))
+        let id = parse_id(&id, "id")?;
+        Ok(Some(Membership(
+            memberships::get(state, guards::viewer(ctx), id).await?,
+        )))
     }
 
     /// Memberships of contacts not in the trash, one page at a time (staff).
@@ -121,7 +106,7 @@ impl MembershipQuery {
             (MembershipOrderField::EndDate, SortDirection::Asc) => MembershipOrder::EndDateAsc,
             (MembershipOrderField::EndDate, SortDirection::Desc) => MembershipOrder::EndDateDesc,
         };
-        let result = memberships::list(state, &filter, order, page).await?;
+        let result = memberships::list(state, guards::viewer(ctx), &filter, order, page).await?;
         Ok(MembershipConnection::from_page(result, Membership))
     }
 }

@@ -29,7 +29,7 @@ impl MessageQuery {
         let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
         let f = filter.unwrap_or_default();
         let filter = MessageFilter {
-            status: f.status.map(|s| s.as_str().to_string()),
+            status: f.status.map(Into::into),
             template_key: f.template_key,
             contact_id: f
                 .contact_id
@@ -39,7 +39,7 @@ impl MessageQuery {
             created_from: f.created_from.map(|d| d.0),
             created_to: f.created_to.map(|d| d.0),
         };
-        let result = messages::list(state, &filter, page).await?;
+        let result = messages::list(state, guards::viewer(ctx), &filter, page).await?;
         Ok(OutboundMessageConnection::from_page(
             result,
             OutboundMessage,
@@ -74,8 +74,9 @@ impl MessageQuery {
         #[graphql(desc = "Message id.")] id: ID,
     ) -> Result<Option<OutboundMessage>> {
         let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
         Ok(Some(OutboundMessage(
-            messages::get(state, parse_id(&id, "id")?).await?,
+            messages::get(state, guards::viewer(ctx), id).await?,
         )))
     }
 

@@ -24,15 +24,3 @@ pub struct QueryRoot(
     users::UserQuery,
     admin::AdminQuery,
 );
-
-/// The permissions the caller holds through current memberships (none for anonymous callers and
-/// logins without a contact).
-pub async fn viewer_permissions(
-    ctx: &async_graphql::Context<'_>,
-) -> async_graphql::Result<Vec<String>> {
-    let Some(contact_id) = super::guards::user_opt(ctx).and_then(|u| u.contact_id) else {
-        return Ok(Vec::new());
-    };
-    let state = super::guards::state(ctx)?;
-    Ok(crate::services::memberships::permissions_of(state, contact_id).await?)
-}

@@ -23,7 +23,7 @@ impl UserQuery {
     ) -> Result<UserConnection> {
         let state = guards::state(ctx)?;
         let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
-        let result = users::list(state, role.map(Into::into), page).await?;
+        let result = users::list(state, guards::viewer(ctx), role.map(Into::into), page).await?;
         Ok(UserConnection::from_page(result, User))
     }
 
@@ -35,6 +35,9 @@ impl UserQuery {
         #[graphql(desc = "Login id.")] id: ID,
     ) -> Result<Option<User>> {
         let state = guards::state(ctx)?;
-        Ok(Some(User(users::get(state, parse_id(&id, "id")?).await?)))
+        let id = parse_id(&id, "id")?;
+        Ok(Some(User(
+            users::get(state, guards::viewer(ctx), id).await?,
+        )))
     }
 }

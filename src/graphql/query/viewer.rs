@@ -3,13 +3,13 @@ use async_graphql::{Context, Object, Result};
 use crate::graphql::guards;
 use crate::graphql::types::contact::Contact;
 use crate::graphql::types::user::User;
+use crate::services::access;
 use crate::services::auth::Viewer as AuthViewer;
 
 #[derive(Default)]
 pub struct ViewerQuery;
 
 pub struct Viewer {
-    user_id: i64,
     contact_id: Option<i64>,
 }
 
@@ -20,7 +20,7 @@ impl Viewer {
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         let state = guards::state(ctx)?;
         Ok(User(
-            crate::services::users::get(state, self.user_id).await?,
+            crate::services::users::me(state, guards::viewer(ctx)).await?,
         ))
     }
     /// The caller's own contact record (null for staff logins without one).
@@ -30,16 +30,15 @@ impl Viewer {
         };
         let state = guards::state(ctx)?;
         Ok(Some(Contact(
-            crate::services::contacts::get(state, id).await?,
+            crate::services::contacts::get(state, guards::viewer(ctx), id).await?,
         )))
     }
     /// Permissions the caller holds through current memberships (their types' `grants`).
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        let Some(id) = self.contact_id else {
-            return Ok(Vec::new());
-        };
         let state = guards::state(ctx)?;
-        Ok(crate::services::memberships::permissions_of(state, id).await?)
+        Ok(access::permissions(state, guards::viewer(ctx))
+            .await?
+            .to_vec())
     }
 }
 
@@ -53,7 +52,6 @@ impl ViewerQuery {
             _ => {
                 let u = guards::user(ctx)?;
                 Ok(Some(Viewer {
-                    user_id: u.user_id,
                     contact_id: u.contact_id,
                 }))
             }
@@ -67,11 +65,8 @@ impl ViewerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Permission name.")] name: String,
     ) -> Result<bool> {
-        let Some(contact_id) = guards::user_opt(ctx).and_then(|u| u.contact_id) else {
-            return Ok(false);
-        };
         let state = guards::state(ctx)?;
-        let held = crate::services::memberships::permissions_of(state, contact_id).await?;
-        Ok(held.contains(&name.trim().to_lowercase()))
+        let name = name.trim().to_lowercase();
+        Ok(access::holds(state, guards::viewer(ctx), &name).await?)
     }
 }

@@ -1,10 +1,10 @@
-use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{ID, InputObject, Json, MaybeUndefined, Object, SimpleObject};
 
 use super::user::Role;
-use crate::db::entities::{api_key, audit_entry, resource};
-use crate::domain::role::Role as DomainRole;
-use crate::graphql::guards;
+use crate::domain::account::ApiKey as ApiKeyRecord;
+use crate::domain::audit::AuditEntry as AuditRecord;
 use crate::graphql::scalars::DateTime;
+use crate::services::resources::ResourceView;
 
 /// What a member may change about themselves; fields left out keep their value, `null` clears.
 #[derive(Debug, InputObject)]
@@ -46,7 +46,7 @@ pub struct UpdateUserInput {
 
 /// A key other systems use to call the API, with a role.
 #[derive(Clone, Debug)]
-pub struct ApiKey(pub api_key::Model);
+pub struct ApiKey(pub ApiKeyRecord);
 
 /// A key other systems use to call the API, with a role.
 #[Object]
@@ -61,11 +61,7 @@ impl ApiKey {
     }
     /// What the key may do.
     async fn role(&self) -> Role {
-        self.0
-            .role
-            .parse::<DomainRole>()
-            .unwrap_or(DomainRole::Member)
-            .into()
+        self.0.role.into()
     }
     /// The first characters of the key, to recognise it.
     async fn prefix(&self) -> &str {
@@ -105,7 +101,7 @@ pub struct CreatedApiKey {
 
 /// One change recorded in the audit log.
 #[derive(Clone, Debug)]
-pub struct AuditEntry(pub audit_entry::Model);
+pub struct AuditEntry(pub AuditRecord);
 
 /// One change recorded in the audit log.
 #[Object]
@@ -132,19 +128,11 @@ impl AuditEntry {
     }
     /// The record before the change.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
-        self.0
-            .before
-            .as_deref()
-            .and_then(|b| serde_json::from_str(b).ok())
-            .map(Json)
+        self.0.before.clone().map(Json)
     }
     /// The record after the change.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.0
-            .after
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .map(Json)
+        self.0.after.clone().map(Json)
     }
     /// When it happened.
     async fn at(&self) -> DateTime {
@@ -174,22 +162,7 @@ crate::connection!(
 /// An article or link for members. Everyone sees published titles and summaries; the body and link
 /// need the required permission (held through a current membership).
 #[derive(Clone, Debug)]
-pub struct Resource(pub resource::Model);
-
-impl Resource {
-    async fn open(&self, ctx: &Context<'_>) -> Result<bool> {
-        let staff = guards::user_opt(ctx).is_some_and(|u| u.role.at_least(DomainRole::Staff));
-        if staff || self.0.required_permission.is_none() {
-            return Ok(true);
-        }
-        let permissions = crate::graphql::query::viewer_permissions(ctx).await?;
-        Ok(crate::services::resources::accessible(
-            &self.0,
-            staff,
-            &permissions,
-        ))
-    }
-}
+pub struct Resource(pub ResourceView);
 
 /// An article or link for members. Everyone sees published titles and summaries; the body and link
 /// need the required permission (held through a current membership).
@@ -197,47 +170,39 @@ impl Resource {
 impl Resource {
     /// Identifier of the resource.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.0.resource.id.to_string())
     }
     /// Title.
     async fn title(&self) -> &str {
-        &self.0.title
+        &self.0.resource.title
     }
     /// Short summary, shown to everyone.
     async fn summary(&self) -> Option<&str> {
-        self.0.summary.as_deref()
+        self.0.resource.summary.as_deref()
     }
     /// The article; null unless the caller may open the resource.
-    async fn body(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(if self.open(ctx).await? {
-            self.0.body.clone()
-        } else {
-            None
-        })
+    async fn body(&self) -> Option<&str> {
+        self.0.body()
     }
     /// The link; null unless the caller may open the resource.
-    async fn url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(if self.open(ctx).await? {
-            self.0.url.clone()
-        } else {
-            None
-        })
+    async fn url(&self) -> Option<&str> {
+        self.0.url()
     }
     /// Permission needed to open it (null: open to all).
     async fn required_permission(&self) -> Option<&str> {
-        self.0.required_permission.as_deref()
+        self.0.resource.required_permission.as_deref()
     }
     /// Whether the caller may open it.
-    async fn is_accessible(&self, ctx: &Context<'_>) -> Result<bool> {
-        self.open(ctx).await
+    async fn is_accessible(&self) -> bool {
+        self.0.accessible
     }
     /// Whether it is visible outside the staff.
     async fn is_published(&self) -> bool {
-        self.0.is_published
+        self.0.resource.is_published
     }
     /// When it was last changed.
     async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+        self.0.resource.updated_at.into()
     }
 }
 

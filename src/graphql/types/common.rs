@@ -1,6 +1,6 @@
 use async_graphql::{Enum, MaybeUndefined};
 
-use crate::domain::contact::Patch;
+use crate::domain::patch::Patch;
 
 /// Sort direction of a list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]

@@ -1,43 +1,27 @@
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 
-use crate::db::entities::contact;
-use crate::domain::contact::{ContactFields, ContactKind as DomainKind, ContactPatch};
+use crate::domain::contact::{
+    Contact as ContactRecord, ContactFields, ContactKind as DomainKind, ContactPatch,
+};
+use crate::graphql::guards;
 use crate::graphql::scalars::{Date, DateTime};
 use crate::graphql::types::common::{SortDirection, patch, patch_required};
+use crate::services::access;
 
-/// What kind of party a contact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum ContactKind {
-    /// A person.
-    Individual,
-    /// A company, foundation, school or other organisation.
-    Organization,
-    /// A household (a family sharing one membership or address).
-    Household,
-}
-
-impl From<ContactKind> for DomainKind {
-    fn from(k: ContactKind) -> Self {
-        match k {
-            ContactKind::Individual => DomainKind::Individual,
-            ContactKind::Organization => DomainKind::Organization,
-            ContactKind::Household => DomainKind::Household,
-        }
+crate::mirror_enum!(
+    /// What kind of party a contact is.
+    ContactKind <=> DomainKind {
+        /// A person.
+        Individual,
+        /// A company, foundation, school or other organisation.
+        Organization,
+        /// A household (a family sharing one membership or address).
+        Household,
     }
-}
-
-impl From<DomainKind> for ContactKind {
-    fn from(k: DomainKind) -> Self {
-        match k {
-            DomainKind::Individual => ContactKind::Individual,
-            DomainKind::Organization => ContactKind::Organization,
-            DomainKind::Household => ContactKind::Household,
-        }
-    }
-}
+);
 
 #[derive(Clone, Debug)]
-pub struct Contact(pub contact::Model);
+pub struct Contact(pub ContactRecord);
 
 /// A person, organisation or household the nonprofit knows: members, donors, volunteers.
 #[Object]
@@ -48,7 +32,7 @@ impl Contact {
     }
     /// Individual, organisation or household.
     async fn kind(&self) -> ContactKind {
-        DomainKind::from_db(&self.0.kind).into()
+        self.0.kind.into()
     }
     /// Given name (individuals).
     async fn first_name(&self) -> Option<&str> {
@@ -116,9 +100,9 @@ impl Contact {
     }
     /// Free-form notes for staff: staff and admins only, also where a member reaches their own
     /// contact (`viewer { contact { notes } }` is FORBIDDEN for a member).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::role::Role::Staff)")]
-    async fn notes(&self) -> Option<&str> {
-        self.0.notes.as_deref()
+    async fn notes(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        access::require_staff_field(guards::viewer(ctx), "notes")?;
+        Ok(self.0.notes.as_deref())
     }
     /// When the contact was created.
     async fn created_at(&self) -> DateTime {
@@ -134,8 +118,8 @@ impl Contact {
     }
     /// The contact's memberships, oldest first (staff, or the member themself).
     async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<super::membership::Membership>> {
-        crate::graphql::guards::require_self_or_staff(ctx, self.0.id)?;
-        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
+        access::require_self_or_staff(guards::viewer(ctx), self.0.id)?;
+        let loaders = guards::loaders(ctx)?;
         Ok(loaders
             .memberships_of(self.0.id)
             .await?
@@ -144,12 +128,13 @@ impl Contact {
             .collect())
     }
     /// The login linked to this contact, if any (staff only).
-    #[graphql(guard = "crate::graphql::guards::RoleGuard(crate::domain::role::Role::Staff)")]
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<super::user::User>> {
-        let state = crate::graphql::guards::state(ctx)?;
-        Ok(crate::services::users::find_by_contact(state, self.0.id)
-            .await?
-            .map(super::user::User))
+        let state = guards::state(ctx)?;
+        Ok(
+            crate::services::users::find_by_contact(state, guards::viewer(ctx), self.0.id)
+                .await?
+                .map(super::user::User),
+        )
     }
 }
 

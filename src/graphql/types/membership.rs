@@ -1,33 +1,15 @@
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 
-use crate::db::entities::{
-    membership, membership_history as history, membership_status as status,
-    membership_type as mtype,
-};
-use crate::domain::dates::Unit;
+use crate::domain::dates::{self as dates, Unit};
 use crate::domain::membership as dm;
 use crate::domain::money::format_minor;
-use crate::domain::status::Event;
+use crate::domain::status::{self as ds, Event};
 use crate::graphql::guards;
-use crate::graphql::loaders::Loaders;
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::graphql::types::contact::Contact;
+use crate::services::access;
 
-macro_rules! mirror_enum {
-    ($(#[$doc:meta])* $name:ident <=> $domain:path { $($(#[$vdoc:meta])* $v:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-        pub enum $name { $($(#[$vdoc])* $v),+ }
-        impl From<$name> for $domain {
-            fn from(v: $name) -> Self { match v { $($name::$v => <$domain>::$v),+ } }
-        }
-        impl From<$domain> for $name {
-            fn from(v: $domain) -> Self { match v { $(<$domain>::$v => $name::$v),+ } }
-        }
-    };
-}
-
-mirror_enum!(
+crate::mirror_enum!(
     /// The unit a membership's duration is counted in.
     DurationUnit <=> dm::DurationUnit {
         /// Days.
@@ -41,7 +23,7 @@ mirror_enum!(
     }
 );
 
-mirror_enum!(
+crate::mirror_enum!(
     /// How periods are laid out.
     PeriodType <=> dm::PeriodType {
         /// Each membership runs from its own start date.
@@ -51,7 +33,7 @@ mirror_enum!(
     }
 );
 
-mirror_enum!(
+crate::mirror_enum!(
     /// Whether members renew automatically.
     AutoRenew <=> dm::AutoRenew {
         /// Never.
@@ -63,7 +45,7 @@ mirror_enum!(
     }
 );
 
-mirror_enum!(
+crate::mirror_enum!(
     /// Who may see a membership type.
     Visibility <=> dm::Visibility {
         /// Everyone, including sign-up forms.
@@ -73,7 +55,7 @@ mirror_enum!(
     }
 );
 
-mirror_enum!(
+crate::mirror_enum!(
     /// The membership date a status boundary is counted from.
     StatusEvent <=> Event {
         /// "Member since".
@@ -88,7 +70,7 @@ mirror_enum!(
     }
 );
 
-mirror_enum!(
+crate::mirror_enum!(
     /// A unit of time for offsets.
     OffsetUnit <=> Unit {
         /// Days.
@@ -104,7 +86,7 @@ mirror_enum!(
 
 /// A kind of membership members can hold: its period rules, fee and what it grants.
 #[derive(Clone, Debug)]
-pub struct MembershipType(pub mtype::Model);
+pub struct MembershipType(pub dm::MembershipType);
 
 /// A kind of membership members can hold: its period rules, fee and what it grants.
 #[Object]
@@ -133,7 +115,7 @@ impl MembershipType {
     }
     /// Unit of the period length.
     async fn duration_unit(&self) -> DurationUnit {
-        dm::DurationUnit::from_db(&self.0.duration_unit).into()
+        self.0.duration_unit.into()
     }
     /// Number of units per period.
     async fn duration_interval(&self) -> i32 {
@@ -141,7 +123,7 @@ impl MembershipType {
     }
     /// Rolling (from each member's start) or fixed (shared calendar period).
     async fn period_type(&self) -> PeriodType {
-        dm::PeriodType::from_db(&self.0.period_type).into()
+        self.0.period_type.into()
     }
     /// First day of a fixed period, `MM-DD`.
     async fn fixed_period_start_day(&self) -> Option<&str> {
@@ -153,19 +135,19 @@ impl MembershipType {
     }
     /// Whether members renew automatically.
     async fn auto_renew(&self) -> AutoRenew {
-        dm::AutoRenew::from_db(&self.0.auto_renew).into()
+        self.0.auto_renew.into()
     }
     /// Who may see this type.
     async fn visibility(&self) -> Visibility {
-        dm::Visibility::from_db(&self.0.visibility).into()
+        self.0.visibility.into()
     }
     /// Whether new memberships of this type can be taken out.
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
     /// Permissions a current member of this type holds, e.g. `members-area`.
-    async fn grants(&self) -> Vec<String> {
-        crate::services::membership_types::grants_of(&self.0)
+    async fn grants(&self) -> &[String] {
+        &self.0.grants
     }
     /// Display order (smaller first).
     async fn weight(&self) -> i32 {
@@ -193,12 +175,13 @@ pub struct Offset {
 /// A membership status and the rule that computes it: the status holds from `startEvent + startOffset`
 /// through `endEvent + endOffset` (inclusive); the first rule by `weight` that holds wins.
 #[derive(Clone, Debug)]
-pub struct MembershipStatus(pub status::Model);
+pub struct MembershipStatus(pub ds::MembershipStatus);
 
-fn offset(amount: i32, unit: &str) -> Offset {
+fn offset(o: dates::Offset) -> Offset {
     Offset {
-        amount,
-        unit: Unit::from_db(unit).unwrap_or(Unit::Day).into(),
+        // Offsets are checked to lie within ±1000 units when saved.
+        amount: i32::try_from(o.amount).unwrap_or(i32::MAX),
+        unit: o.unit.into(),
     }
 }
 
@@ -237,33 +220,25 @@ impl MembershipStatus {
     }
     /// The event the status starts from (null for admin-only statuses).
     async fn start_event(&self) -> Option<StatusEvent> {
-        self.0
-            .start_event
-            .as_deref()
-            .and_then(Event::from_db)
-            .map(Into::into)
+        self.0.start_event.map(Into::into)
     }
     /// Offset from the start event.
     async fn start_offset(&self) -> Offset {
-        offset(self.0.start_offset_amount, &self.0.start_offset_unit)
+        offset(self.0.start_offset)
     }
     /// The event the status ends at (null: open-ended).
     async fn end_event(&self) -> Option<StatusEvent> {
-        self.0
-            .end_event
-            .as_deref()
-            .and_then(Event::from_db)
-            .map(Into::into)
+        self.0.end_event.map(Into::into)
     }
     /// Offset from the end event.
     async fn end_offset(&self) -> Offset {
-        offset(self.0.end_offset_amount, &self.0.end_offset_unit)
+        offset(self.0.end_offset)
     }
 }
 
 /// A contact's membership of one type: its dates, its stored status, and its history.
 #[derive(Clone, Debug)]
-pub struct Membership(pub membership::Model);
+pub struct Membership(pub dm::Membership);
 
 /// A contact's membership of one type: its dates, its stored status, and its history.
 #[Object]
@@ -274,9 +249,8 @@ impl Membership {
     }
     /// The member.
     async fn contact(&self, ctx: &Context<'_>) -> Result<Option<Contact>> {
-        guards::require_self_or_staff(ctx, self.0.contact_id)?;
-        Ok(ctx
-            .data::<Loaders>()?
+        access::require_self_or_staff(guards::viewer(ctx), self.0.contact_id)?;
+        Ok(guards::loaders(ctx)?
             .contact(self.0.contact_id)
             .await?
             .map(Contact))
@@ -328,8 +302,7 @@ impl Membership {
     }
     /// Every change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MembershipHistoryEntry>> {
-        Ok(ctx
-            .data::<Loaders>()?
+        Ok(guards::loaders(ctx)?
             .history_of(self.0.id)
             .await?
             .into_iter()
@@ -339,18 +312,18 @@ impl Membership {
 }
 
 async fn status_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipStatus>> {
-    let status = ctx.data::<Loaders>()?.status(id).await?;
+    let status = guards::loaders(ctx)?.status(id).await?;
     Ok(status.map(MembershipStatus))
 }
 
 async fn type_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipType>> {
-    let t = ctx.data::<Loaders>()?.membership_type(id).await?;
+    let t = guards::loaders(ctx)?.membership_type(id).await?;
     Ok(t.map(MembershipType))
 }
 
 /// One change of a membership: what it became, when, and who did it.
 #[derive(Clone, Debug)]
-pub struct MembershipHistoryEntry(pub history::Model);
+pub struct MembershipHistoryEntry(pub dm::HistoryEntry);
 
 /// One change of a membership: what it became, when, and who did it.
 #[Object]

@@ -1,56 +1,32 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use crate::db::entities::outbound_message as outbound;
-use crate::graphql::loaders::Loaders;
+use crate::domain::message::{OutboundMessage as MessageRecord, OutboxStatus as DomainStatus};
+use crate::graphql::guards;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::types::contact::Contact;
-use crate::mail::outbox;
 
-/// Where a message is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum OutboundStatus {
-    /// Waiting to be sent (or to be retried at `nextAttemptAt`).
-    Queued,
-    /// Being sent right now.
-    Sending,
-    /// Handed to the mail server.
-    Sent,
-    /// Given up after permanent errors or too many attempts (see `lastError`).
-    Failed,
-    /// Not sent: the contact must not get email, or someone cancelled it (see `lastError`).
-    Cancelled,
-    /// To be printed and posted: the contact cannot get email but can get letters (see
-    /// `printableLetters`, then `markLettersPrinted`, which makes it SENT).
-    Letter,
-}
-
-impl OutboundStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboundStatus::Queued => outbox::QUEUED,
-            OutboundStatus::Sending => outbox::SENDING,
-            OutboundStatus::Sent => outbox::SENT,
-            OutboundStatus::Failed => outbox::FAILED,
-            OutboundStatus::Cancelled => outbox::CANCELLED,
-            OutboundStatus::Letter => outbox::LETTER,
-        }
+crate::mirror_enum!(
+    /// Where a message is in its life.
+    OutboundStatus <=> DomainStatus {
+        /// Waiting to be sent (or to be retried at `nextAttemptAt`).
+        Queued,
+        /// Being sent right now.
+        Sending,
+        /// Handed to the mail server.
+        Sent,
+        /// Given up after permanent errors or too many attempts (see `lastError`).
+        Failed,
+        /// Not sent: the contact must not get email, or someone cancelled it (see `lastError`).
+        Cancelled,
+        /// To be printed and posted: the contact cannot get email but can get letters (see
+        /// `printableLetters`, then `markLettersPrinted`, which makes it SENT).
+        Letter,
     }
-
-    fn from_db(s: &str) -> Self {
-        match s {
-            outbox::SENDING => OutboundStatus::Sending,
-            outbox::SENT => OutboundStatus::Sent,
-            outbox::FAILED => OutboundStatus::Failed,
-            outbox::CANCELLED => OutboundStatus::Cancelled,
-            outbox::LETTER => OutboundStatus::Letter,
-            _ => OutboundStatus::Queued,
-        }
-    }
-}
+);
 
 /// An email in the outbox: rendered when it was queued, sent by the `deliver-mail` job.
 #[derive(Clone, Debug)]
-pub struct OutboundMessage(pub outbound::Model);
+pub struct OutboundMessage(pub MessageRecord);
 
 /// An email in the outbox: rendered when it was queued, sent by the `deliver-mail` job.
 #[Object]
@@ -85,7 +61,7 @@ impl OutboundMessage {
     }
     /// Where it is in its life.
     async fn status(&self) -> OutboundStatus {
-        OutboundStatus::from_db(&self.0.status)
+        self.0.status.into()
     }
     /// Delivery attempts so far.
     async fn attempts(&self) -> i32 {
@@ -112,7 +88,7 @@ impl OutboundMessage {
         let Some(id) = self.0.contact_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<Loaders>()?.contact(id).await?.map(Contact))
+        Ok(guards::loaders(ctx)?.contact(id).await?.map(Contact))
     }
     /// The membership it is about, if any.
     async fn membership_id(&self) -> Option<ID> {

@@ -1,26 +1,30 @@
 use async_graphql::{Enum, ID, InputObject, MaybeUndefined, Object};
 
-use crate::db::entities::scheduled_reminder as reminder;
 use crate::domain::dates::Unit;
-use crate::domain::reminder::{Anchor, Direction};
+use crate::domain::reminder::{Anchor, Direction, ScheduledReminder as ReminderRecord};
 use crate::graphql::scalars::DateTime;
-use crate::services::reminders::{status_ids_of, type_ids_of};
 
-/// The date a reminder is counted from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum ReminderAnchor {
-    /// The membership's join date ("member since").
-    JoinDate,
-    /// The start of the membership's current period.
-    StartDate,
-    /// The end of the current period; lifetime memberships have none and get no reminder.
-    EndDate,
-    /// The contact's birthday each year (February 29 falls on February 28 in common years); one
-    /// message per contact, however many memberships they hold.
-    BirthDate,
-    /// Each anniversary of the join date, from the first one on.
-    JoinAnniversary,
+/// Reminder amounts are at most 1000 (checked when saved).
+fn small(v: i64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
 }
+
+crate::mirror_enum!(
+    /// The date a reminder is counted from.
+    ReminderAnchor <=> Anchor {
+        /// The membership's join date ("member since").
+        JoinDate,
+        /// The start of the membership's current period.
+        StartDate,
+        /// The end of the current period; lifetime memberships have none and get no reminder.
+        EndDate,
+        /// The contact's birthday each year (February 29 falls on February 28 in common years); one
+        /// message per contact, however many memberships they hold.
+        BirthDate,
+        /// Each anniversary of the join date, from the first one on.
+        JoinAnniversary,
+    }
+);
 
 /// The unit of a reminder's offset and repeats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -33,38 +37,15 @@ pub enum ReminderUnit {
     Month,
 }
 
-/// Whether a reminder goes out before or after its anchor date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum ReminderDirection {
-    /// Before the anchor date.
-    Before,
-    /// After the anchor date.
-    After,
-}
-
-impl From<ReminderAnchor> for Anchor {
-    fn from(a: ReminderAnchor) -> Self {
-        match a {
-            ReminderAnchor::JoinDate => Anchor::JoinDate,
-            ReminderAnchor::StartDate => Anchor::StartDate,
-            ReminderAnchor::EndDate => Anchor::EndDate,
-            ReminderAnchor::BirthDate => Anchor::BirthDate,
-            ReminderAnchor::JoinAnniversary => Anchor::JoinAnniversary,
-        }
+crate::mirror_enum!(
+    /// Whether a reminder goes out before or after its anchor date.
+    ReminderDirection <=> Direction {
+        /// Before the anchor date.
+        Before,
+        /// After the anchor date.
+        After,
     }
-}
-
-impl From<Anchor> for ReminderAnchor {
-    fn from(a: Anchor) -> Self {
-        match a {
-            Anchor::JoinDate => ReminderAnchor::JoinDate,
-            Anchor::StartDate => ReminderAnchor::StartDate,
-            Anchor::EndDate => ReminderAnchor::EndDate,
-            Anchor::BirthDate => ReminderAnchor::BirthDate,
-            Anchor::JoinAnniversary => ReminderAnchor::JoinAnniversary,
-        }
-    }
-}
+);
 
 impl From<ReminderUnit> for Unit {
     fn from(u: ReminderUnit) -> Self {
@@ -87,32 +68,14 @@ impl From<Unit> for ReminderUnit {
     }
 }
 
-impl From<ReminderDirection> for Direction {
-    fn from(d: ReminderDirection) -> Self {
-        match d {
-            ReminderDirection::Before => Direction::Before,
-            ReminderDirection::After => Direction::After,
-        }
-    }
-}
-
-impl From<Direction> for ReminderDirection {
-    fn from(d: Direction) -> Self {
-        match d {
-            Direction::Before => ReminderDirection::Before,
-            Direction::After => ReminderDirection::After,
-        }
-    }
-}
-
 /// A message sent automatically, counted from a membership date or the member's birthday: e.g.
 /// "renewal-reminder 30 days before the end date, to current members". Each occurrence is sent once
 /// per membership and anchor date, so a renewal (a new end date) arms it again for the next period.
 #[derive(Clone, Debug)]
-pub struct ScheduledReminder(pub reminder::Model);
+pub struct ScheduledReminder(pub ReminderRecord);
 
-fn ids(v: Vec<i64>) -> Vec<ID> {
-    v.into_iter().map(|id| ID(id.to_string())).collect()
+fn ids(v: &[i64]) -> Vec<ID> {
+    v.iter().map(|id| ID(id.to_string())).collect()
 }
 
 /// A message sent automatically, counted from a membership date or the member's birthday: e.g.
@@ -134,42 +97,36 @@ impl ScheduledReminder {
     }
     /// The date the reminder is counted from.
     async fn anchor(&self) -> ReminderAnchor {
-        Anchor::from_db(&self.0.anchor)
-            .unwrap_or(Anchor::EndDate)
-            .into()
+        self.0.anchor.into()
     }
     /// How many units before or after the anchor the first message goes out (0 to 1000).
     async fn offset(&self) -> i32 {
-        self.0.offset_amount
+        small(self.0.offset)
     }
     /// The unit of `offset`, `repeatEvery` and `repeatUntil`.
     async fn unit(&self) -> ReminderUnit {
-        Unit::from_db(&self.0.offset_unit)
-            .unwrap_or(Unit::Day)
-            .into()
+        self.0.unit.into()
     }
     /// Before or after the anchor.
     async fn direction(&self) -> ReminderDirection {
-        Direction::from_db(&self.0.direction)
-            .unwrap_or(Direction::Before)
-            .into()
+        self.0.direction.into()
     }
     /// Only memberships of these types; empty means every type.
     async fn membership_type_ids(&self) -> Vec<ID> {
-        ids(type_ids_of(&self.0))
+        ids(&self.0.membership_type_ids)
     }
     /// Only memberships whose stored status is one of these; empty means the statuses that count
     /// as current.
     async fn status_ids(&self) -> Vec<ID> {
-        ids(status_ids_of(&self.0))
+        ids(&self.0.status_ids)
     }
     /// Sends again every this many units after the first message; null: once.
     async fn repeat_every(&self) -> Option<i32> {
-        self.0.repeat_every
+        self.0.repeat_every.map(small)
     }
     /// Repeats stop after this many units from the anchor, counted in `direction` like `offset`.
     async fn repeat_until(&self) -> Option<i32> {
-        self.0.repeat_until
+        self.0.repeat_until.map(small)
     }
     /// Inactive reminders are not sent.
     async fn is_active(&self) -> bool {

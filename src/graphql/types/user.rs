@@ -1,43 +1,25 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use crate::db::entities::user;
+use crate::domain::account::User as UserRecord;
 use crate::domain::role::Role as DomainRole;
 use crate::graphql::guards;
 use crate::graphql::scalars::DateTime;
+use crate::services::access;
 
-/// What a login may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum Role {
-    /// Everything, including settings and logins.
-    Admin,
-    /// Contacts, memberships, contributions, events and reports; not settings.
-    Staff,
-    /// Their own data through `viewer` and `updateMyProfile`.
-    Member,
-}
-
-impl From<Role> for DomainRole {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Admin => DomainRole::Admin,
-            Role::Staff => DomainRole::Staff,
-            Role::Member => DomainRole::Member,
-        }
+crate::mirror_enum!(
+    /// What a login may do.
+    Role <=> DomainRole {
+        /// Everything, including settings and logins.
+        Admin,
+        /// Contacts, memberships, contributions, events and reports; not settings.
+        Staff,
+        /// Their own data through `viewer` and `updateMyProfile`.
+        Member,
     }
-}
-
-impl From<DomainRole> for Role {
-    fn from(r: DomainRole) -> Self {
-        match r {
-            DomainRole::Admin => Role::Admin,
-            DomainRole::Staff => Role::Staff,
-            DomainRole::Member => Role::Member,
-        }
-    }
-}
+);
 
 #[derive(Clone, Debug)]
-pub struct User(pub user::Model);
+pub struct User(pub UserRecord);
 
 /// A login: an email and password with a role, optionally linked to a contact.
 #[Object]
@@ -52,11 +34,7 @@ impl User {
     }
     /// What the login may do.
     async fn role(&self) -> Role {
-        self.0
-            .role
-            .parse::<DomainRole>()
-            .unwrap_or(DomainRole::Member)
-            .into()
+        self.0.role.into()
     }
     /// Whether the login is disabled (it cannot sign in).
     async fn is_disabled(&self) -> bool {
@@ -84,9 +62,8 @@ impl User {
         let Some(contact_id) = self.0.contact_id else {
             return Ok(None);
         };
-        guards::require_self_or_staff(ctx, contact_id)?;
-        let loader = ctx.data::<crate::graphql::loaders::Loaders>()?;
-        Ok(loader
+        access::require_self_or_staff(guards::viewer(ctx), contact_id)?;
+        Ok(guards::loaders(ctx)?
             .contact(contact_id)
             .await?
             .map(super::contact::Contact))

@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use crate::db::entities::membership;
 use crate::db::sql::Sql;
 use crate::domain::dates::add_days;
+use crate::domain::membership::Membership;
 use crate::domain::reminder::{Anchor, AnchorRange, MonthDays, month_days};
 use crate::error::AppResult;
 
@@ -19,7 +20,7 @@ const MAX_MONTH_DAY_RANGES: usize = 64;
 
 /// A membership that may be due, with its contact's birth date (for birthday reminders).
 pub struct Candidate {
-    pub membership: membership::Model,
+    pub membership: Membership,
     pub birth_date: Option<NaiveDate>,
 }
 
@@ -145,7 +146,7 @@ pub async fn candidates<C: ConnectionTrait>(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(Candidate {
-            membership: membership::Model::from_query_result(&row, "")?,
+            membership: membership::Model::from_query_result(&row, "")?.into(),
             birth_date: row.try_get("", "contact_birth_date")?,
         });
     }

@@ -5,13 +5,27 @@ use sea_orm::{
 };
 
 use crate::db::entities::{contact, membership, membership_history as history, membership_type};
+use crate::domain::membership::{HistoryEntry, Membership};
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
+use crate::services::access;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Cursor, Page, PageArgs};
 use crate::services::statuses::Statuses;
 use crate::state::AppState;
 
-pub async fn get(state: &AppState, id: i64) -> AppResult<membership::Model> {
-    super::get_in(&state.db, id).await
+/// One membership: staff, or the member it belongs to. A member asking for anything not theirs gets
+/// FORBIDDEN whether or not it exists, so ids tell them nothing.
+pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Membership> {
+    let u = access::user(viewer)?;
+    let found = super::get_in(&state.db, id).await;
+    if !u.role.at_least(Role::Staff) {
+        match &found {
+            Ok(m) if u.contact_id == Some(m.contact_id) => {}
+            _ => return Err(AppError::forbidden()),
+        }
+    }
+    Ok(found?.into())
 }
 
 #[derive(Clone, Debug, Default)]
@@ -48,13 +62,16 @@ impl MembershipOrder {
 /// Lifetime memberships sort after every dated one.
 const NO_END: &str = "9999-12-31";
 
-/// Memberships of live contacts (the trash hides its contacts' memberships), one page at a time.
+/// Memberships of live contacts (the trash hides its contacts' memberships), one page at a time
+/// (staff).
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     f: &MembershipFilter,
     order: MembershipOrder,
     page: PageArgs,
-) -> AppResult<Page<membership::Model>> {
+) -> AppResult<Page<Membership>> {
+    access::require_role(viewer, Role::Staff)?;
     let live_contacts = Query::select()
         .column(contact::Column::Id)
         .from(contact::Entity)
@@ -140,6 +157,7 @@ pub async fn list(
         order,
         MembershipOrder::EndDateAsc | MembershipOrder::EndDateDesc
     );
+    let rows: Vec<Membership> = rows.into_iter().map(Membership::from).collect();
     Ok(Page::from_rows(rows, page.first, total, |m| Cursor {
         o: order.key().into(),
         k: by_end.then(|| {
@@ -151,24 +169,27 @@ pub async fn list(
 }
 
 /// Every membership of the given contacts, oldest first (for `Contact.memberships`).
-pub async fn for_contacts(
-    state: &AppState,
-    contact_ids: &[i64],
-) -> AppResult<Vec<membership::Model>> {
+pub async fn for_contacts(state: &AppState, contact_ids: &[i64]) -> AppResult<Vec<Membership>> {
     Ok(membership::Entity::find()
         .filter(membership::Column::ContactId.is_in(contact_ids.to_vec()))
         .order_by_asc(membership::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Membership::from)
+        .collect())
 }
 
 /// History of several memberships in one query, each membership's entries oldest first.
-pub async fn histories(state: &AppState, membership_ids: &[i64]) -> AppResult<Vec<history::Model>> {
+pub async fn histories(state: &AppState, membership_ids: &[i64]) -> AppResult<Vec<HistoryEntry>> {
     Ok(history::Entity::find()
         .filter(history::Column::MembershipId.is_in(membership_ids.to_vec()))
         .order_by_asc(history::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(HistoryEntry::from)
+        .collect())
 }
 
 /// The permissions a contact holds: the grants of the types of its memberships whose stored status is a
@@ -190,10 +211,7 @@ pub async fn permissions_of(state: &AppState, contact_id: i64) -> AppResult<Vec<
         .filter(membership_type::Column::Id.is_in(type_ids))
         .all(&state.db)
         .await?;
-    let mut grants: Vec<String> = types
-        .iter()
-        .flat_map(crate::services::membership_types::grants_of)
-        .collect();
+    let mut grants: Vec<String> = types.into_iter().flat_map(|t| t.grants.0).collect();
     grants.sort();
     grants.dedup();
     Ok(grants)

@@ -48,7 +48,7 @@ pub fn computed_status(
 }
 
 /// The membership as the audit log shows it.
-pub fn audit_view(m: &membership::Model) -> String {
+pub fn audit_view(m: &membership::Model) -> serde_json::Value {
     serde_json::json!({
         "contactId": m.contact_id,
         "membershipTypeId": m.membership_type_id,
@@ -59,7 +59,6 @@ pub fn audit_view(m: &membership::Model) -> String {
         "isOverride": m.is_override,
         "overrideUntil": m.override_until,
     })
-    .to_string()
 }
 
 /// Records the membership as it now is.

@@ -5,7 +5,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use super::{change, computed_status, dates_of, write_history};
 use crate::db::begin_write;
 use crate::db::entities::membership;
-use crate::domain::contact::Patch;
+use crate::domain::membership::{Membership, MembershipType};
+use crate::domain::patch::Patch;
 use crate::domain::status::{MembershipDates, is_held};
 use crate::domain::text::optional_text;
 use crate::error::{AppError, AppResult};
@@ -30,7 +31,7 @@ pub async fn create(
     state: &AppState,
     actor: &Actor,
     input: NewMembership,
-) -> AppResult<membership::Model> {
+) -> AppResult<Membership> {
     let txn = begin_write(&state.db).await?;
     let created = create_in(state, &txn, actor, input).await?;
     txn.commit().await?;
@@ -43,7 +44,7 @@ pub async fn create_in<C: ConnectionTrait>(
     db: &C,
     actor: &Actor,
     input: NewMembership,
-) -> AppResult<membership::Model> {
+) -> AppResult<Membership> {
     let today = state.clock.today();
     let now = state.clock.now();
     let contact = contacts::get_live_in(db, input.contact_id, "contactId").await?;
@@ -53,8 +54,11 @@ pub async fn create_in<C: ConnectionTrait>(
             "this contact is marked deceased",
         ));
     }
-    let mtype = membership_types::get(db, input.membership_type_id, "membershipTypeId").await?;
-    let rules = membership_types::period_rules(&mtype)?;
+    let mtype: MembershipType =
+        membership_types::get(db, input.membership_type_id, "membershipTypeId")
+            .await?
+            .into();
+    let rules = membership_types::period_rules_of(&mtype)?;
     let join = input.join_date.unwrap_or(today);
     let period = rules.initial_period(join, input.start_date, input.end_date, input.terms)?;
     let statuses = Statuses::load(db).await?;
@@ -104,6 +108,7 @@ pub async fn create_in<C: ConnectionTrait>(
         now,
     )
     .await?;
+    let created = Membership::from(created);
     crate::services::notify::welcome(state, db, &created, &mtype).await?;
     Ok(created)
 }
@@ -127,7 +132,7 @@ pub async fn update(
     actor: &Actor,
     id: i64,
     patch: MembershipPatch,
-) -> AppResult<membership::Model> {
+) -> AppResult<Membership> {
     let today = state.clock.today();
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
@@ -139,35 +144,10 @@ pub async fn update(
         None => current.membership_type_id,
     };
     let mtype = membership_types::get(&txn, type_id, "membershipTypeId").await?;
-    let lifetime = membership_types::period_rules(&mtype)?.is_lifetime();
     let join = patch.join_date.unwrap_or(current.join_date);
     let start = patch.start_date.unwrap_or(current.start_date);
     let end = patch.end_date.apply(current.end_date);
-    if start < join {
-        return Err(AppError::bad_input(
-            "startDate",
-            "must not be before joinDate",
-        ));
-    }
-    if let Some(e) = end {
-        if e < start {
-            return Err(AppError::bad_input(
-                "endDate",
-                "must not be before startDate",
-            ));
-        }
-        if lifetime {
-            return Err(AppError::bad_input(
-                "endDate",
-                "a lifetime membership has no end date",
-            ));
-        }
-    } else if !lifetime {
-        return Err(AppError::bad_input(
-            "endDate",
-            "only lifetime memberships have no end date",
-        ));
-    }
+    membership_types::period_rules(&mtype)?.check_edited(join, start, end)?;
     let override_changed = patch.status_override != Patch::Keep;
     let (is_override, held_status) = match patch.status_override {
         Patch::Set(s) => (
@@ -224,7 +204,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// Renews for `terms` periods on `renewal_date` (default today). Whether the membership is current is
@@ -236,7 +216,7 @@ pub async fn renew(
     id: i64,
     renewal_date: Option<NaiveDate>,
     terms: u32,
-) -> AppResult<membership::Model> {
+) -> AppResult<Membership> {
     let today = state.clock.today();
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
@@ -283,6 +263,7 @@ pub async fn renew(
     active.status_id = Set(status_id);
     active.updated_at = Set(now);
     let renewed = active.update(&txn).await?;
+    let record = Membership::from(renewed.clone());
     let note = format!("renewed on {on} for {terms} term(s)");
     write_history(
         &txn,
@@ -293,7 +274,7 @@ pub async fn renew(
         Some(note),
     )
     .await?;
-    crate::services::notify::renewed(state, &txn, &renewed).await?;
+    crate::services::notify::renewed(state, &txn, &record).await?;
     let after = super::audit_view(&renewed);
     audit::record(
         &txn,
@@ -307,7 +288,7 @@ pub async fn renew(
     )
     .await?;
     txn.commit().await?;
-    Ok(renewed)
+    Ok(record)
 }
 
 /// Cancels: the status becomes Cancelled and is held.
@@ -317,7 +298,7 @@ pub async fn cancel(
     actor: &Actor,
     id: i64,
     reason: Option<String>,
-) -> AppResult<membership::Model> {
+) -> AppResult<Membership> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = get_in(&txn, id).await?;
@@ -360,7 +341,7 @@ pub async fn cancel(
     )
     .await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// Moves every membership of a contact to Deceased (held), inside the caller's transaction.

@@ -8,11 +8,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, Set};
 use serde_json::json;
-use tessera::db::entities::{contact, membership, scheduled_reminder};
+use tessera::db::entities::{contact, membership};
 use tessera::domain::dates::{Unit, add, add_months};
-use tessera::domain::reminder::{Anchor, Direction, Window};
+use tessera::domain::reminder::{Anchor, Direction, ScheduledReminder, Window};
 use tessera::jobs::send_reminders::due_items;
-use tessera::services::reminders::{ReminderFields, create, status_ids_of, type_ids_of};
+use tessera::services::reminders::{ReminderFields, create};
 use tessera::services::statuses::Statuses;
 
 use super::{contact as new_contact, quiet_type, run_reminders};
@@ -114,7 +114,7 @@ fn reminder_set(rng: &mut StdRng, types: &[i64], statuses: &Statuses) -> Vec<Rem
     use Anchor::*;
     use Direction::*;
     let lapsed: Vec<i64> = statuses
-        .models
+        .statuses
         .iter()
         .filter(|s| !s.is_current_member)
         .map(|s| s.id)
@@ -137,7 +137,7 @@ fn reminder_set(rng: &mut StdRng, types: &[i64], statuses: &Statuses) -> Vec<Rem
             ..fields("join", JoinDate, 0, Unit::Day, After)
         },
         ReminderFields {
-            status_ids: statuses.models.iter().map(|s| s.id).collect(),
+            status_ids: statuses.statuses.iter().map(|s| s.id).collect(),
             ..fields("birthday", BirthDate, 3, Unit::Day, Before)
         },
         fields("anniversary", JoinAnniversary, 1, Unit::Month, Before),
@@ -168,7 +168,7 @@ fn reminder_set(rng: &mut StdRng, types: &[i64], statuses: &Statuses) -> Vec<Rem
 
 /// Every dedupe key a reminder is due to send in `window`, found by trying every membership.
 fn brute_force(
-    r: &scheduled_reminder::Model,
+    r: &ScheduledReminder,
     f: &ReminderFields,
     world: &World,
     window: Window,
@@ -185,11 +185,11 @@ fn brute_force(
             .collect(),
         _ => vec![sign * f.offset],
     };
-    let statuses = match status_ids_of(r) {
+    let statuses = match r.status_ids.clone() {
         ids if ids.is_empty() => world.statuses.current_ids(),
         ids => ids,
     };
-    let types = type_ids_of(r);
+    let types = r.membership_type_ids.clone();
     let mut birthday_member: BTreeMap<i64, i64> = BTreeMap::new();
     let mut keys = BTreeSet::new();
     for m in &world.memberships {
@@ -252,7 +252,7 @@ async fn the_selection_agrees_with_brute_force_on_thousands_of_memberships() {
     ];
     let statuses = Statuses::load(&app.state.db).await.unwrap();
     let contacts = seed_contacts(&app, &admin, &mut rng).await;
-    let status_ids: Vec<i64> = statuses.models.iter().map(|s| s.id).collect();
+    let status_ids: Vec<i64> = statuses.statuses.iter().map(|s| s.id).collect();
     seed_memberships(&app, &mut rng, &contacts, &types, &status_ids).await;
     let mut reminders = Vec::new();
     for f in reminder_set(&mut rng, &types, &statuses) {

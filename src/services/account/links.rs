@@ -1,5 +1,6 @@
-//! Self-service and login administration: profile changes, password changes and resets, portal
-//! invitations, and admins' changes to logins.
+//! Single-use links: password resets, portal invitations and email verification. A link is a random
+//! token of which only the digest is stored; its message carries the token only in the outbox row's
+//! secret (see `mail::outbox::OneTimeLink`). A link works once; using one closes the login's others.
 
 use chrono::Duration;
 use sea_orm::{
@@ -9,135 +10,40 @@ use serde_json::json;
 
 use crate::db::begin_write;
 use crate::db::entities::{contact, password_token, user};
-use crate::domain::contact::{ContactPatch, Patch};
+use crate::domain::account::{TokenPurpose, User};
+use crate::domain::contact::Contact;
 use crate::domain::email::EmailAddress;
 use crate::domain::role::{Role, check_password};
 use crate::error::{AppError, AppResult};
 use crate::mail::context;
 use crate::mail::outbox::{OneTimeLink, Renderer, enqueue_account_message};
-use crate::services::auth::{
-    AuthUser, hash_password, new_token, revoke_sessions, token_digest, verify_password,
-};
+use crate::services::auth::{AuthUser, hash_password, new_token, revoke_sessions, token_digest};
 use crate::services::{Actor, audit, contacts};
 use crate::state::AppState;
 
-pub const RESET: &str = "RESET";
-pub const INVITE: &str = "INVITE";
-pub const VERIFY: &str = "VERIFY";
 /// Links of any kind a login may be sent per hour (a mail-bombing guard).
 const LINKS_PER_HOUR: u64 = 3;
-
-/// What a member may change about themselves: never role, status, dates or another contact.
-#[derive(Default)]
-pub struct ProfileChange {
-    pub first_name: Patch<String>,
-    pub last_name: Patch<String>,
-    pub phone: Patch<String>,
-    pub street: Patch<String>,
-    pub city: Patch<String>,
-    pub postal_code: Patch<String>,
-    pub region: Patch<String>,
-    pub country: Patch<String>,
-    pub preferred_language: Patch<String>,
-    pub do_not_email: Option<bool>,
-    pub do_not_mail: Option<bool>,
-}
-
-pub async fn update_my_profile(
-    state: &AppState,
-    viewer: &AuthUser,
-    c: ProfileChange,
-) -> AppResult<contact::Model> {
-    let Some(contact_id) = viewer.contact_id else {
-        return Err(AppError::Forbidden(
-            "this login has no contact record to update".into(),
-        ));
-    };
-    let patch = ContactPatch {
-        first_name: c.first_name,
-        last_name: c.last_name,
-        phone: c.phone,
-        street: c.street,
-        city: c.city,
-        postal_code: c.postal_code,
-        region: c.region,
-        country: c.country,
-        preferred_language: c.preferred_language,
-        do_not_email: c.do_not_email.map_or(Patch::Keep, Patch::Set),
-        do_not_mail: c.do_not_mail.map_or(Patch::Keep, Patch::Set),
-        ..Default::default()
-    };
-    let actor = Actor::User {
-        id: viewer.user_id,
-        email: viewer.email.clone(),
-        role: viewer.role,
-    };
-    contacts::update(state, &actor, contact_id, patch).await
-}
-
-/// Changes the caller's password and signs out their other sessions.
-pub async fn change_password(
-    state: &AppState,
-    viewer: &AuthUser,
-    current: &str,
-    new: &str,
-) -> AppResult<()> {
-    if viewer.api_key_id.is_some() {
-        return Err(AppError::Forbidden("API keys have no password".into()));
-    }
-    let u = crate::services::users::get(state, viewer.user_id).await?;
-    if !verify_password(current, &u.password_hash).await? {
-        return Err(AppError::bad_input("currentPassword", "is not correct"));
-    }
-    check_password(new, state.settings.auth.min_password_length, "newPassword")?;
-    let hash = hash_password(new).await?;
-    let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
-    let mut active: user::ActiveModel = u.into();
-    active.password_hash = Set(hash);
-    active.updated_at = Set(now);
-    active.update(&txn).await?;
-    revoke_sessions(&txn, viewer.user_id, Some(viewer.session_id), now).await?;
-    let actor = Actor::User {
-        id: viewer.user_id,
-        email: viewer.email.clone(),
-        role: viewer.role,
-    };
-    audit::record(
-        &txn,
-        &actor,
-        "user.password_change",
-        "user",
-        viewer.user_id,
-        None,
-        None,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
 
 /// Creates a single-use token and queues the message carrying its link, in the caller's transaction.
 async fn send_token<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     u: &user::Model,
-    purpose: &str,
+    purpose: TokenPurpose,
 ) -> AppResult<()> {
     let now = state.clock.now();
     let (lifetime, template, path) = match purpose {
-        INVITE => (
+        TokenPurpose::Invite => (
             Duration::days(state.settings.auth.invitation_days),
             "invitation",
             "accept-invitation",
         ),
-        VERIFY => (
+        TokenPurpose::Verify => (
             Duration::days(state.settings.auth.email_verification_days),
             "verify-email",
             "verify-email",
         ),
-        _ => (
+        TokenPurpose::Reset => (
             Duration::minutes(state.settings.auth.reset_token_minutes),
             "password-reset",
             "reset-password",
@@ -146,7 +52,7 @@ async fn send_token<C: ConnectionTrait>(
     let token = new_token();
     let row = password_token::ActiveModel {
         user_id: Set(u.id),
-        purpose: Set(purpose.into()),
+        purpose: Set(purpose),
         token_sha256: Set(token_digest(&token)),
         expires_at: Set(now + lifetime),
         used_at: Set(None),
@@ -158,18 +64,25 @@ async fn send_token<C: ConnectionTrait>(
     let link = OneTimeLink::new(&state.settings.server.public_url, path, token);
     let url = link.url();
     let extra = match purpose {
-        INVITE => json!({ "invitation": { "url": url, "expiresInDays": lifetime.num_days() } }),
-        VERIFY => {
+        TokenPurpose::Invite => {
+            json!({ "invitation": { "url": url, "expiresInDays": lifetime.num_days() } })
+        }
+        TokenPurpose::Verify => {
             json!({ "verification": { "url": url, "expiresInDays": lifetime.num_days() } })
         }
-        _ => json!({ "reset": { "url": url, "expiresInMinutes": lifetime.num_minutes() } }),
+        TokenPurpose::Reset => {
+            json!({ "reset": { "url": url, "expiresInMinutes": lifetime.num_minutes() } })
+        }
     };
-    let c = match u.contact_id {
-        Some(id) => contact::Entity::find_by_id(id).one(db).await?,
+    let c: Option<Contact> = match u.contact_id {
+        Some(id) => contact::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(Into::into),
         None => None,
     };
     let ctx = context::for_login(&state.settings, &u.email, c.as_ref(), extra);
-    let rendered = Renderer::load(state, db, &[template])
+    let rendered = Renderer::load(&state.templates, db, &[template])
         .await?
         .render(template, &ctx)?;
     let key = format!("{}.u{}.t{}", template, u.id, row.id);
@@ -220,7 +133,7 @@ async fn reset_link(state: &AppState, email: &str) -> AppResult<()> {
         return Ok(());
     }
     let txn = begin_write(&state.db).await?;
-    send_token(state, &txn, &u, RESET).await?;
+    send_token(state, &txn, &u, TokenPurpose::Reset).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -256,21 +169,21 @@ pub async fn request_email_verification(state: &AppState, viewer: &AuthUser) -> 
         )));
     }
     let txn = begin_write(&state.db).await?;
-    send_token(state, &txn, &u, VERIFY).await?;
+    send_token(state, &txn, &u, TokenPurpose::Verify).await?;
     txn.commit().await?;
     Ok(true)
 }
 
 /// Confirms a login's email address with the token from a verification link. The link works once;
 /// confirming an address already confirmed (another link) is fine.
-pub async fn verify_email(state: &AppState, token: &str) -> AppResult<user::Model> {
+pub async fn verify_email(state: &AppState, token: &str) -> AppResult<User> {
     let now = state.clock.now();
-    let found = open_token(state, token, &[VERIFY]).await?;
+    let found = open_token(state, token, &[TokenPurpose::Verify]).await?;
     let txn = begin_write(&state.db).await?;
     let u = claim_token(&txn, &found, now, false).await?;
     let u = mark_verified(&txn, u, now).await?;
     txn.commit().await?;
-    Ok(u)
+    Ok(u.into())
 }
 
 fn bad_link() -> AppError {
@@ -284,7 +197,7 @@ fn bad_link() -> AppError {
 async fn open_token(
     state: &AppState,
     token: &str,
-    purposes: &[&str],
+    purposes: &[TokenPurpose],
 ) -> AppResult<password_token::Model> {
     let found = password_token::Entity::find()
         .filter(password_token::Column::TokenSha256.eq(token_digest(token.trim())))
@@ -371,7 +284,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     )?;
     let now = state.clock.now();
     // A verification link only confirms an address: it never sets a password.
-    let found = open_token(state, token, &[RESET, INVITE]).await?;
+    let found = open_token(state, token, &[TokenPurpose::Reset, TokenPurpose::Invite]).await?;
     let hash = hash_password(new_password).await?;
     let txn = begin_write(&state.db).await?;
     let u = claim_token(&txn, &found, now, true).await?;
@@ -399,7 +312,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
 }
 
 /// Creates a MEMBER login for a contact and emails an invitation to set a password.
-pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResult<user::Model> {
+pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResult<User> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let c = contacts::get_live_in(&txn, contact_id, "contactId").await?;
@@ -434,7 +347,7 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
     let u = user::ActiveModel {
         email: Set(email),
         password_hash: Set(unusable),
-        role: Set(Role::Member.as_str().into()),
+        role: Set(Role::Member),
         contact_id: Set(Some(c.id)),
         disabled_at: Set(None),
         last_login_at: Set(None),
@@ -444,8 +357,8 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
     }
     .insert(&txn)
     .await?;
-    send_token(state, &txn, &u, INVITE).await?;
-    let view = json!({ "email": u.email, "role": u.role, "contactId": u.contact_id });
+    send_token(state, &txn, &u, TokenPurpose::Invite).await?;
+    let view = json!({ "email": u.email, "role": u.role.as_str(), "contactId": u.contact_id });
     audit::record(
         &txn,
         actor,
@@ -453,100 +366,10 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
         "user",
         u.id,
         None,
-        Some(view.to_string()),
+        Some(view),
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok(u)
-}
-
-/// An admin's change to a login.
-#[derive(Default)]
-pub struct UserChange {
-    pub role: Option<Role>,
-    pub disabled: Option<bool>,
-    pub contact_id: Patch<i64>,
-}
-
-fn user_view(u: &user::Model) -> String {
-    json!({ "email": u.email, "role": u.role, "contactId": u.contact_id, "disabled": u.disabled_at.is_some() }).to_string()
-}
-
-/// Changes a login's role, disabled flag or contact. Disabling signs it out everywhere; the last
-/// active admin cannot be demoted or disabled.
-pub async fn update_user(
-    state: &AppState,
-    actor: &Actor,
-    id: i64,
-    change: UserChange,
-) -> AppResult<user::Model> {
-    let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
-    let current = user::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("user", id, "id"))?;
-    let before = user_view(&current);
-    let role = change
-        .role
-        .unwrap_or(current.role.parse::<Role>().map_err(AppError::internal)?);
-    let disabled = change.disabled.unwrap_or(current.disabled_at.is_some());
-    let contact_id = change.contact_id.apply(current.contact_id);
-    if role == Role::Member && contact_id.is_none() {
-        return Err(AppError::bad_input(
-            "contactId",
-            "a MEMBER login must be linked to a contact",
-        ));
-    }
-    if let Some(cid) = contact_id.filter(|c| Some(*c) != current.contact_id) {
-        contacts::get_live_in(&txn, cid, "contactId").await?;
-    }
-    let was_active_admin = current.role == Role::Admin.as_str() && current.disabled_at.is_none();
-    if was_active_admin && (role != Role::Admin || disabled) {
-        let admins = user::Entity::find()
-            .filter(user::Column::Role.eq(Role::Admin.as_str()))
-            .filter(user::Column::DisabledAt.is_null())
-            .count(&txn)
-            .await?;
-        if admins <= 1 {
-            return Err(AppError::conflict(
-                None,
-                "this is the last active admin; make another admin first",
-            ));
-        }
-    }
-    let disabling = disabled && current.disabled_at.is_none();
-    let mut active: user::ActiveModel = current.clone().into();
-    active.role = Set(role.as_str().into());
-    active.contact_id = Set(contact_id);
-    active.disabled_at = Set(if disabled {
-        current.disabled_at.or(Some(now))
-    } else {
-        None
-    });
-    active.updated_at = Set(now);
-    let updated = active.update(&txn).await.map_err(|e| {
-        if crate::error::is_unique_violation(&e) {
-            AppError::conflict(Some("contactId"), "that contact already has a login")
-        } else {
-            e.into()
-        }
-    })?;
-    if disabling || role != current.role.parse::<Role>().unwrap_or(role) {
-        revoke_sessions(&txn, id, None, now).await?;
-    }
-    audit::record(
-        &txn,
-        actor,
-        "user.update",
-        "user",
-        id,
-        Some(before),
-        Some(user_view(&updated)),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(updated)
+    Ok(u.into())
 }

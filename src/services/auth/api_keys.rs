@@ -6,12 +6,14 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
+use super::tokens::{new_token, token_digest};
+use super::viewer::{AuthUser, Viewer};
 use crate::db::begin_write;
 use crate::db::entities::{api_key, user};
+use crate::domain::account::ApiKey;
 use crate::domain::role::Role;
 use crate::domain::text::Name;
 use crate::error::{AppError, AppResult};
-use crate::services::auth::{AuthUser, Viewer, new_token, token_digest};
 use crate::services::{Actor, audit};
 use crate::state::AppState;
 
@@ -20,7 +22,7 @@ use crate::state::AppState;
 pub const PREFIX: &str = "tsk_";
 
 pub struct CreatedKey {
-    pub key: api_key::Model,
+    pub key: ApiKey,
     /// The secret, shown once.
     pub secret: String,
 }
@@ -44,7 +46,7 @@ pub async fn create(
     let txn = begin_write(&state.db).await?;
     let key = api_key::ActiveModel {
         name: Set(name.into_string()),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         key_sha256: Set(token_digest(&secret)),
         prefix: Set(secret.chars().take(10).collect()),
         created_by: Set(creator.user_id),
@@ -55,7 +57,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let view = json!({ "name": key.name, "role": key.role, "prefix": key.prefix });
+    let view = json!({ "name": key.name, "role": key.role.as_str(), "prefix": key.prefix });
     audit::record(
         &txn,
         actor,
@@ -63,22 +65,30 @@ pub async fn create(
         "api_key",
         key.id,
         None,
-        Some(view.to_string()),
+        Some(view),
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok(CreatedKey { key, secret })
+    Ok(CreatedKey {
+        key: key.into(),
+        secret,
+    })
 }
 
-pub async fn list(state: &AppState) -> AppResult<Vec<api_key::Model>> {
+/// Every key, oldest first (admins). Secrets are never shown again.
+pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<ApiKey>> {
+    crate::services::access::require_role(viewer, Role::Admin)?;
     Ok(api_key::Entity::find()
         .order_by_asc(api_key::Column::Id)
         .all(&state.db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(ApiKey::from)
+        .collect())
 }
 
-pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<api_key::Model> {
+pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKey> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let key = api_key::Entity::find_by_id(id)
@@ -103,7 +113,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<api_k
     )
     .await?;
     txn.commit().await?;
-    Ok(revoked)
+    Ok(revoked.into())
 }
 
 /// Resolves an API key to a viewer with the key's role.
@@ -124,7 +134,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
     else {
         return Ok(Viewer::Invalid("the API key is not valid"));
     };
-    let role = key.role.parse::<Role>().map_err(AppError::internal)?;
+    let role = key.role;
     let now = state.clock.now();
     if key
         .last_used_at
@@ -143,5 +153,6 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
         contact_id: None,
         session_id: 0,
         api_key_id: Some(key.id),
+        permissions: Default::default(),
     }))
 }

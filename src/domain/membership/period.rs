@@ -6,68 +6,9 @@
 
 use chrono::NaiveDate;
 
-use super::FieldError;
-use super::dates::{MonthDay, Unit, add, add_days, check_in_range};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DurationUnit {
-    Day,
-    Month,
-    Year,
-    Lifetime,
-}
-
-impl DurationUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DurationUnit::Day => "DAY",
-            DurationUnit::Month => "MONTH",
-            DurationUnit::Year => "YEAR",
-            DurationUnit::Lifetime => "LIFETIME",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "DAY" => DurationUnit::Day,
-            "MONTH" => DurationUnit::Month,
-            "LIFETIME" => DurationUnit::Lifetime,
-            _ => DurationUnit::Year,
-        }
-    }
-
-    fn unit(self) -> Option<Unit> {
-        match self {
-            DurationUnit::Day => Some(Unit::Day),
-            DurationUnit::Month => Some(Unit::Month),
-            DurationUnit::Year => Some(Unit::Year),
-            DurationUnit::Lifetime => None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PeriodType {
-    Rolling,
-    Fixed,
-}
-
-impl PeriodType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PeriodType::Rolling => "ROLLING",
-            PeriodType::Fixed => "FIXED",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        if s == "FIXED" {
-            PeriodType::Fixed
-        } else {
-            PeriodType::Rolling
-        }
-    }
-}
+use super::{DurationUnit, PeriodType};
+use crate::domain::FieldError;
+use crate::domain::dates::{MonthDay, add, add_days, check_in_range};
 
 /// A membership's covered dates; `end` is None for lifetime memberships.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,6 +186,31 @@ impl PeriodRules {
             check_in_range(e, "terms")?;
         }
         Ok(period)
+    }
+
+    /// Checks dates entered by hand (an edited membership): the start not before joining, the end not
+    /// before the start, and an end date exactly when the type is not lifetime.
+    pub fn check_edited(
+        &self,
+        join: NaiveDate,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) -> Result<(), FieldError> {
+        if start < join {
+            return Err(FieldError::new("startDate", "must not be before joinDate"));
+        }
+        match end {
+            Some(e) if e < start => Err(FieldError::new("endDate", "must not be before startDate")),
+            Some(_) if self.is_lifetime() => Err(FieldError::new(
+                "endDate",
+                "a lifetime membership has no end date",
+            )),
+            None if !self.is_lifetime() => Err(FieldError::new(
+                "endDate",
+                "only lifetime memberships have no end date",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Dates after renewing for `terms` periods on `renewal_date`. A membership that is current on the
@@ -582,108 +548,6 @@ mod tests {
         ] {
             let err = PeriodRules::parse(unit, interval, ty, start, rollover).unwrap_err();
             assert_eq!(err.field, field);
-        }
-    }
-}
-
-/// Whether members renew automatically (a payment processor concern, recorded here).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AutoRenew {
-    No,
-    Optional,
-    Required,
-}
-
-impl AutoRenew {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AutoRenew::No => "NO",
-            AutoRenew::Optional => "OPTIONAL",
-            AutoRenew::Required => "REQUIRED",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        match s {
-            "OPTIONAL" => AutoRenew::Optional,
-            "REQUIRED" => AutoRenew::Required,
-            _ => AutoRenew::No,
-        }
-    }
-}
-
-/// Who may see a membership type: everyone (sign-up forms) or staff only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Visibility {
-    Public,
-    Admin,
-}
-
-impl Visibility {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Visibility::Public => "PUBLIC",
-            Visibility::Admin => "ADMIN",
-        }
-    }
-
-    pub fn from_db(s: &str) -> Self {
-        if s == "ADMIN" {
-            Visibility::Admin
-        } else {
-            Visibility::Public
-        }
-    }
-}
-
-/// Permission names a membership type grants: lower-case words joined by `-`, `_`, `.` or `:`, such as
-/// `members-area`; duplicates are dropped, order kept.
-pub fn parse_grants(raw: &[String]) -> Result<Vec<String>, FieldError> {
-    let mut out: Vec<String> = Vec::new();
-    for g in raw {
-        let g = g.trim().to_lowercase();
-        let ok = !g.is_empty()
-            && g.len() <= 64
-            && g.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
-            && g.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-        if !ok {
-            return Err(FieldError::new(
-                "grants",
-                format!(
-                    "`{g}` is not a permission name such as members-area (letters, digits, - _ . :)"
-                ),
-            ));
-        }
-        if !out.contains(&g) {
-            out.push(g);
-        }
-    }
-    if out.len() > 50 {
-        return Err(FieldError::new("grants", "at most 50 permissions"));
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod grant_tests {
-    use super::*;
-
-    #[test]
-    fn grants() {
-        let g = parse_grants(&[
-            "Members-Area".into(),
-            "newsletter".into(),
-            "members-area".into(),
-        ])
-        .unwrap();
-        assert_eq!(g, vec!["members-area", "newsletter"]);
-        for bad in ["", "has space", "-dash-first", "ünïcode"] {
-            assert_eq!(
-                parse_grants(&[bad.into()]).unwrap_err().field,
-                "grants",
-                "{bad}"
-            );
         }
     }
 }
