@@ -73,3 +73,25 @@ impl std::fmt::Debug for PermissionCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn permissions_load_once_per_viewer_and_its_clones() {
+        let cache = PermissionCache::default();
+        let shared = cache.clone();
+        let loads = AtomicUsize::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(vec!["members-area".to_string()])
+        };
+        assert_eq!(cache.get_or_load(load).await.unwrap(), ["members-area"]);
+        assert_eq!(shared.get_or_load(load).await.unwrap(), ["members-area"]);
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert_eq!(cache, PermissionCache::default(), "a memo, not identity");
+    }
+}

@@ -5,60 +5,23 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, PaginatorTrait};
 
 use crate::db::begin_write;
 use crate::db::entities::contact;
-use crate::domain::membership::{
-    AutoRenew, DurationUnit, Period, PeriodRules, PeriodType, Visibility,
-};
-use crate::domain::status::MembershipDates;
+use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 use crate::error::{AppError, AppResult};
 use crate::services::membership_types::{self, TypeFields};
-use crate::services::memberships::computed_status;
-use crate::services::statuses::{CANCELLED, DECEASED, Statuses};
+use crate::services::statuses::Statuses;
 use crate::state::AppState;
 
-const FIRST: &[&str] = &[
-    "Ada", "Amir", "Ana", "Ben", "Chen", "Chloe", "Daniel", "Elena", "Emma", "Fatima", "Femi",
-    "Grace", "Hana", "Hugo", "Ines", "Isaac", "Jana", "Jonas", "Kai", "Lars", "Leila", "Lucas",
-    "Maria", "Mei", "Mohammed", "Nia", "Noah", "Olga", "Omar", "Paula", "Priya", "Rafael", "Rosa",
-    "Sam", "Sara", "Sofia", "Tariq", "Tom", "Uma", "Victor", "Wen", "Yara", "Yusuf", "Zoe",
-];
-const LAST: &[&str] = &[
-    "Adeyemi", "Andersen", "Bauer", "Brown", "Chen", "Costa", "Dubois", "Evans", "Fischer",
-    "Garcia", "Haddad", "Hansen", "Ito", "Jones", "Kim", "Kowalski", "Larsen", "Lopez", "Martin",
-    "Meyer", "Moreau", "Müller", "Nakamura", "Nguyen", "Novak", "Okafor", "Olsen", "Patel",
-    "Rossi", "Santos", "Schmidt", "Silva", "Smith", "Suzuki", "Taylor", "Wang", "Williams",
-    "Wilson", "Yilmaz", "Zhang",
-];
-const PLACES: &[(&str, &str, &str)] = &[
-    ("Springfield", "US", "en"),
-    ("Portland", "US", "en"),
-    ("Leeds", "GB", "en"),
-    ("Bristol", "GB", "en"),
-    ("Lyon", "FR", "fr"),
-    ("Montréal", "CA", "fr"),
-    ("Hamburg", "DE", "de"),
-    ("Wien", "AT", "de"),
-    ("Valencia", "ES", "es"),
-    ("Rotterdam", "NL", "nl"),
-    ("Porto", "PT", "pt"),
-    ("Bologna", "IT", "it"),
-];
-const ORGS: &[&str] = &[
-    "Foundation",
-    "Trust",
-    "Cooperative",
-    "Library",
-    "School",
-    "Garden Club",
-    "Choir",
-];
+mod generate;
+
+use generate::{Batch, DemoType, generate_contact};
 
 pub struct DemoOptions {
     pub contacts: u64,
@@ -72,13 +35,6 @@ pub struct DemoSummary {
     pub memberships: u64,
     pub by_status: BTreeMap<String, u64>,
 }
-
-struct DemoType {
-    id: i64,
-    rules: PeriodRules,
-    weight: u32,
-}
-
 /// Rows per INSERT and rows per transaction.
 const ROWS_PER_INSERT: usize = 400;
 const CONTACTS_PER_TXN: u64 = 20_000;
@@ -226,170 +182,6 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         });
     }
     Ok(out)
-}
-
-#[derive(Default)]
-struct Batch {
-    contacts: Vec<Vec<SimpleExpr>>,
-    memberships: Vec<DemoMembership>,
-}
-
-struct DemoMembership {
-    id: i64,
-    contact_id: i64,
-    type_id: i64,
-    status_id: i64,
-    join: NaiveDate,
-    period: Period,
-    held: bool,
-    renewed_on: Option<NaiveDate>,
-    cancel_reason: Option<&'static str>,
-}
-
-fn pick_type<'a>(rng: &mut StdRng, types: &'a [DemoType]) -> &'a DemoType {
-    let total: u32 = types.iter().map(|t| t.weight).sum();
-    let mut roll = rng.random_range(0..total);
-    for t in types {
-        if roll < t.weight {
-            return t;
-        }
-        roll -= t.weight;
-    }
-    &types[0]
-}
-
-#[allow(clippy::too_many_arguments)]
-fn generate_contact(
-    rng: &mut StdRng,
-    id: i64,
-    as_of: NaiveDate,
-    types: &[DemoType],
-    statuses: &Statuses,
-    next_membership_id: &mut i64,
-    batch: &mut Batch,
-) -> AppResult<()> {
-    let (city, country, lang) = PLACES[rng.random_range(0..PLACES.len())];
-    let deceased = rng.random_bool(0.003);
-    let organization = rng.random_bool(0.04);
-    let (first, last) = (
-        FIRST[rng.random_range(0..FIRST.len())],
-        LAST[rng.random_range(0..LAST.len())],
-    );
-    let (kind, first_name, last_name, org_name, display, sort) = if organization {
-        let name = format!("{city} {last} {}", ORGS[rng.random_range(0..ORGS.len())]);
-        (
-            "ORGANIZATION",
-            None,
-            None,
-            Some(name.clone()),
-            name.clone(),
-            name.to_lowercase(),
-        )
-    } else {
-        let display = format!("{first} {last}");
-        (
-            "INDIVIDUAL",
-            Some(first.to_string()),
-            Some(last.to_string()),
-            None,
-            display,
-            format!("{last}, {first}").to_lowercase(),
-        )
-    };
-    let email = format!(
-        "{}.{}.{id}@example.org",
-        first.to_lowercase(),
-        last.to_lowercase()
-    )
-    .replace('ü', "ue");
-    let birth = (!organization && rng.random_bool(0.6))
-        .then(|| {
-            NaiveDate::from_ymd_opt(
-                rng.random_range(1940..2008),
-                rng.random_range(1..=12),
-                rng.random_range(1..=28),
-            )
-        })
-        .flatten();
-    let created = Utc.from_utc_datetime(
-        &(as_of - Duration::days(rng.random_range(0..1826)))
-            .and_hms_opt(12, 0, 0)
-            .unwrap_or_default(),
-    );
-    batch.contacts.push(vec![
-        id.into(),
-        kind.into(),
-        first_name.into(),
-        last_name.into(),
-        org_name.into(),
-        display.into(),
-        sort.into(),
-        Some(email).into(),
-        city.into(),
-        country.into(),
-        birth.into(),
-        lang.into(),
-        rng.random_bool(0.03).into(),
-        deceased.into(),
-        created.into(),
-        created.into(),
-    ]);
-    let count = match rng.random_range(0..100) {
-        0..=6 => 0,
-        7..=91 => 1,
-        _ => 2,
-    };
-    for _ in 0..count {
-        let t = pick_type(rng, types);
-        // Joined within the last five years; about 1% sign up for a date just ahead.
-        let join = if rng.random_bool(0.01) {
-            as_of + Duration::days(rng.random_range(1..30))
-        } else {
-            as_of - Duration::days(rng.random_range(0..1826))
-        };
-        let mut period = t
-            .rules
-            .initial_period(join, None, None, 1)
-            .map_err(|e| AppError::internal(e.to_string()))?;
-        let mut renewed_on = None;
-        // Members renew on time with a fixed probability each period.
-        while let Some(end) = period.end {
-            if end >= as_of || !rng.random_bool(0.72) {
-                break;
-            }
-            period = t
-                .rules
-                .renew(period, end, true, 1)
-                .map_err(|e| AppError::internal(e.to_string()))?;
-            renewed_on = Some(end);
-        }
-        let dates = MembershipDates {
-            join,
-            start: period.start,
-            end: period.end,
-        };
-        let cancelled = !deceased && rng.random_bool(0.02);
-        let status_id = if deceased {
-            statuses.id_of(DECEASED)?
-        } else if cancelled {
-            statuses.id_of(CANCELLED)?
-        } else {
-            computed_status(statuses, &dates, as_of)?
-        };
-        batch.memberships.push(DemoMembership {
-            id: *next_membership_id,
-            contact_id: id,
-            type_id: t.id,
-            status_id,
-            join,
-            period,
-            held: deceased || cancelled,
-            renewed_on,
-            cancel_reason: cancelled.then_some("moved away"),
-        });
-        *next_membership_id += 1;
-    }
-    Ok(())
 }
 
 impl Batch {
