@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
+use crate::fixtures::{contact, deliver};
+use crate::fixtures::{create_membership, yearly_type};
 use crate::helpers::{TestApp, code, field};
-use crate::mail::{contact, deliver};
-use crate::memberships::{create_membership, yearly_type};
 
 /// The welcome message queued for `contact_id`: (id, status, lastError).
 async fn welcome_of(app: &TestApp, admin: &str, contact_id: &str) -> (String, String, Value) {

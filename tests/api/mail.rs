@@ -7,10 +7,9 @@ use chrono::Duration as Days;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tessera::config::MailTransportKind;
-use tessera::jobs::JobName;
 
+use crate::fixtures::{contact, create_membership, create_type, deliver, set_today, yearly_type};
 use crate::helpers::{TestApp, code, field};
-use crate::memberships::{create_membership, create_type, set_today, yearly_type};
 use crate::smtp::{SinkMode, SmtpSink};
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -25,33 +24,6 @@ async fn app_with_sink(sink: &SmtpSink) -> TestApp {
         s.organization.name = "Friends of the Park".into();
     })
     .await
-}
-
-pub async fn deliver(app: &TestApp) -> Value {
-    let run = tessera::services::jobs::run(
-        &app.state,
-        JobName::DeliverMail,
-        app.clock().today(),
-        "test",
-    )
-    .await
-    .unwrap();
-    assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);
-    serde_json::from_str(run.details.as_deref().unwrap()).unwrap()
-}
-
-pub async fn contact(app: &TestApp, admin: &str, input: Value) -> String {
-    let body = app
-        .gql(
-            admin,
-            "mutation($i: CreateContactInput!) { createContact(input: $i) { id } }",
-            json!({ "i": input }),
-        )
-        .await;
-    body["data"]["createContact"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string()
 }
 
 async fn outbox(app: &TestApp, admin: &str, filter: Value) -> Vec<Value> {

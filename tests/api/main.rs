@@ -6,6 +6,7 @@ mod architecture;
 mod auth;
 mod cli;
 mod contacts;
+mod fixtures;
 mod helpers;
 mod hostile;
 mod hostile_gen;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use serde_json::{Value, json};
 
+use crate::fixtures::{create_membership, set_today, yearly_type};
 use crate::helpers::{PASSWORD, TestApp, code, field};
-use crate::memberships::{create_membership, set_today, yearly_type};
 
 const LOGIN: &str =
     "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";

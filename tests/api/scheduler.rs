@@ -13,8 +13,8 @@ use tessera::db::entities::{job_lease, job_run, membership};
 use tessera::services::jobs::{FAILED, RUNNING, SUCCEEDED};
 use tessera::services::statuses::{EXPIRED, Statuses};
 
+use crate::fixtures::{new_contact, yearly_type};
 use crate::helpers::TestApp;
-use crate::memberships::{new_contact, yearly_type};
 
 /// Scheduler on; update-statuses and deliver-mail every second; other jobs off.
 fn every_second(s: &mut Settings) {

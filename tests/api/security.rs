@@ -246,7 +246,7 @@ async fn one_time_links_never_show_through_the_api_to_any_role() {
     }
 
     // Delivered, the recipients get working links; the outbox then holds no token at all.
-    let report = crate::mail::deliver(&app).await;
+    let report = crate::fixtures::deliver(&app).await;
     assert_eq!(report["sent"], 3, "{report}");
     let got = sink.wait_for(3, Duration::from_secs(5)).await;
     for s in &secrets {
@@ -418,13 +418,13 @@ async fn search_text_is_bounded_and_its_wildcards_are_literal() {
 async fn dates_outside_the_supported_range_are_refused() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
-    let c = crate::mail::contact(
+    let c = crate::fixtures::contact(
         &app,
         &admin,
         json!({ "firstName": "Far", "lastName": "Future" }),
     )
     .await;
-    let t = crate::memberships::yearly_type(&app, &admin).await;
+    let t = crate::fixtures::yearly_type(&app, &admin).await;
     let create =
         "mutation($i: CreateMembershipInput!) { createMembership(input: $i) { id endDate } }";
     for start in [

@@ -15,8 +15,8 @@ use tessera::jobs::JobName;
 use tessera::services::statuses::Statuses;
 use tessera::state::AppState;
 
+use crate::fixtures::{create_membership, d, new_contact, set_today, yearly_type};
 use crate::helpers::{TestApp, code};
-use crate::memberships::{create_membership, d, new_contact, set_today, yearly_type};
 
 const RUN: &str = "mutation($d: Date) { runJob(name: \"update-statuses\", asOf: $d) { id status processed changed details error triggeredBy asOf } }";
 

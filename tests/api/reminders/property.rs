@@ -16,8 +16,8 @@ use tessera::services::reminders::{ReminderFields, create};
 use tessera::services::statuses::Statuses;
 
 use super::{contact as new_contact, quiet_type, run_reminders};
+use crate::fixtures::{d, set_today};
 use crate::helpers::TestApp;
-use crate::memberships::{d, set_today};
 
 fn random_date(rng: &mut StdRng, from: &str, days: i64) -> NaiveDate {
     d(from) + chrono::Duration::days(rng.random_range(0..days))

@@ -8,12 +8,12 @@ use tessera::config::MailTransportKind;
 use tessera::jobs::JobName;
 
 use super::*;
+use crate::fixtures::set_today;
 use crate::helpers::TestApp;
-use crate::memberships::set_today;
 use crate::smtp::SmtpSink;
 
 fn days(from: &str, n: i64) -> String {
-    (crate::memberships::d(from) + chrono::Duration::days(n)).to_string()
+    (crate::fixtures::d(from) + chrono::Duration::days(n)).to_string()
 }
 
 #[tokio::test]

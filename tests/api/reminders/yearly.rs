@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::*;
+use crate::fixtures::set_today;
 use crate::helpers::TestApp;
-use crate::memberships::set_today;
 
 #[tokio::test]
 async fn birthdays_greet_each_contact_once_a_year_and_feb_29_on_feb_28() {
