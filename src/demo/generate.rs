@@ -85,7 +85,7 @@ fn pick_type<'a>(rng: &mut StdRng, types: &'a [DemoType]) -> &'a DemoType {
     &types[0]
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One contact's row and memberships, added to `batch`.
 pub(super) fn generate_contact(
     rng: &mut StdRng,
     id: i64,
@@ -95,6 +95,27 @@ pub(super) fn generate_contact(
     next_membership_id: &mut i64,
     batch: &mut Batch,
 ) -> AppResult<()> {
+    let (row, deceased) = contact_row(rng, id, as_of);
+    batch.contacts.push(row);
+    let count = match rng.random_range(0..100) {
+        0..=6 => 0,
+        7..=91 => 1,
+        _ => 2,
+    };
+    for _ in 0..count {
+        let t = pick_type(rng, types);
+        let mut m = membership(rng, as_of, t, statuses, deceased)?;
+        m.id = *next_membership_id;
+        m.contact_id = id;
+        batch.memberships.push(m);
+        *next_membership_id += 1;
+    }
+    Ok(())
+}
+
+/// A person (or, now and then, an organisation) somewhere in `PLACES`, as INSERT values, and
+/// whether they have died.
+fn contact_row(rng: &mut StdRng, id: i64, as_of: NaiveDate) -> (Vec<SimpleExpr>, bool) {
     let (city, country, lang) = PLACES[rng.random_range(0..PLACES.len())];
     let deceased = rng.random_bool(0.003);
     let organization = rng.random_bool(0.04);
@@ -104,22 +125,15 @@ pub(super) fn generate_contact(
     );
     let (kind, first_name, last_name, org_name, display, sort) = if organization {
         let name = format!("{city} {last} {}", ORGS[rng.random_range(0..ORGS.len())]);
-        (
-            "ORGANIZATION",
-            None,
-            None,
-            Some(name.clone()),
-            name.clone(),
-            name.to_lowercase(),
-        )
+        let sort = name.to_lowercase();
+        ("ORGANIZATION", None, None, Some(name.clone()), name, sort)
     } else {
-        let display = format!("{first} {last}");
         (
             "INDIVIDUAL",
             Some(first.to_string()),
             Some(last.to_string()),
             None,
-            display,
+            format!("{first} {last}"),
             format!("{last}, {first}").to_lowercase(),
         )
     };
@@ -143,7 +157,7 @@ pub(super) fn generate_contact(
             .and_hms_opt(12, 0, 0)
             .unwrap_or_default(),
     );
-    batch.contacts.push(vec![
+    let row = vec![
         id.into(),
         kind.into(),
         first_name.into(),
@@ -160,61 +174,59 @@ pub(super) fn generate_contact(
         deceased.into(),
         created.into(),
         created.into(),
-    ]);
-    let count = match rng.random_range(0..100) {
-        0..=6 => 0,
-        7..=91 => 1,
-        _ => 2,
+    ];
+    (row, deceased)
+}
+
+/// A membership of type `t` joined within the last five years (about 1% sign up for a date just
+/// ahead), renewed on time with a fixed probability each period. Ids are filled in by the caller.
+fn membership(
+    rng: &mut StdRng,
+    as_of: NaiveDate,
+    t: &DemoType,
+    statuses: &Statuses,
+    deceased: bool,
+) -> AppResult<DemoMembership> {
+    let join = if rng.random_bool(0.01) {
+        as_of + Duration::days(rng.random_range(1..30))
+    } else {
+        as_of - Duration::days(rng.random_range(0..1826))
     };
-    for _ in 0..count {
-        let t = pick_type(rng, types);
-        // Joined within the last five years; about 1% sign up for a date just ahead.
-        let join = if rng.random_bool(0.01) {
-            as_of + Duration::days(rng.random_range(1..30))
-        } else {
-            as_of - Duration::days(rng.random_range(0..1826))
-        };
-        let mut period = t
-            .rules
-            .initial_period(join, None, None, 1)
-            .map_err(|e| AppError::internal(e.to_string()))?;
-        let mut renewed_on = None;
-        // Members renew on time with a fixed probability each period.
-        while let Some(end) = period.end {
-            if end >= as_of || !rng.random_bool(0.72) {
-                break;
-            }
-            period = t
-                .rules
-                .renew(period, end, true, 1)
-                .map_err(|e| AppError::internal(e.to_string()))?;
-            renewed_on = Some(end);
+    let broken = |e: crate::domain::FieldError| AppError::internal(e.to_string());
+    let mut period = t
+        .rules
+        .initial_period(join, None, None, 1)
+        .map_err(broken)?;
+    let mut renewed_on = None;
+    while let Some(end) = period.end {
+        if end >= as_of || !rng.random_bool(0.72) {
+            break;
         }
-        let dates = MembershipDates {
-            join,
-            start: period.start,
-            end: period.end,
-        };
-        let cancelled = !deceased && rng.random_bool(0.02);
-        let status_id = if deceased {
-            statuses.id_of(DECEASED)?
-        } else if cancelled {
-            statuses.id_of(CANCELLED)?
-        } else {
-            computed_status(statuses, &dates, as_of)?
-        };
-        batch.memberships.push(DemoMembership {
-            id: *next_membership_id,
-            contact_id: id,
-            type_id: t.id,
-            status_id,
-            join,
-            period,
-            held: deceased || cancelled,
-            renewed_on,
-            cancel_reason: cancelled.then_some("moved away"),
-        });
-        *next_membership_id += 1;
+        period = t.rules.renew(period, end, true, 1).map_err(broken)?;
+        renewed_on = Some(end);
     }
-    Ok(())
+    let dates = MembershipDates {
+        join,
+        start: period.start,
+        end: period.end,
+    };
+    let cancelled = !deceased && rng.random_bool(0.02);
+    let status_id = if deceased {
+        statuses.id_of(DECEASED)?
+    } else if cancelled {
+        statuses.id_of(CANCELLED)?
+    } else {
+        computed_status(statuses, &dates, as_of)?
+    };
+    Ok(DemoMembership {
+        id: 0,
+        contact_id: 0,
+        type_id: t.id,
+        status_id,
+        join,
+        period,
+        held: deceased || cancelled,
+        renewed_on,
+        cancel_reason: cancelled.then_some("moved away"),
+    })
 }

@@ -61,6 +61,32 @@ pub fn audit_view(m: &membership::Model) -> serde_json::Value {
     })
 }
 
+/// Records a change in the history and the audit log (in the change's transaction).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_change<C: ConnectionTrait>(
+    db: &C,
+    actor: &crate::services::Actor,
+    action: &str,
+    kind: &str,
+    before: Option<serde_json::Value>,
+    after: &membership::Model,
+    at: DateTime<Utc>,
+    note: Option<String>,
+) -> AppResult<()> {
+    write_history(db, after, kind, &actor.label(), at, note).await?;
+    crate::services::audit::record(
+        db,
+        actor,
+        action,
+        "membership",
+        after.id,
+        before,
+        Some(audit_view(after)),
+        at,
+    )
+    .await
+}
+
 /// Records the membership as it now is.
 pub async fn write_history<C: ConnectionTrait>(
     db: &C,

@@ -2,7 +2,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::{change, computed_status, dates_of, write_history};
+use super::{change, computed_status, dates_of, record_change, write_history};
 use crate::db::begin_write;
 use crate::db::entities::membership;
 use crate::domain::membership::{Membership, MembershipType};
@@ -11,7 +11,7 @@ use crate::domain::status::{MembershipDates, is_held};
 use crate::domain::text::optional_text;
 use crate::error::{AppError, AppResult};
 use crate::services::statuses::{CANCELLED, DECEASED, Statuses};
-use crate::services::{Actor, audit, contacts, membership_types, statuses};
+use crate::services::{Actor, contacts, membership_types, statuses};
 use crate::state::AppState;
 
 pub struct NewMembership {
@@ -95,17 +95,16 @@ pub async fn create_in<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    write_history(db, &created, change::CREATED, &actor.label(), now, None).await?;
-    let after = super::audit_view(&created);
-    audit::record(
+    let action = "membership.create";
+    record_change(
         db,
         actor,
-        "membership.create",
-        "membership",
-        created.id,
+        action,
+        change::CREATED,
         None,
-        Some(after),
+        &created,
         now,
+        None,
     )
     .await?;
     let created = Membership::from(created);
@@ -190,19 +189,8 @@ pub async fn update(
         (true, false) => change::OVERRIDE_ENDED,
         _ => change::UPDATED,
     };
-    write_history(&txn, &updated, kind, &actor.label(), now, None).await?;
-    let after = super::audit_view(&updated);
-    audit::record(
-        &txn,
-        actor,
-        "membership.update",
-        "membership",
-        id,
-        Some(before),
-        Some(after),
-        now,
-    )
-    .await?;
+    let action = "membership.update";
+    record_change(&txn, actor, action, kind, Some(before), &updated, now, None).await?;
     txn.commit().await?;
     Ok(updated.into())
 }
@@ -264,29 +252,10 @@ pub async fn renew(
     active.updated_at = Set(now);
     let renewed = active.update(&txn).await?;
     let record = Membership::from(renewed.clone());
-    let note = format!("renewed on {on} for {terms} term(s)");
-    write_history(
-        &txn,
-        &renewed,
-        change::RENEWED,
-        &actor.label(),
-        now,
-        Some(note),
-    )
-    .await?;
+    let note = Some(format!("renewed on {on} for {terms} term(s)"));
+    let (action, kind) = ("membership.renew", change::RENEWED);
+    record_change(&txn, actor, action, kind, Some(before), &renewed, now, note).await?;
     crate::services::notify::renewed(state, &txn, &record).await?;
-    let after = super::audit_view(&renewed);
-    audit::record(
-        &txn,
-        actor,
-        "membership.renew",
-        "membership",
-        id,
-        Some(before),
-        Some(after),
-        now,
-    )
-    .await?;
     txn.commit().await?;
     Ok(record)
 }
@@ -319,25 +288,16 @@ pub async fn cancel(
     active.cancel_reason = Set(reason.clone());
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
-    write_history(
-        &txn,
-        &updated,
-        change::CANCELLED,
-        &actor.label(),
-        now,
-        reason,
-    )
-    .await?;
-    let after = super::audit_view(&updated);
-    audit::record(
+    let (action, kind) = ("membership.cancel", change::CANCELLED);
+    record_change(
         &txn,
         actor,
-        "membership.cancel",
-        "membership",
-        id,
+        action,
+        kind,
         Some(before),
-        Some(after),
+        &updated,
         now,
+        reason,
     )
     .await?;
     txn.commit().await?;
