@@ -114,6 +114,12 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A failed command's error as the operator at the terminal needs it: with every cause (an API
+/// client would get the generic message; the operator is the one who must fix it).
+fn for_operator(e: tessera::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.detail())
+}
+
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => {
@@ -140,7 +146,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let (user, created) =
                 tessera::services::users::create_or_reset_admin(&state, &email, &password)
                     .await
-                    .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+                    .map_err(for_operator)?;
             tessera::db::close(state.db).await;
             let verb = if created { "created" } else { "reset" };
             println!("admin login {} {verb} (id {})", user.email, user.id);
@@ -149,12 +155,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             command: JobsCommand::Run { name, as_of },
         } => {
             let state = tessera::connect_state(settings, Clock::system()).await?;
-            let job = tessera::jobs::JobName::parse(&name, "name")
-                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let job = tessera::jobs::JobName::parse(&name, "name").map_err(for_operator)?;
             let as_of = as_of.unwrap_or_else(|| state.clock.today());
             let run = tessera::services::jobs::run(&state, job, as_of, "cli").await;
             tessera::db::close(state.db.clone()).await;
-            let run = run.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let run = run.map_err(for_operator)?;
             let details: serde_json::Value = run
                 .details
                 .as_deref()
@@ -183,7 +188,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             let summary = tessera::demo::load(&state, &opts).await;
             tessera::db::close(state.db.clone()).await;
-            let summary = summary.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let summary = summary.map_err(for_operator)?;
             println!("{}", tessera::demo::describe(&summary, as_of));
         }
         Command::Schema => unreachable!("handled before settings are loaded"),

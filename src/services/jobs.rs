@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, Set};
 
 use crate::db::entities::job_run;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::jobs::JobName;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
@@ -143,10 +143,7 @@ pub async fn run(
             finished.details = Set(Some(report.details.to_string()));
         }
         Ok(Err(e)) => {
-            let detail = match &e {
-                AppError::Internal(d) => d.clone(),
-                other => other.to_string(),
-            };
+            let detail = e.detail();
             tracing::error!(error = %detail, "job failed");
             finished.status = Set(FAILED.into());
             finished.error = Set(Some(detail));

@@ -156,6 +156,39 @@ async fn admin_create_then_login() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// An internal error in a command reaches the operator with its cause, not the API's generic text.
+#[tokio::test]
+async fn a_failing_command_prints_the_cause() {
+    let dir = tempdir();
+    let (settings, _guard) = crate::helpers::test_settings().await;
+    let state = tessera::connect_state(settings.clone(), tessera::clock::Clock::system())
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&state.db, "ALTER TABLE users RENAME TO gone")
+        .await
+        .unwrap();
+    tessera::db::close(state.db).await;
+    let out = Command::new(BIN)
+        .args(["admin", "create", "--email", "chair@example.org"])
+        .current_dir(&dir)
+        .env("TESSERA_DATABASE__URL", &settings.database.url)
+        .env("TESSERA_ADMIN_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: database: "), "{stderr}");
+    assert!(
+        stderr.contains("no such table: users") || stderr.contains("\"users\" does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("details are in the server log"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[tokio::test]
 async fn jobs_run_prints_its_report() {
     let dir = tempdir();
