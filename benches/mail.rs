@@ -49,7 +49,7 @@ fn settings(url: &str, smtp_url: &str) -> Settings {
     s.database.url = url.into();
     s.scheduler.enabled = false;
     s.mail.transport = MailTransportKind::Smtp;
-    s.mail.smtp_url = smtp_url.into();
+    s.mail.smtp_url = smtp_url.parse().expect("an SMTP URL");
     s.organization.name = "Friends of the Park".into();
     s
 }

@@ -54,8 +54,8 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let state = connect_state(settings, clock).await?;
         let routes = http::routes(state.clone()).map_err(|e| anyhow::anyhow!(e))?;
-        let listen = state.settings.server.listen.clone();
-        let acceptor = TcpListener::bind(listen.clone())
+        let listen = state.settings.server.listen;
+        let acceptor = TcpListener::bind(listen)
             .into_acceptor()
             .await
             .with_context(|| format!("cannot listen on {listen} (server.listen)"))?;

@@ -21,7 +21,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::JobName;
 use super::lease::{Lease, holder_id};
-use super::schedule::{parse_schedule, tick_for};
+use super::schedule::tick_for;
 use crate::clock::Clock;
 use crate::config::{JobSettings, JobsSettings};
 use crate::db::entities::job_run;
@@ -33,24 +33,15 @@ pub const TRIGGERED_BY: &str = "scheduler";
 
 /// The jobs the scheduler runs, each with its settings and the configuration key of its schedule.
 /// Adding a job to the scheduler is adding a line here.
-pub fn scheduled_jobs(jobs: &JobsSettings) -> Vec<(JobName, &JobSettings, &'static str)> {
-    vec![
-        (
-            JobName::UpdateStatuses,
-            &jobs.update_statuses,
-            "jobs.update_statuses.schedule",
-        ),
-        (
-            JobName::SendReminders,
-            &jobs.send_reminders,
-            "jobs.send_reminders.schedule",
-        ),
-        (
-            JobName::DeliverMail,
-            &jobs.deliver_mail,
-            "jobs.deliver_mail.schedule",
-        ),
+pub fn scheduled_jobs(jobs: &JobsSettings) -> Vec<(JobName, &JobSettings, String)> {
+    [
+        (JobName::UpdateStatuses, "update_statuses"),
+        (JobName::SendReminders, "send_reminders"),
+        (JobName::DeliverMail, "deliver_mail"),
     ]
+    .into_iter()
+    .filter_map(|(job, key)| Some((job, jobs.job(key)?, format!("jobs.{key}.schedule"))))
+    .collect()
 }
 
 /// Leases and ticks are about real time even when the business clock is pinned (tests, `--as-of`):
@@ -101,8 +92,7 @@ impl Scheduler {
                 tracing::info!(job = job.as_str(), "job disabled");
                 continue;
             }
-            let schedule = parse_schedule(&settings.schedule)
-                .map_err(|e| anyhow::anyhow!("configuration key `{key}`: {e}"))?;
+            let schedule = settings.schedule.schedule().clone();
             let (ticks, queue) = mpsc::channel(1);
             let entry = Job::new_async(settings.schedule.as_str(), move |_, _| {
                 let tick = tick_for(&schedule, wall_clock());

@@ -36,6 +36,23 @@ fn invalid_configuration_stops_start_up_naming_the_key() {
             "often",
             "jobs.deliver_mail.schedule",
         ),
+        ("TESSERA_MAIL__FROM", "nobody", "mail.from"),
+        (
+            "TESSERA_MAIL__SMTP_URL",
+            "mail.example.org",
+            "mail.smtp_url",
+        ),
+        (
+            "TESSERA_SERVER__PUBLIC_URL",
+            "ftp://x.org",
+            "server.public_url",
+        ),
+        ("TESSERA_LOG__LEVEL", "tessera=loud", "log.level"),
+        (
+            "TESSERA_ORGANIZATION__DEFAULT_CURRENCY",
+            "EURO",
+            "organization.default_currency",
+        ),
     ] {
         let out = Command::new(BIN)
             .arg("migrate")
@@ -140,7 +157,7 @@ async fn admin_create_then_login() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     // The login works against the same database.
     let mut s = settings.clone();
-    s.server.listen = "127.0.0.1:0".into();
+    s.server.listen = ([127, 0, 0, 1], 0).into();
     let state = tessera::connect_state(s, tessera::clock::Clock::system())
         .await
         .unwrap();

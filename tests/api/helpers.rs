@@ -68,7 +68,7 @@ async fn fresh_database() -> (String, TestDb) {
 pub async fn test_settings() -> (Settings, impl Drop) {
     let (url, db) = fresh_database().await;
     let mut s = Settings::default();
-    s.server.listen = "127.0.0.1:0".into();
+    s.server.listen = ([127, 0, 0, 1], 0).into();
     s.database.url = url;
     s.database.max_connections = 5;
     s.scheduler.enabled = false;

@@ -193,9 +193,9 @@ async fn the_scheduler_prunes_idle_runs_after_its_runs() {
     let worker = app
         .replica(|s| {
             s.scheduler.enabled = true;
-            s.jobs.deliver_mail.schedule = "* * * * * *".into();
-            s.jobs.update_statuses.enabled = false;
-            s.jobs.send_reminders.enabled = false;
+            s.jobs.job_mut("deliver_mail").unwrap().schedule = "* * * * * *".parse().unwrap();
+            s.jobs.job_mut("update_statuses").unwrap().enabled = false;
+            s.jobs.job_mut("send_reminders").unwrap().enabled = false;
         })
         .await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -22,7 +22,7 @@ async fn a_renewal_reminder_goes_out_once_and_reaches_the_member_by_smtp() {
     let url = sink.url();
     let app = TestApp::spawn_with(move |s| {
         s.mail.transport = MailTransportKind::Smtp;
-        s.mail.smtp_url = url;
+        s.mail.smtp_url = url.parse().unwrap();
         s.organization.name = "Friends of the Park".into();
     })
     .await;
