@@ -123,8 +123,10 @@ impl Application {
     }
 }
 
-/// Connects to the database and applies pending migrations.
+/// Checks the job tables of the configuration against the job registry, connects to the database and
+/// applies pending migrations.
 pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+    jobs::registry::validate(&settings)?;
     let db = db::connect(&settings.database).await.with_context(|| {
         format!(
             "cannot open the database {} (database.url)",

@@ -64,7 +64,34 @@ fn invalid_configuration_stops_start_up_naming_the_key() {
         let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
         assert!(stderr.contains(key), "{var}: {stderr}");
     }
+    // A table for a job the registry does not know.
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("TESSERA_JOBS__TIDY_UP__ENABLED", "true")
+        .env("TESSERA_JOBS__TIDY_UP__SCHEDULE", "0 0 * * * *")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("configuration key `jobs.tidy_up`: there is no such job"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn jobs_run_help_lists_the_registered_jobs() {
+    let out = Command::new(BIN)
+        .args(["jobs", "run", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for job in tessera::jobs::registry::JOBS {
+        assert!(help.contains(job.name), "{} missing from {help}", job.name);
+    }
 }
 
 #[tokio::test]
@@ -230,7 +257,13 @@ async fn jobs_run_prints_its_report() {
     assert_eq!(report["job"], "update-statuses");
     let out = run(&["jobs", "run", "tidy-up"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown job"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "unknown job `tidy-up`; jobs are update-statuses, send-reminders, deliver-mail"
+        ),
+        "{stderr}"
+    );
     let out = run(&["jobs", "run", "update-statuses", "--as-of", "2024-13-01"]);
     assert!(!out.status.success(), "a bad date is refused");
     std::fs::remove_dir_all(dir).ok();

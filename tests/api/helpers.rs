@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tessera::clock::Clock;
 use tessera::config::{MailTransportKind, Settings};
+use tessera::jobs::JobSpec;
 use tessera::state::AppState;
 use tessera::{Application, ShutdownHandle};
 
@@ -62,6 +63,11 @@ async fn fresh_database() -> (String, TestDb) {
             )
         }
     }
+}
+
+/// The registered job called `name`.
+pub fn job(name: &str) -> &'static JobSpec {
+    tessera::jobs::registry::find(name).expect("a registered job")
 }
 
 /// Settings for a test: port 0, its own database, no scheduler, mail to the log.

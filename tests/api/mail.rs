@@ -7,9 +7,8 @@ use chrono::Duration as Days;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tessera::config::MailTransportKind;
-use tessera::jobs::JobName;
 
-use crate::helpers::{TestApp, code, field};
+use crate::helpers::{TestApp, code, field, job};
 use crate::memberships::{create_membership, create_type, set_today, yearly_type};
 use crate::smtp::{SinkMode, SmtpSink};
 
@@ -30,14 +29,10 @@ async fn app_with_sink(sink: &SmtpSink) -> TestApp {
 }
 
 pub async fn deliver(app: &TestApp) -> Value {
-    let run = tessera::services::jobs::run(
-        &app.state,
-        JobName::DeliverMail,
-        app.clock().today(),
-        "test",
-    )
-    .await
-    .unwrap();
+    let run =
+        tessera::jobs::runs::run(&app.state, job("deliver-mail"), app.clock().today(), "test")
+            .await
+            .unwrap();
     assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);
     serde_json::from_str(run.details.as_deref().unwrap()).unwrap()
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use tessera::config::Settings;
 use tessera::db::entities::{job_lease, job_run, membership};
-use tessera::services::jobs::{FAILED, RUNNING, SUCCEEDED};
+use tessera::jobs::runs::{FAILED, RUNNING, SUCCEEDED};
 use tessera::services::statuses::{EXPIRED, Statuses};
 
 use crate::helpers::TestApp;
@@ -242,4 +242,21 @@ async fn insert_stale_memberships(app: &TestApp, contact: i64, type_id: i64, n: 
             .unwrap();
     }
     expired
+}
+
+/// The job registry checks the `[jobs.*]` tables before anything starts.
+#[tokio::test]
+async fn an_unknown_job_table_stops_start_up() {
+    let (mut s, _guard) = crate::helpers::test_settings().await;
+    let table = s.jobs.job("deliver_mail").unwrap().clone();
+    s.jobs.per_job.insert("tidy_up".into(), table);
+    let err = tessera::Application::build(s)
+        .await
+        .err()
+        .expect("start-up refused");
+    assert!(
+        err.to_string()
+            .starts_with("configuration key `jobs.tidy_up`: there is no such job"),
+        "{err}"
+    );
 }
