@@ -115,6 +115,17 @@ fn typed_keys_accept_good_values() {
     // The sender reaches the transport as text: it must read back as the same mailbox.
     let from = s.mail.from.to_string();
     assert_eq!(parse_mailbox(&from).unwrap(), s.mail.from, "{from}");
+    for sender in [
+        "Förderverein Park e.V. <post@example.org>",
+        "members@example.org",
+    ] {
+        let mailbox = parse_mailbox(sender).unwrap();
+        assert_eq!(
+            parse_mailbox(&mailbox.to_string()).unwrap(),
+            mailbox,
+            "{sender}"
+        );
+    }
     assert_eq!(s.log.level.as_str(), "tessera=debug,info");
 }
 
