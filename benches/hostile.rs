@@ -34,11 +34,11 @@ async fn main() {
     let seed: u64 = env_or("BENCH_HOSTILE_SEED", 1);
     let file = std::env::temp_dir().join(format!("tessera-hostile-{}.db", std::process::id()));
     let mut settings = Settings::default();
-    settings.server.listen = "127.0.0.1:0".into();
+    settings.server.listen = ([127, 0, 0, 1], 0).into();
     settings.database.url = format!("sqlite://{}?mode=rwc", file.display());
     settings.scheduler.enabled = false;
     settings.mail.transport = MailTransportKind::Log;
-    settings.log.level = "off".into();
+    settings.log.level = "off".parse().expect("a log filter");
     let app = tessera::Application::build(settings).await.expect("build");
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();

@@ -19,8 +19,8 @@ use tessera::config::{MailTransportKind, Settings};
 use tessera::domain::dates::Unit;
 use tessera::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 use tessera::domain::reminder::{Anchor, Direction};
-use tessera::jobs::JobName;
-use tessera::services::{jobs, membership_types, reminders, statuses};
+use tessera::jobs::{JobSpec, registry, runs as jobs};
+use tessera::services::{membership_types, reminders, statuses};
 use tessera::state::AppState;
 
 /// mimalloc instead of the system allocator: bulk rendering and queueing allocate heavily on
@@ -49,7 +49,7 @@ fn settings(url: &str, smtp_url: &str) -> Settings {
     s.database.url = url.into();
     s.scheduler.enabled = false;
     s.mail.transport = MailTransportKind::Smtp;
-    s.mail.smtp_url = smtp_url.into();
+    s.mail.smtp_url = smtp_url.parse().expect("an SMTP URL");
     s.organization.name = "Friends of the Park".into();
     s
 }
@@ -194,7 +194,8 @@ async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
     }
 }
 
-async fn timed_job(state: &AppState, job: JobName, as_of: NaiveDate) -> (f64, i64) {
+async fn timed_job(state: &AppState, job: &str, as_of: NaiveDate) -> (f64, i64) {
+    let job: &JobSpec = registry::find(job).expect("a registered job");
     let started = Instant::now();
     let run = jobs::run(state, job, as_of, "bench")
         .await
@@ -204,7 +205,7 @@ async fn timed_job(state: &AppState, job: JobName, as_of: NaiveDate) -> (f64, i6
         run.status,
         jobs::SUCCEEDED,
         "{} failed: {:?}",
-        job.as_str(),
+        job.name,
         run.error
     );
     (secs, run.changed)
@@ -241,8 +242,8 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
     )
     .await
     .expect("reminder");
-    let (queue_secs, queued) = timed_job(&state, JobName::SendReminders, as_of).await;
-    let (rerun_secs, requeued) = timed_job(&state, JobName::SendReminders, as_of).await;
+    let (queue_secs, queued) = timed_job(&state, "send-reminders", as_of).await;
+    let (rerun_secs, requeued) = timed_job(&state, "send-reminders", as_of).await;
     assert_eq!(requeued, 0, "a re-run queues nothing");
     let size =
         "SELECT CAST(AVG(LENGTH(text_body) + LENGTH(html_body)) AS BIGINT) FROM outbound_messages";
@@ -259,7 +260,7 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
     // BENCH_MAIL_SKIP_DELIVERY=1 times only the queueing (for profiling it).
     let (deliver_secs, sent) = match std::env::var("BENCH_MAIL_SKIP_DELIVERY") {
         Ok(_) => (f64::NAN, 0),
-        Err(_) => timed_job(&state, JobName::DeliverMail, as_of).await,
+        Err(_) => timed_job(&state, "deliver-mail", as_of).await,
     };
     assert_eq!(sink.accepted() as i64, sent, "the sink got every message");
     state.db.close_by_ref().await.ok();

@@ -58,10 +58,18 @@ pub enum AppError {
     },
     #[error("{0}")]
     TooManyRequests(String),
-    /// Anything unexpected; the detail is logged, never shown.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Anything unexpected: what was being done, and the error that stopped it. Logged with its
+    /// whole chain of causes ([`AppError::detail`]), never shown to a client.
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<BoxError>,
+    },
 }
+
+/// The cause an internal error keeps.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -98,8 +106,43 @@ impl AppError {
         )
     }
 
+    /// An internal error described by `detail` alone (no underlying error to keep).
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        AppError::Internal(detail.to_string())
+        AppError::Internal {
+            context: detail.to_string(),
+            source: None,
+        }
+    }
+
+    /// An internal error caused by `source`: `context` says what was being done.
+    pub fn internal_from(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        AppError::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// Everything known about the error, causes included, for logs, job runs and the operator at
+    /// the command line; never for API clients (see [`AppError::public_message`]). An internal
+    /// error reads `context: cause: cause of the cause`; a cause whose text its parent already
+    /// repeats is not written twice.
+    pub fn detail(&self) -> String {
+        let AppError::Internal { context, source } = self else {
+            return self.to_string();
+        };
+        let mut text = context.clone();
+        let mut next = source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static));
+        while let Some(cause) = next {
+            let line = cause.to_string();
+            if !text.contains(&line) {
+                text.push_str(": ");
+                text.push_str(&line);
+            }
+            next = cause.source();
+        }
+        text
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -110,7 +153,7 @@ impl AppError {
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::TooManyRequests(_) => ErrorCode::TooManyRequests,
-            AppError::Internal(_) => ErrorCode::Internal,
+            AppError::Internal { .. } => ErrorCode::Internal,
         }
     }
 
@@ -125,7 +168,7 @@ impl AppError {
     /// The message a client sees.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::Internal(_) => {
+            AppError::Internal { .. } => {
                 "internal server error; the details are in the server log".into()
             }
             other => other.to_string(),
@@ -140,7 +183,7 @@ impl From<DbErr> for AppError {
             tracing::info!(%detail, "unique constraint violation");
             return AppError::conflict(None, "a record with the same unique value already exists");
         }
-        AppError::Internal(format!("database: {err}"))
+        AppError::internal_from("database", err)
     }
 }
 
@@ -155,8 +198,8 @@ impl From<sea_orm::TransactionError<AppError>> for AppError {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let AppError::Internal(detail) = self {
-            tracing::error!(error = %detail, "internal error");
+        if let AppError::Internal { .. } = self {
+            tracing::error!(error = %self.detail(), "internal error");
         }
         async_graphql::Error::new(self.public_message()).extend_with(|_, e| {
             e.set("code", self.code().as_str());
@@ -184,4 +227,82 @@ pub fn finish_server_error(err: &mut async_graphql::ServerError) {
 /// Whether a database error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// An error with a cause, as libraries wrap theirs.
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read the template file")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_database_error_stays_the_source_of_the_internal_error() {
+        let err: AppError = DbErr::Custom("disk on fire".into()).into();
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.downcast_ref::<DbErr>().is_some());
+        assert_eq!(err.code(), ErrorCode::Internal);
+        assert!(err.detail().starts_with("database: "), "{}", err.detail());
+        assert!(err.detail().contains("disk on fire"));
+        let shown = err.extend();
+        assert!(!shown.message.contains("disk on fire"), "{}", shown.message);
+        assert_eq!(shown.message, err.public_message());
+    }
+
+    #[test]
+    fn the_detail_names_every_cause_once() {
+        let io = std::io::Error::other("permission denied");
+        let err = AppError::internal_from("loading templates", Outer(io));
+        assert_eq!(
+            err.detail(),
+            "loading templates: cannot read the template file: permission denied"
+        );
+        // A cause whose parent already quotes it is not repeated.
+        let err = AppError::internal_from("x", std::io::Error::other("disk on fire"));
+        let err = AppError::internal_from("saving: disk on fire", err);
+        assert_eq!(err.detail(), "saving: disk on fire: internal error: x");
+        assert_eq!(AppError::internal("plain").detail(), "plain");
+        let input = AppError::bad_input("email", "is not an address");
+        assert_eq!(input.detail(), input.public_message());
+    }
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_internal_error_is_logged_with_its_whole_chain() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let io = std::io::Error::other("permission denied");
+        let err = AppError::internal_from("loading templates", Outer(io));
+        let shown = tracing::subscriber::with_default(subscriber, || err.extend());
+        let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("loading templates: cannot read the template file: permission denied"),
+            "{logged}"
+        );
+        assert_eq!(
+            shown.message,
+            "internal server error; the details are in the server log"
+        );
+    }
 }

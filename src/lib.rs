@@ -54,8 +54,8 @@ impl Application {
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let state = connect_state(settings, clock).await?;
         let routes = http::routes(state.clone()).map_err(|e| anyhow::anyhow!(e))?;
-        let listen = state.settings.server.listen.clone();
-        let acceptor = TcpListener::bind(listen.clone())
+        let listen = state.settings.server.listen;
+        let acceptor = TcpListener::bind(listen)
             .into_acceptor()
             .await
             .with_context(|| format!("cannot listen on {listen} (server.listen)"))?;
@@ -123,8 +123,10 @@ impl Application {
     }
 }
 
-/// Connects to the database and applies pending migrations.
+/// Checks the job tables of the configuration against the job registry, connects to the database and
+/// applies pending migrations.
 pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<AppState> {
+    jobs::registry::validate(&settings)?;
     let db = db::connect(&settings.database).await.with_context(|| {
         format!(
             "cannot open the database {} (database.url)",

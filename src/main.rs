@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tessera::clock::Clock;
 use tessera::config::Settings;
+use tessera::jobs::{JobSpec, registry, runs};
 
 /// mimalloc instead of the system allocator: bulk rendering and queueing allocate heavily on
 /// several threads (see bench/RESULTS.md).
@@ -81,12 +82,33 @@ enum AdminCommand {
 enum JobsCommand {
     /// Run one job once and print its report (JSON).
     Run {
-        /// update-statuses, send-reminders or deliver-mail
-        name: String,
+        #[arg(value_name = "JOB", value_parser = job_named, help = job_names(), long_help = jobs_help())]
+        job: &'static JobSpec,
         /// The date to evaluate the job's rules for (default today), YYYY-MM-DD.
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+}
+
+/// The job a `jobs run` argument names.
+fn job_named(name: &str) -> Result<&'static JobSpec, String> {
+    registry::find(name).ok_or_else(|| registry::unknown_job(name))
+}
+
+/// Short help for `jobs run`'s argument: the names of the registry's jobs.
+fn job_names() -> String {
+    let names: Vec<&str> = registry::JOBS.iter().map(|job| job.name).collect();
+    format!("The job: {}", names.join(", "))
+}
+
+/// Long help (`--help`): each job with what it does.
+fn jobs_help() -> String {
+    let width = registry::JOBS.iter().map(|job| job.name.len()).max();
+    let lines = registry::JOBS.iter().map(|job| {
+        let pad = width.unwrap_or(0);
+        format!("\n  {:pad$}  {}", job.name, job.description)
+    });
+    format!("The job to run:{}", lines.collect::<String>())
 }
 
 #[tokio::main]
@@ -96,7 +118,9 @@ async fn main() -> ExitCode {
         print!("{}", tessera::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    let settings = match Settings::load(cli.config_dir.as_deref()) {
+    let loaded = Settings::load(cli.config_dir.as_deref())
+        .and_then(|settings| registry::validate(&settings).map(|()| settings));
+    let settings = match loaded {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -112,6 +136,12 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A failed command's error as the operator at the terminal needs it: with every cause (an API
+/// client would get the generic message; the operator is the one who must fix it).
+fn for_operator(e: tessera::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!(e.detail())
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
@@ -140,21 +170,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let (user, created) =
                 tessera::services::users::create_or_reset_admin(&state, &email, &password)
                     .await
-                    .map_err(|e| anyhow::anyhow!(e.public_message()))?;
+                    .map_err(for_operator)?;
             tessera::db::close(state.db).await;
             let verb = if created { "created" } else { "reset" };
             println!("admin login {} {verb} (id {})", user.email, user.id);
         }
         Command::Jobs {
-            command: JobsCommand::Run { name, as_of },
+            command: JobsCommand::Run { job, as_of },
         } => {
             let state = tessera::connect_state(settings, Clock::system()).await?;
-            let job = tessera::jobs::JobName::parse(&name, "name")
-                .map_err(|e| anyhow::anyhow!(e.public_message()))?;
             let as_of = as_of.unwrap_or_else(|| state.clock.today());
-            let run = tessera::services::jobs::run(&state, job, as_of, "cli").await;
+            let run = runs::run(&state, job, as_of, "cli").await;
             tessera::db::close(state.db.clone()).await;
-            let run = run.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let run = run.map_err(for_operator)?;
             let details: serde_json::Value = run
                 .details
                 .as_deref()
@@ -165,7 +193,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 "processed": run.processed, "changed": run.changed, "details": details, "error": run.error,
             });
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if run.status != tessera::services::jobs::SUCCEEDED {
+            if run.status != runs::SUCCEEDED {
                 anyhow::bail!("job {} failed", run.name);
             }
         }
@@ -183,7 +211,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             };
             let summary = tessera::demo::load(&state, &opts).await;
             tessera::db::close(state.db.clone()).await;
-            let summary = summary.map_err(|e| anyhow::anyhow!(e.public_message()))?;
+            let summary = summary.map_err(for_operator)?;
             println!("{}", tessera::demo::describe(&summary, as_of));
         }
         Command::Schema => unreachable!("handled before settings are loaded"),

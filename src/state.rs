@@ -43,7 +43,7 @@ pub fn transport_config(s: &Settings) -> TransportConfig {
             MailTransportKind::File => Kind::File,
             MailTransportKind::Log => Kind::Log,
         },
-        smtp_url: s.mail.smtp_url.clone(),
+        smtp_url: s.mail.smtp_url.as_str().into(),
         tls: match s.mail.smtp_tls {
             SmtpTls::None => Tls::None,
             SmtpTls::Starttls => Tls::Starttls,

@@ -100,7 +100,7 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         name: name.into(),
         description: None,
         minimum_fee: fee.into(),
-        currency: state.settings.organization.default_currency.clone(),
+        currency: state.settings.organization.default_currency.code().into(),
         duration_unit: unit,
         duration_interval: 1,
         period_type: PeriodType::Rolling,

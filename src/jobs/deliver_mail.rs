@@ -84,19 +84,16 @@ async fn claim(
 }
 
 fn outgoing(state: &AppState, m: &outbound::Model) -> OutgoingMail {
-    let host = state
-        .settings
-        .server
-        .public_url
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split(['/', ':']).next())
-        .filter(|h| !h.is_empty())
-        .unwrap_or("tessera.local");
+    let host = state.settings.server.public_url.host();
     OutgoingMail {
         message_id: format!("{}@{host}", m.dedupe_key),
-        from: state.settings.mail.from.clone(),
-        reply_to: Some(state.settings.mail.reply_to.clone()),
+        from: state.settings.mail.from.to_string(),
+        reply_to: state
+            .settings
+            .mail
+            .reply_to
+            .as_ref()
+            .map(ToString::to_string),
         to: m.recipient.clone().unwrap_or_default(),
         subject: m.subject.clone(),
         text: reveal(&m.text_body, m.secret.as_deref()),

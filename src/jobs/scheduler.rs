@@ -1,10 +1,11 @@
-//! The in-process scheduler: maps the cron expressions of `[jobs.*]` to the jobs, on every replica.
+//! The in-process scheduler: maps the cron expressions of `[jobs.<config key>]` to the jobs of the
+//! registry, on every replica.
 //!
 //! tokio-cron-scheduler only produces ticks. Each enabled job gets one worker task that takes the ticks
 //! one at a time, so a replica never overlaps a job with itself; a tick that fires while the previous
 //! one is still running waits in a one-slot queue, and further ones are dropped (the next run catches
 //! up anyway). For each tick the worker takes the job's lease (`lease.rs`), which makes one replica
-//! run it and the others skip it, runs the job through `services::jobs::run` (which records the run
+//! run it and the others skip it, runs the job through `runs::run` (which records the run
 //! and turns errors and panics into FAILED runs), renews the lease meanwhile, and releases it.
 //!
 //! Shutdown stops taking ticks at once and waits for a run in progress to finish: runs commit in
@@ -19,39 +20,13 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use super::JobName;
 use super::lease::{Lease, holder_id};
-use super::schedule::{parse_schedule, tick_for};
+use super::registry::{JOBS, JobSpec};
+use super::runs::{self, BY_SCHEDULER};
+use super::schedule::tick_for;
 use crate::clock::Clock;
-use crate::config::{JobSettings, JobsSettings};
 use crate::db::entities::job_run;
-use crate::services;
 use crate::state::AppState;
-
-/// Who a scheduled run is recorded as triggered by.
-pub const TRIGGERED_BY: &str = "scheduler";
-
-/// The jobs the scheduler runs, each with its settings and the configuration key of its schedule.
-/// Adding a job to the scheduler is adding a line here.
-pub fn scheduled_jobs(jobs: &JobsSettings) -> Vec<(JobName, &JobSettings, &'static str)> {
-    vec![
-        (
-            JobName::UpdateStatuses,
-            &jobs.update_statuses,
-            "jobs.update_statuses.schedule",
-        ),
-        (
-            JobName::SendReminders,
-            &jobs.send_reminders,
-            "jobs.send_reminders.schedule",
-        ),
-        (
-            JobName::DeliverMail,
-            &jobs.deliver_mail,
-            "jobs.deliver_mail.schedule",
-        ),
-    ]
-}
 
 /// Leases and ticks are about real time even when the business clock is pinned (tests, `--as-of`):
 /// they coordinate processes, and the cron library fires on the system clock.
@@ -87,7 +62,7 @@ impl Scheduler {
     /// Starts a worker and a cron entry per enabled job.
     pub async fn start(state: AppState) -> anyhow::Result<Self> {
         let holder = holder_id();
-        if let Err(e) = services::jobs::fail_abandoned(&state).await {
+        if let Err(e) = runs::fail_abandoned(&state).await {
             tracing::warn!(error = %e, "cannot check for interrupted job runs");
         }
         let ttl = Duration::seconds(state.settings.scheduler.lease_secs);
@@ -96,26 +71,29 @@ impl Scheduler {
             .await
             .context("cannot create the job scheduler")?;
         let mut workers = Vec::new();
-        for (job, settings, key) in scheduled_jobs(&state.settings.jobs) {
+        for job in JOBS {
+            let key = format!("jobs.{}.schedule", job.config_key);
+            let Some(settings) = state.settings.jobs.job(job.config_key) else {
+                anyhow::bail!("configuration key `jobs.{}` is missing", job.config_key);
+            };
             if !settings.enabled {
-                tracing::info!(job = job.as_str(), "job disabled");
+                tracing::info!(job = job.name, "job disabled");
                 continue;
             }
-            let schedule = parse_schedule(&settings.schedule)
-                .map_err(|e| anyhow::anyhow!("configuration key `{key}`: {e}"))?;
+            let schedule = settings.schedule.schedule().clone();
             let (ticks, queue) = mpsc::channel(1);
             let entry = Job::new_async(settings.schedule.as_str(), move |_, _| {
                 let tick = tick_for(&schedule, wall_clock());
                 if ticks.try_send(tick).is_err() {
-                    tracing::debug!(job = job.as_str(), %tick, "previous tick still pending; skipped");
+                    tracing::debug!(job = job.name, %tick, "previous tick still pending; skipped");
                 }
                 Box::pin(async {})
             })
             .map_err(|e| anyhow::anyhow!("configuration key `{key}`: {e}"))?;
             cron.add(entry)
                 .await
-                .with_context(|| format!("cannot schedule {}", job.as_str()))?;
-            let lease = Lease::new(job.as_str(), &holder, ttl);
+                .with_context(|| format!("cannot schedule {}", job.name))?;
+            let lease = Lease::new(job.name, &holder, ttl);
             workers.push(tokio::spawn(worker(
                 state.clone(),
                 job,
@@ -123,7 +101,7 @@ impl Scheduler {
                 queue,
                 stop.subscribe(),
             )));
-            tracing::info!(job = job.as_str(), schedule = %settings.schedule, "job scheduled");
+            tracing::info!(job = job.name, schedule = %settings.schedule, "job scheduled");
         }
         cron.start()
             .await
@@ -169,7 +147,7 @@ impl Scheduler {
 /// Runs one job's ticks in order until the stop signal.
 async fn worker(
     state: AppState,
-    job: JobName,
+    job: &'static JobSpec,
     lease: Lease,
     mut queue: mpsc::Receiver<DateTime<Utc>>,
     mut stop: watch::Receiver<Option<Instant>>,
@@ -191,10 +169,10 @@ async fn worker(
 /// Runs `job` for the scheduled `tick` if this holder wins the lease; returns the recorded run, or
 /// `None` when another holder has the job or already ran this tick. Errors are logged, never
 /// returned: the scheduler must keep going.
-#[tracing::instrument(skip(state, lease), fields(job = job.as_str(), holder = %lease.holder))]
+#[tracing::instrument(skip(state, job, lease), fields(job = job.name, holder = %lease.holder))]
 pub async fn run_tick(
     state: &AppState,
-    job: JobName,
+    job: &JobSpec,
     lease: &Lease,
     tick: DateTime<Utc>,
 ) -> Option<job_run::Model> {
@@ -209,7 +187,7 @@ pub async fn run_tick(
             return None;
         }
     }
-    let run = services::jobs::run(state, job, state.clock.today(), TRIGGERED_BY);
+    let run = runs::run(state, job, state.clock.today(), BY_SCHEDULER);
     // The heartbeat never finishes, so the select ends with the run, dropping the heartbeat.
     let outcome = tokio::select! {
         biased;
@@ -222,7 +200,7 @@ pub async fn run_tick(
         Err(e) => tracing::warn!(error = %e, "cannot release the job lease; it will expire"),
     }
     let retention = state.settings.jobs.idle_run_retention_hours;
-    if let Err(e) = services::jobs::prune_idle(state, job, retention).await {
+    if let Err(e) = runs::prune_idle(state, job, retention).await {
         tracing::warn!(error = %e, "cannot prune idle job runs");
     }
     match outcome {
@@ -247,27 +225,6 @@ async fn heartbeat(state: &AppState, lease: &Lease) -> std::convert::Infallible 
             Ok(true) => {}
             Ok(false) => tracing::warn!("job lease lost while running; another replica may start"),
             Err(e) => tracing::warn!(error = %e, "cannot renew the job lease"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_configurable_job_is_listed_once() {
-        let settings = JobsSettings::default();
-        let jobs = scheduled_jobs(&settings);
-        let mut names: Vec<_> = jobs.iter().map(|(j, _, _)| j.as_str()).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), jobs.len());
-        for (job, _, key) in jobs {
-            assert_eq!(
-                key.replace('_', "-"),
-                format!("jobs.{}.schedule", job.as_str())
-            );
         }
     }
 }

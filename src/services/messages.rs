@@ -355,7 +355,7 @@ pub async fn preview(
     };
     renderer.render(key, &ctx).map_err(|e| match e {
         // The admin is looking at their own template: show what broke.
-        AppError::Internal(detail) => AppError::bad_input("key", detail),
+        internal @ AppError::Internal { .. } => AppError::bad_input("key", internal.detail()),
         other => other,
     })
 }

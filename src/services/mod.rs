@@ -6,7 +6,6 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod contacts;
-pub mod jobs;
 pub mod letters;
 pub mod membership_types;
 pub mod memberships;

@@ -36,6 +36,23 @@ fn invalid_configuration_stops_start_up_naming_the_key() {
             "often",
             "jobs.deliver_mail.schedule",
         ),
+        ("TESSERA_MAIL__FROM", "nobody", "mail.from"),
+        (
+            "TESSERA_MAIL__SMTP_URL",
+            "mail.example.org",
+            "mail.smtp_url",
+        ),
+        (
+            "TESSERA_SERVER__PUBLIC_URL",
+            "ftp://x.org",
+            "server.public_url",
+        ),
+        ("TESSERA_LOG__LEVEL", "tessera=loud", "log.level"),
+        (
+            "TESSERA_ORGANIZATION__DEFAULT_CURRENCY",
+            "EURO",
+            "organization.default_currency",
+        ),
     ] {
         let out = Command::new(BIN)
             .arg("migrate")
@@ -47,7 +64,34 @@ fn invalid_configuration_stops_start_up_naming_the_key() {
         let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
         assert!(stderr.contains(key), "{var}: {stderr}");
     }
+    // A table for a job the registry does not know.
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("TESSERA_JOBS__TIDY_UP__ENABLED", "true")
+        .env("TESSERA_JOBS__TIDY_UP__SCHEDULE", "0 0 * * * *")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("configuration key `jobs.tidy_up`: there is no such job"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn jobs_run_help_lists_the_registered_jobs() {
+    let out = Command::new(BIN)
+        .args(["jobs", "run", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for job in tessera::jobs::registry::JOBS {
+        assert!(help.contains(job.name), "{} missing from {help}", job.name);
+    }
 }
 
 #[tokio::test]
@@ -140,7 +184,7 @@ async fn admin_create_then_login() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     // The login works against the same database.
     let mut s = settings.clone();
-    s.server.listen = "127.0.0.1:0".into();
+    s.server.listen = ([127, 0, 0, 1], 0).into();
     let state = tessera::connect_state(s, tessera::clock::Clock::system())
         .await
         .unwrap();
@@ -153,6 +197,39 @@ async fn admin_create_then_login() {
     )
     .await;
     assert!(result.is_ok());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// An internal error in a command reaches the operator with its cause, not the API's generic text.
+#[tokio::test]
+async fn a_failing_command_prints_the_cause() {
+    let dir = tempdir();
+    let (settings, _guard) = crate::helpers::test_settings().await;
+    let state = tessera::connect_state(settings.clone(), tessera::clock::Clock::system())
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&state.db, "ALTER TABLE users RENAME TO gone")
+        .await
+        .unwrap();
+    tessera::db::close(state.db).await;
+    let out = Command::new(BIN)
+        .args(["admin", "create", "--email", "chair@example.org"])
+        .current_dir(&dir)
+        .env("TESSERA_DATABASE__URL", &settings.database.url)
+        .env("TESSERA_ADMIN_PASSWORD", "a long enough password")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: database: "), "{stderr}");
+    assert!(
+        stderr.contains("no such table: users") || stderr.contains("\"users\" does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("details are in the server log"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -180,7 +257,13 @@ async fn jobs_run_prints_its_report() {
     assert_eq!(report["job"], "update-statuses");
     let out = run(&["jobs", "run", "tidy-up"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown job"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "unknown job `tidy-up`; jobs are update-statuses, send-reminders, deliver-mail"
+        ),
+        "{stderr}"
+    );
     let out = run(&["jobs", "run", "update-statuses", "--as-of", "2024-13-01"]);
     assert!(!out.status.success(), "a bad date is refused");
     std::fs::remove_dir_all(dir).ok();

@@ -3,7 +3,6 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-use tessera::jobs::JobName;
 
 use crate::helpers::TestApp;
 
@@ -56,9 +55,9 @@ pub async fn create_membership(app: &TestApp, admin: &str, input: Value) -> Valu
 }
 
 pub async fn deliver(app: &TestApp) -> Value {
-    let run = tessera::services::jobs::run(
+    let run = tessera::jobs::runs::run(
         &app.state,
-        JobName::DeliverMail,
+        crate::helpers::job("deliver-mail"),
         app.clock().today(),
         "test",
     )

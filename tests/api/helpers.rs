@@ -8,6 +8,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tessera::clock::Clock;
 use tessera::config::{MailTransportKind, Settings};
+use tessera::jobs::JobSpec;
 use tessera::state::AppState;
 use tessera::{Application, ShutdownHandle};
 
@@ -64,11 +65,16 @@ async fn fresh_database() -> (String, TestDb) {
     }
 }
 
+/// The registered job called `name`.
+pub fn job(name: &str) -> &'static JobSpec {
+    tessera::jobs::registry::find(name).expect("a registered job")
+}
+
 /// Settings for a test: port 0, its own database, no scheduler, mail to the log.
 pub async fn test_settings() -> (Settings, impl Drop) {
     let (url, db) = fresh_database().await;
     let mut s = Settings::default();
-    s.server.listen = "127.0.0.1:0".into();
+    s.server.listen = ([127, 0, 0, 1], 0).into();
     s.database.url = url;
     s.database.max_connections = 5;
     s.scheduler.enabled = false;

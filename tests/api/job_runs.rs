@@ -5,10 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 use tessera::db::entities::job_run;
-use tessera::jobs::JobName;
-use tessera::services::jobs::{self, FAILED, INTERRUPTED, RUNNING, SUCCEEDED};
+use tessera::jobs::runs::{self as jobs, FAILED, INTERRUPTED, RUNNING, SUCCEEDED};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, job};
 
 /// Inserts a run as a process would have left it.
 async fn insert_run(
@@ -165,7 +164,7 @@ async fn idle_scheduled_runs_are_pruned_after_the_retention_and_the_rest_kept() 
     ];
 
     assert_eq!(
-        jobs::prune_idle(&app.state, JobName::DeliverMail, 0)
+        jobs::prune_idle(&app.state, job("deliver-mail"), 0)
             .await
             .unwrap(),
         0,
@@ -173,7 +172,7 @@ async fn idle_scheduled_runs_are_pruned_after_the_retention_and_the_rest_kept() 
     );
     assert!(find(&app, idle_old).await.is_some());
     assert_eq!(
-        jobs::prune_idle(&app.state, JobName::DeliverMail, 24)
+        jobs::prune_idle(&app.state, job("deliver-mail"), 24)
             .await
             .unwrap(),
         1
@@ -193,9 +192,9 @@ async fn the_scheduler_prunes_idle_runs_after_its_runs() {
     let worker = app
         .replica(|s| {
             s.scheduler.enabled = true;
-            s.jobs.deliver_mail.schedule = "* * * * * *".into();
-            s.jobs.update_statuses.enabled = false;
-            s.jobs.send_reminders.enabled = false;
+            s.jobs.job_mut("deliver_mail").unwrap().schedule = "* * * * * *".parse().unwrap();
+            s.jobs.job_mut("update_statuses").unwrap().enabled = false;
+            s.jobs.job_mut("send_reminders").unwrap().enabled = false;
         })
         .await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);

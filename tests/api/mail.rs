@@ -18,9 +18,11 @@ async fn app_with_sink(sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(move |s| {
         s.mail.transport = MailTransportKind::Smtp;
-        s.mail.smtp_url = url;
+        s.mail.smtp_url = url.parse().unwrap();
         s.mail.smtp_timeout_secs = 2;
-        s.mail.from = "Friends of the Park <members@park.example.org>".into();
+        s.mail.from = "Friends of the Park <members@park.example.org>"
+            .parse()
+            .unwrap();
         s.organization.name = "Friends of the Park".into();
     })
     .await

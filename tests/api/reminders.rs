@@ -7,10 +7,9 @@ mod sending;
 mod yearly;
 
 use serde_json::{Value, json};
-use tessera::jobs::JobName;
 
 use crate::fixtures::{create_membership, create_type};
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, job};
 
 pub const FIELDS: &str = "id name templateKey anchor offset unit direction membershipTypeIds statusIds repeatEvery repeatUntil isActive createdAt updatedAt";
 
@@ -82,7 +81,7 @@ pub async fn membership(
 /// Runs `send-reminders` as of `as_of` and returns the run's details.
 pub async fn run_reminders(app: &TestApp, as_of: &str) -> Value {
     let day = crate::fixtures::d(as_of);
-    let run = tessera::services::jobs::run(&app.state, JobName::SendReminders, day, "test")
+    let run = tessera::jobs::runs::run(&app.state, job("send-reminders"), day, "test")
         .await
         .unwrap();
     assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);

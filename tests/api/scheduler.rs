@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use tessera::config::Settings;
 use tessera::db::entities::{job_lease, job_run, membership};
-use tessera::services::jobs::{FAILED, RUNNING, SUCCEEDED};
+use tessera::jobs::runs::{FAILED, RUNNING, SUCCEEDED};
 use tessera::services::statuses::{EXPIRED, Statuses};
 
 use crate::fixtures::{new_contact, yearly_type};
@@ -19,9 +19,9 @@ use crate::helpers::TestApp;
 /// Scheduler on; update-statuses and deliver-mail every second; other jobs off.
 fn every_second(s: &mut Settings) {
     s.scheduler.enabled = true;
-    s.jobs.update_statuses.schedule = "* * * * * *".into();
-    s.jobs.deliver_mail.schedule = "* * * * * *".into();
-    s.jobs.send_reminders.enabled = false;
+    s.jobs.job_mut("update_statuses").unwrap().schedule = "* * * * * *".parse().unwrap();
+    s.jobs.job_mut("deliver_mail").unwrap().schedule = "* * * * * *".parse().unwrap();
+    s.jobs.job_mut("send_reminders").unwrap().enabled = false;
 }
 
 async fn runs(db: &DatabaseConnection, job: &str) -> Vec<job_run::Model> {
@@ -150,7 +150,7 @@ async fn nothing_runs_when_the_scheduler_is_off() {
 async fn a_disabled_job_never_runs() {
     let app = TestApp::spawn_with(|s| {
         every_second(s);
-        s.jobs.deliver_mail.enabled = false;
+        s.jobs.job_mut("deliver_mail").unwrap().enabled = false;
     })
     .await;
     wait_for_runs(&app, "update-statuses", 20, |rows| rows.len() >= 2).await;
@@ -175,7 +175,7 @@ async fn stopping_waits_for_the_running_job() {
     let worker = app
         .replica(|s| {
             every_second(s);
-            s.jobs.deliver_mail.enabled = false;
+            s.jobs.job_mut("deliver_mail").unwrap().enabled = false;
         })
         .await;
     // A run that changes every membership (and writes history) takes a moment: catch one running.
@@ -242,4 +242,21 @@ async fn insert_stale_memberships(app: &TestApp, contact: i64, type_id: i64, n: 
             .unwrap();
     }
     expired
+}
+
+/// The job registry checks the `[jobs.*]` tables before anything starts.
+#[tokio::test]
+async fn an_unknown_job_table_stops_start_up() {
+    let (mut s, _guard) = crate::helpers::test_settings().await;
+    let table = s.jobs.job("deliver_mail").unwrap().clone();
+    s.jobs.per_job.insert("tidy_up".into(), table);
+    let err = tessera::Application::build(s)
+        .await
+        .err()
+        .expect("start-up refused");
+    assert!(
+        err.to_string()
+            .starts_with("configuration key `jobs.tidy_up`: there is no such job"),
+        "{err}"
+    );
 }

@@ -158,7 +158,7 @@ async fn one_time_links_never_show_through_the_api_to_any_role() {
     let url = sink.url();
     let app = TestApp::spawn_with(move |s| {
         s.mail.transport = MailTransportKind::Smtp;
-        s.mail.smtp_url = url;
+        s.mail.smtp_url = url.parse().unwrap();
     })
     .await;
     let admin = app.admin_token().await;

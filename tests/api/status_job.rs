@@ -11,12 +11,11 @@ use serde_json::{Value, json};
 use tessera::db::entities::membership;
 use tessera::domain::dates::add_months;
 use tessera::domain::status::{Computed, MembershipDates, compute, is_held};
-use tessera::jobs::JobName;
 use tessera::services::statuses::Statuses;
 use tessera::state::AppState;
 
 use crate::fixtures::{create_membership, d, new_contact, set_today, yearly_type};
-use crate::helpers::{TestApp, code};
+use crate::helpers::{TestApp, code, job};
 
 const RUN: &str = "mutation($d: Date) { runJob(name: \"update-statuses\", asOf: $d) { id status processed changed details error triggeredBy asOf } }";
 
@@ -306,7 +305,7 @@ async fn a_renewal_committed_during_a_run_is_not_reverted() {
         .unwrap();
     let state = app.state.clone();
     let job = tokio::spawn(async move {
-        tessera::services::jobs::run(&state, JobName::UpdateStatuses, d("2024-06-01"), "test").await
+        tessera::jobs::runs::run(&state, job("update-statuses"), d("2024-06-01"), "test").await
     });
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     renewal.commit().await.unwrap();
@@ -344,10 +343,9 @@ async fn the_job_sends_about_the_same_statements_for_ten_or_a_thousand_membershi
     for n in [10, 1000] {
         insert_random(&app, &mut rng, contact, type_id, &statuses, n).await;
         counter.store(0, Ordering::SeqCst);
-        let run =
-            tessera::services::jobs::run(&state, JobName::UpdateStatuses, d("2024-06-01"), "test")
-                .await
-                .unwrap();
+        let run = tessera::jobs::runs::run(&state, job("update-statuses"), d("2024-06-01"), "test")
+            .await
+            .unwrap();
         assert_eq!(run.status, "SUCCEEDED");
         counts.push(counter.load(Ordering::SeqCst));
     }
@@ -477,7 +475,7 @@ async fn check_run(app: &TestApp, as_of: NaiveDate) -> usize {
         .await
         .unwrap();
     let statuses = Statuses::load(&app.state.db).await.unwrap();
-    let run = tessera::services::jobs::run(&app.state, JobName::UpdateStatuses, as_of, "test")
+    let run = tessera::jobs::runs::run(&app.state, job("update-statuses"), as_of, "test")
         .await
         .unwrap();
     assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);

@@ -34,7 +34,7 @@ impl SettingsMutation {
             minimum_fee: input.minimum_fee.map_or_else(|| "0".into(), |d| d.0),
             currency: input
                 .currency
-                .unwrap_or_else(|| state.settings.organization.default_currency.clone()),
+                .unwrap_or_else(|| state.settings.organization.default_currency.code().into()),
             duration_unit: input.duration_unit.into(),
             duration_interval: i64::from(input.duration_interval.unwrap_or(1)),
             period_type: input

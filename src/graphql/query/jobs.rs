@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result};
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::types::job::{JobRun, JobRunConnection, JobRunFilter, JobRunStatus};
-use crate::services::jobs;
+use crate::jobs::runs as jobs;
 use crate::services::pagination::PageArgs;
 
 #[derive(Default)]

@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use serde_json::json;
 use tessera::config::MailTransportKind;
-use tessera::jobs::JobName;
 
 use super::*;
 use crate::fixtures::set_today;
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, job};
 use crate::smtp::SmtpSink;
 
 fn days(from: &str, n: i64) -> String {
@@ -22,7 +21,7 @@ async fn a_renewal_reminder_goes_out_once_and_reaches_the_member_by_smtp() {
     let url = sink.url();
     let app = TestApp::spawn_with(move |s| {
         s.mail.transport = MailTransportKind::Smtp;
-        s.mail.smtp_url = url;
+        s.mail.smtp_url = url.parse().unwrap();
         s.organization.name = "Friends of the Park".into();
     })
     .await;
@@ -68,14 +67,10 @@ async fn a_renewal_reminder_goes_out_once_and_reaches_the_member_by_smtp() {
     assert_eq!(keys.len(), 1);
     assert!(keys[0].ends_with(&format!(".m{m}.2026-03-31")), "{keys:?}");
 
-    let run = tessera::services::jobs::run(
-        &app.state,
-        JobName::DeliverMail,
-        app.clock().today(),
-        "test",
-    )
-    .await
-    .unwrap();
+    let run =
+        tessera::jobs::runs::run(&app.state, job("deliver-mail"), app.clock().today(), "test")
+            .await
+            .unwrap();
     assert_eq!(run.changed, 1, "{:?}", run.details);
     let got = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(got.len(), 1);
@@ -89,14 +84,9 @@ async fn a_renewal_reminder_goes_out_once_and_reaches_the_member_by_smtp() {
     assert!(text.contains("Individual"), "{text}");
     assert!(got[0].html_part().contains("Zoë"));
     run_reminders(&app, "2026-03-02").await;
-    tessera::services::jobs::run(
-        &app.state,
-        JobName::DeliverMail,
-        app.clock().today(),
-        "test",
-    )
-    .await
-    .unwrap();
+    tessera::jobs::runs::run(&app.state, job("deliver-mail"), app.clock().today(), "test")
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(sink.messages().len(), 1, "sent once");
 }

@@ -1,5 +1,6 @@
 //! Job runs: every run of a job is recorded (RUNNING, then SUCCEEDED or FAILED with counts or the
-//! error), whoever started it — the scheduler, the CLI or the API.
+//! error), whoever started it — the scheduler, the CLI or the API — and keeps a heartbeat while it
+//! runs, so a run whose process stopped is recognised and marked FAILED.
 
 use std::time::Duration as StdDuration;
 
@@ -8,15 +9,18 @@ use futures::FutureExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, Set};
 
+use super::registry::JobSpec;
 use crate::db::entities::job_run;
-use crate::error::{AppError, AppResult};
-use crate::jobs::JobName;
+use crate::error::AppResult;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
 
 pub const RUNNING: &str = "RUNNING";
 pub const SUCCEEDED: &str = "SUCCEEDED";
 pub const FAILED: &str = "FAILED";
+
+/// Who a scheduled run is recorded as triggered by.
+pub const BY_SCHEDULER: &str = "scheduler";
 
 /// How often a run in progress refreshes its `heartbeat_at`.
 const HEARTBEAT_EVERY: StdDuration = StdDuration::from_secs(30);
@@ -58,17 +62,17 @@ pub async fn fail_abandoned(state: &AppState) -> AppResult<u64> {
 /// started more than `hours` ago, so a `deliver-mail` run every 10 seconds does not bury the
 /// history. Runs that did something, failed, or were started by a person are kept. `hours = 0`
 /// keeps everything. Returns how many it deleted.
-pub async fn prune_idle(state: &AppState, job: JobName, hours: i64) -> AppResult<u64> {
+pub async fn prune_idle(state: &AppState, job: &JobSpec, hours: i64) -> AppResult<u64> {
     if hours <= 0 {
         return Ok(0);
     }
     let cutoff = state.clock.now() - Duration::hours(hours);
     let result = job_run::Entity::delete_many()
-        .filter(job_run::Column::Name.eq(job.as_str()))
+        .filter(job_run::Column::Name.eq(job.name))
         // Literals matching the partial index `ix_job_runs_idle`.
         .filter(Expr::cust("processed = 0 AND changed = 0"))
         .filter(job_run::Column::Status.eq(SUCCEEDED))
-        .filter(job_run::Column::TriggeredBy.eq(crate::jobs::scheduler::TRIGGERED_BY))
+        .filter(job_run::Column::TriggeredBy.eq(BY_SCHEDULER))
         .filter(job_run::Column::StartedAt.lt(cutoff))
         .exec(&state.db)
         .await?;
@@ -93,10 +97,10 @@ async fn heartbeat(state: &AppState, run_id: i64) -> std::convert::Infallible {
 
 /// Runs a job once as of `as_of` and records the run. A job error or panic becomes a FAILED run (and
 /// is logged); the returned row tells which.
-#[tracing::instrument(skip(state), fields(job = job.as_str()))]
+#[tracing::instrument(skip(state, job), fields(job = job.name))]
 pub async fn run(
     state: &AppState,
-    job: JobName,
+    job: &JobSpec,
     as_of: NaiveDate,
     triggered_by: &str,
 ) -> AppResult<job_run::Model> {
@@ -105,7 +109,7 @@ pub async fn run(
     }
     let now = state.clock.now();
     let started = job_run::ActiveModel {
-        name: Set(job.as_str().into()),
+        name: Set(job.name.into()),
         as_of: Set(as_of),
         triggered_by: Set(triggered_by.into()),
         status: Set(RUNNING.into()),
@@ -120,8 +124,7 @@ pub async fn run(
     }
     .insert(&state.db)
     .await?;
-    let work = std::panic::AssertUnwindSafe(crate::jobs::dispatch(state, job, as_of, started.id))
-        .catch_unwind();
+    let work = std::panic::AssertUnwindSafe((job.run)(state, as_of, started.id)).catch_unwind();
     // The heartbeat never finishes, so the select ends with the work, dropping the heartbeat.
     let outcome = tokio::select! {
         biased;
@@ -143,10 +146,7 @@ pub async fn run(
             finished.details = Set(Some(report.details.to_string()));
         }
         Ok(Err(e)) => {
-            let detail = match &e {
-                AppError::Internal(d) => d.clone(),
-                other => other.to_string(),
-            };
+            let detail = e.detail();
             tracing::error!(error = %detail, "job failed");
             finished.status = Set(FAILED.into());
             finished.error = Set(Some(detail));

@@ -1,0 +1,194 @@
+//! Layered configuration (figment), read once at start-up into typed settings:
+//!
+//! 1. `config/default.toml` as built into the binary (the only place defaults are written),
+//! 2. `<config dir>/default.toml` and `<config dir>/$TESSERA_ENV.toml` when present,
+//! 3. environment variables `TESSERA_<SECTION>__<KEY>`.
+//!
+//! Loading fails fast: a value of the wrong type or one that does not parse (an address, a URL, a
+//! currency, a cron expression, a log filter) stops start-up with a message that names the key;
+//! [`Settings::validate`] then checks ranges. Which `[jobs.*]` tables may exist is checked by the
+//! job registry (`jobs::registry::validate`), since configuration sits below the jobs layer.
+//! Secrets (database URL passwords, SMTP credentials) are never printed: `Debug` redacts them.
+
+pub mod cron;
+mod jobs;
+mod sections;
+#[cfg(test)]
+mod tests;
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+pub use cron::CronExpr;
+pub use jobs::{JobSettings, JobsSettings};
+pub use sections::{
+    AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
+    MailTransportKind, OrganizationSettings, SchedulerSettings, ServerSettings, SmtpTls,
+};
+pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
+
+/// `config/default.toml`, built in: every setting's default, documented.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Every setting Tessera reads. Field docs mirror `config/default.toml`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub graphql: GraphqlSettings,
+    pub log: LogSettings,
+    pub mail: MailSettings,
+    pub organization: OrganizationSettings,
+    pub scheduler: SchedulerSettings,
+    pub jobs: JobsSettings,
+}
+
+/// The built-in defaults, read once.
+static DEFAULTS: LazyLock<Settings> = LazyLock::new(|| {
+    Settings::from_figment(Figment::from(Toml::string(DEFAULT_TOML)))
+        .unwrap_or_else(|e| panic!("the built-in config/default.toml is invalid: {e}"))
+});
+
+/// The built-in `config/default.toml` (a test keeps it valid); tests and benches start from it.
+impl Default for Settings {
+    fn default() -> Self {
+        DEFAULTS.clone()
+    }
+}
+
+/// A configuration problem, with the key it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(String),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// A [`ConfigError::Invalid`]; the job registry uses it for `[jobs.*]` tables too.
+pub fn invalid(key: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        message: message.into(),
+    }
+}
+
+/// Names the key of a figment error and where its value came from, e.g. "configuration key
+/// `mail.from`: `x` is not a mail address … (environment variable TESSERA_MAIL__FROM)".
+fn from_figment_error(e: figment::Error) -> ConfigError {
+    if e.path.is_empty() {
+        return ConfigError::Load(e.to_string());
+    }
+    let key = e.path.join(".");
+    let mut message = e.kind.to_string();
+    match e.metadata.as_ref().map(|md| (&md.source, md.name.as_ref())) {
+        Some((Some(source), _)) => message.push_str(&format!(" (in {source})")),
+        Some((None, name)) if name.contains("environment variable") => {
+            let var = e.path.join("__").to_ascii_uppercase();
+            message.push_str(&format!(" (environment variable TESSERA_{var})"));
+        }
+        Some((None, name)) => message.push_str(&format!(" (in {name})")),
+        None => {}
+    }
+    ConfigError::Invalid { key, message }
+}
+
+fn at_least<T: PartialOrd + std::fmt::Display>(
+    key: &str,
+    value: T,
+    min: T,
+) -> Result<(), ConfigError> {
+    if value < min {
+        return Err(invalid(key, format!("must be at least {min}")));
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Loads settings from `config_dir` (default: `./config`) and the environment, then validates.
+    pub fn load(config_dir: Option<&Path>) -> Result<Self, ConfigError> {
+        let dir = config_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        let mut figment =
+            Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::file(dir.join("default.toml")));
+        if let Ok(env) = std::env::var("TESSERA_ENV")
+            && !env.is_empty()
+        {
+            figment = figment.merge(Toml::file(dir.join(format!("{env}.toml"))));
+        }
+        figment = figment.merge(Env::prefixed("TESSERA_").split("__"));
+        Self::from_figment(figment)
+    }
+
+    /// Extracts and validates settings from layers already put together.
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(from_figment_error)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that parse but make no sense; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database.url",
+                "expected a sqlite:// or postgres:// URL",
+            ));
+        }
+        let (a, g, m) = (&self.auth, &self.graphql, &self.mail);
+        at_least("database.max_connections", self.database.max_connections, 1)?;
+        at_least("auth.session_ttl_days", a.session_ttl_days, 1)?;
+        at_least("auth.reset_token_minutes", a.reset_token_minutes, 5)?;
+        at_least("auth.invitation_days", a.invitation_days, 1)?;
+        at_least("auth.email_verification_days", a.email_verification_days, 1)?;
+        at_least("auth.max_failed_logins", a.max_failed_logins, 1)?;
+        at_least("auth.min_password_length", a.min_password_length, 8)?;
+        at_least("graphql.max_page_size", g.max_page_size, 1)?;
+        at_least("graphql.max_query_bytes", g.max_query_bytes, 1024)?;
+        if !(8..=256).contains(&g.max_recursion) {
+            return Err(invalid(
+                "graphql.max_recursion",
+                "must be between 8 and 256",
+            ));
+        }
+        at_least("graphql.timeout_secs", g.timeout_secs, 1)?;
+        at_least("graphql.max_batch_size", g.max_batch_size, 1)?;
+        at_least("mail.smtp_timeout_secs", m.smtp_timeout_secs, 1)?;
+        at_least("mail.max_attempts", m.max_attempts, 1)?;
+        if m.retry_base_secs < 1 || m.retry_max_secs < m.retry_base_secs {
+            return Err(invalid(
+                "mail.retry_base_secs",
+                "must be at least 1 and not above mail.retry_max_secs",
+            ));
+        }
+        at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
+        if self.jobs.idle_run_retention_hours < 0 {
+            return Err(invalid(
+                "jobs.idle_run_retention_hours",
+                "must not be negative (0 keeps every run)",
+            ));
+        }
+        if self.jobs.reminder_catch_up_days < 0 {
+            return Err(invalid(
+                "jobs.reminder_catch_up_days",
+                "must not be negative",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database.url.starts_with("sqlite:")
+    }
+}

@@ -1,0 +1,231 @@
+//! The sections of the configuration file. Their defaults are `config/default.toml` itself (built into
+//! the binary, see `mod.rs`), so every `Default` here is the matching section of that file.
+
+use std::net::SocketAddr;
+
+use lettre::message::Mailbox;
+use serde::{Deserialize, Serialize};
+
+use super::values::{self, LogFilter, PublicUrl, SmtpUrl, redact_url};
+use super::{JobsSettings, Settings};
+use crate::domain::money::Currency;
+
+/// `impl Default` for a section: that section of the built-in `config/default.toml`.
+macro_rules! default_from_file {
+    ($($ty:ident => $field:ident),* $(,)?) => {$(
+        impl Default for $ty {
+            fn default() -> Self {
+                Settings::default().$field
+            }
+        }
+    )*};
+}
+default_from_file!(
+    ServerSettings => server,
+    DatabaseSettings => database,
+    AuthSettings => auth,
+    GraphqlSettings => graphql,
+    LogSettings => log,
+    MailSettings => mail,
+    OrganizationSettings => organization,
+    SchedulerSettings => scheduler,
+    JobsSettings => jobs,
+);
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ServerSettings {
+    /// `host:port` to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Public base URL used in links inside emails.
+    pub public_url: PublicUrl,
+    /// Seconds to wait for in-flight requests on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Origins allowed by CORS; empty disables CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+#[derive(Clone, Deserialize, PartialEq)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://user:password@host:port/db`.
+    pub url: String,
+    /// Largest number of pooled connections.
+    pub max_connections: u32,
+    /// Seconds to wait for a free connection.
+    pub acquire_timeout_secs: u64,
+    /// Log every SQL statement (debug level).
+    pub log_statements: bool,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_secs", &self.acquire_timeout_secs)
+            .field("log_statements", &self.log_statements)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct AuthSettings {
+    /// Lifetime of a login session in days.
+    pub session_ttl_days: i64,
+    /// Minutes a password-reset link stays valid.
+    pub reset_token_minutes: i64,
+    /// Days an invitation link stays valid.
+    pub invitation_days: i64,
+    /// Days an email-verification link stays valid.
+    pub email_verification_days: i64,
+    /// Shortest accepted password.
+    pub min_password_length: usize,
+    /// Failed logins allowed per account and per client address within the window.
+    pub max_failed_logins: u32,
+    /// Length of the failed-login window in minutes.
+    pub failed_login_window_minutes: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct GraphqlSettings {
+    /// Deepest allowed selection nesting.
+    pub max_depth: usize,
+    /// Largest allowed query complexity.
+    pub max_complexity: usize,
+    /// Deepest allowed nesting of brackets in a query, and recursion while parsing it.
+    pub max_recursion: usize,
+    /// Longest accepted query text, in bytes.
+    pub max_query_bytes: usize,
+    /// Seconds one request (or batch) may run before it is stopped.
+    pub timeout_secs: u64,
+    /// Whether the schema answers introspection queries (GraphiQL needs it).
+    pub introspection: bool,
+    /// Whether `GET /graphiql` serves the GraphiQL page.
+    pub graphiql: bool,
+    /// Folder holding GraphiQL's pinned asset files, served by Tessera itself; empty: from unpkg.
+    pub graphiql_assets_dir: String,
+    /// Whether validation errors suggest similar field names (off in production).
+    pub field_suggestions: bool,
+    /// Largest `first` a list accepts.
+    pub max_page_size: i32,
+    /// Most operations a batched request may carry.
+    pub max_batch_size: usize,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct LogSettings {
+    /// Filter in `tracing` syntax, e.g. `info` or `tessera=debug,info`. `RUST_LOG` wins when set.
+    pub level: LogFilter,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    Smtp,
+    File,
+    Log,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (only sensible on loopback or a trusted network).
+    None,
+    /// Upgrade with STARTTLS; fail if the server does not offer it.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+#[derive(Clone, Deserialize, PartialEq)]
+pub struct MailSettings {
+    /// `smtp`, `file` (one `.eml` per message in `file_dir`) or `log`.
+    pub transport: MailTransportKind,
+    /// Sender address, e.g. `Friends of the Park <members@example.org>`.
+    #[serde(deserialize_with = "values::mailbox")]
+    pub from: Mailbox,
+    /// Reply-To address; the empty string in the file means none.
+    #[serde(deserialize_with = "values::optional_mailbox")]
+    pub reply_to: Option<Mailbox>,
+    /// `smtp://host:port`; credentials may be given as `smtp://user:pass@host:port`.
+    pub smtp_url: SmtpUrl,
+    /// `none`, `starttls` or `tls`.
+    pub smtp_tls: SmtpTls,
+    /// SMTP user name (overrides the one in `smtp_url`).
+    pub smtp_username: String,
+    /// SMTP password (overrides the one in `smtp_url`).
+    pub smtp_password: String,
+    /// Seconds allowed to connect; a whole SMTP transaction may take three times as long.
+    pub smtp_timeout_secs: u64,
+    /// Folder for the `file` transport, relative to the working directory.
+    pub file_dir: String,
+    /// Folder with the email templates; the built-in copies are used when it does not exist.
+    pub templates_dir: String,
+    /// Queue the `membership-expired` email when the status job moves a membership to Expired.
+    pub expired_notice: bool,
+    /// Membership messages to contacts who cannot get email but can get post become LETTER rows
+    /// to print (`printableLetters`); when false they are CANCELLED like other unsendable mail.
+    pub letters: bool,
+    /// Delivery attempts before a message is marked FAILED.
+    pub max_attempts: i32,
+    /// Seconds before the first retry; doubles on each further failure.
+    pub retry_base_secs: i64,
+    /// Longest wait between retries in seconds.
+    pub retry_max_secs: i64,
+    /// Messages claimed per delivery batch.
+    pub batch_size: u64,
+    /// Seconds after which a message stuck in SENDING is reclaimed.
+    pub sending_timeout_secs: i64,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("transport", &self.transport)
+            .field("from", &self.from)
+            .field("smtp_url", &self.smtp_url)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field("smtp_password", &"***")
+            .field("file_dir", &self.file_dir)
+            .field("max_attempts", &self.max_attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct OrganizationSettings {
+    /// The nonprofit's name, used in emails.
+    pub name: String,
+    /// Postal address printed in email footers.
+    pub address: String,
+    /// Contact email shown to members.
+    pub email: String,
+    /// Website address.
+    pub website: String,
+    /// Default language of messages (BCP 47, e.g. `en`).
+    pub default_language: String,
+    /// Default currency for fees (ISO 4217).
+    #[serde(deserialize_with = "values::currency")]
+    pub default_currency: Currency,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SchedulerSettings {
+    /// Run the in-process scheduler inside `serve`.
+    pub enabled: bool,
+    /// Seconds a job lease lasts before another replica may take it over.
+    pub lease_secs: i64,
+}
