@@ -203,7 +203,7 @@ async fn timed_job(state: &AppState, job: &str, as_of: NaiveDate) -> (f64, i64) 
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(
         run.status,
-        jobs::SUCCEEDED,
+        tessera::domain::job::JobStatus::Succeeded,
         "{} failed: {:?}",
         job.name,
         run.error

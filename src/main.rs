@@ -183,17 +183,13 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let run = runs::run(&state, job, as_of, "cli").await;
             tessera::db::close(state.db.clone()).await;
             let run = run.map_err(for_operator)?;
-            let details: serde_json::Value = run
-                .details
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or(serde_json::Value::Null);
+            let details = run.details.clone().unwrap_or(serde_json::Value::Null);
             let report = serde_json::json!({
-                "run": run.id, "job": run.name, "asOf": run.as_of.to_string(), "status": run.status,
+                "run": run.id, "job": run.name, "asOf": run.as_of.to_string(), "status": run.status.as_str(),
                 "processed": run.processed, "changed": run.changed, "details": details, "error": run.error,
             });
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if run.status != runs::SUCCEEDED {
+            if run.status != tessera::domain::job::JobStatus::Succeeded {
                 anyhow::bail!("job {} failed", run.name);
             }
         }

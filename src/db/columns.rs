@@ -6,6 +6,7 @@
 use crate::domain::account::TokenPurpose;
 use crate::domain::contact::ContactKind;
 use crate::domain::dates::Unit;
+use crate::domain::job::JobStatus;
 use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 use crate::domain::message::OutboxStatus;
 use crate::domain::reminder::{Anchor, Direction};
@@ -77,6 +78,7 @@ text_column!(
     Direction,
     DurationUnit,
     Event,
+    JobStatus,
     OutboxStatus,
     PeriodType,
     Role,

@@ -2,13 +2,14 @@
 //! rename stays inside the database layer. Columns are typed (`columns.rs`): nothing is parsed here.
 
 use super::entities::{
-    api_key, audit_entry, contact, membership, membership_history, membership_status,
+    api_key, audit_entry, contact, job_run, membership, membership_history, membership_status,
     membership_type, outbound_message, resource, scheduled_reminder, user,
 };
 use crate::domain::account::{ApiKey, User};
 use crate::domain::audit::AuditEntry;
 use crate::domain::contact::Contact;
 use crate::domain::dates::Offset;
+use crate::domain::job::JobRun;
 use crate::domain::membership::{HistoryEntry, Membership, MembershipType};
 use crate::domain::message::OutboundMessage;
 use crate::domain::reminder::ScheduledReminder;
@@ -207,6 +208,24 @@ impl From<outbound_message::Model> for OutboundMessage {
             last_error: m.last_error,
             sent_at: m.sent_at,
             created_at: m.created_at,
+        }
+    }
+}
+
+impl From<job_run::Model> for JobRun {
+    fn from(m: job_run::Model) -> Self {
+        JobRun {
+            id: m.id,
+            name: m.name,
+            as_of: m.as_of,
+            triggered_by: m.triggered_by,
+            status: m.status,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            processed: m.processed,
+            changed: m.changed,
+            details: m.details.map(|d| d.0),
+            error: m.error,
         }
     }
 }

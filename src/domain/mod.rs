@@ -12,6 +12,7 @@ pub mod contact;
 pub mod country;
 pub mod dates;
 pub mod email;
+pub mod job;
 pub mod membership;
 pub mod message;
 pub mod money;

@@ -10,14 +10,15 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, Set};
 
 use super::registry::JobSpec;
+use crate::db::columns::JsonText;
 use crate::db::entities::job_run;
+use crate::domain::job::{JobRun, JobStatus};
+use crate::domain::role::Role;
 use crate::error::AppResult;
+use crate::services::access;
+use crate::services::auth::Viewer;
 use crate::services::pagination::{Page, PageArgs, page_by_id};
 use crate::state::AppState;
-
-pub const RUNNING: &str = "RUNNING";
-pub const SUCCEEDED: &str = "SUCCEEDED";
-pub const FAILED: &str = "FAILED";
 
 /// Who a scheduled run is recorded as triggered by.
 pub const BY_SCHEDULER: &str = "scheduler";
@@ -37,7 +38,7 @@ pub const INTERRUPTED: &str =
 pub async fn fail_abandoned(state: &AppState) -> AppResult<u64> {
     let now = state.clock.now();
     let result = job_run::Entity::update_many()
-        .col_expr(job_run::Column::Status, Expr::value(FAILED))
+        .col_expr(job_run::Column::Status, Expr::value(JobStatus::Failed))
         .col_expr(job_run::Column::FinishedAt, Expr::value(now))
         .col_expr(job_run::Column::Error, Expr::value(INTERRUPTED))
         // A literal, not a bound value, so both databases can use the partial index on it.
@@ -71,7 +72,7 @@ pub async fn prune_idle(state: &AppState, job: &JobSpec, hours: i64) -> AppResul
         .filter(job_run::Column::Name.eq(job.name))
         // Literals matching the partial index `ix_job_runs_idle`.
         .filter(Expr::cust("processed = 0 AND changed = 0"))
-        .filter(job_run::Column::Status.eq(SUCCEEDED))
+        .filter(job_run::Column::Status.eq(JobStatus::Succeeded))
         .filter(job_run::Column::TriggeredBy.eq(BY_SCHEDULER))
         .filter(job_run::Column::StartedAt.lt(cutoff))
         .exec(&state.db)
@@ -86,7 +87,7 @@ async fn heartbeat(state: &AppState, run_id: i64) -> std::convert::Infallible {
         let beat = job_run::Entity::update_many()
             .col_expr(job_run::Column::HeartbeatAt, Expr::value(state.clock.now()))
             .filter(job_run::Column::Id.eq(run_id))
-            .filter(job_run::Column::Status.eq(RUNNING))
+            .filter(job_run::Column::Status.eq(JobStatus::Running))
             .exec(&state.db)
             .await;
         if let Err(e) = beat {
@@ -103,7 +104,7 @@ pub async fn run(
     job: &JobSpec,
     as_of: NaiveDate,
     triggered_by: &str,
-) -> AppResult<job_run::Model> {
+) -> AppResult<JobRun> {
     if let Err(e) = fail_abandoned(state).await {
         tracing::warn!(error = %e, "cannot check for interrupted job runs");
     }
@@ -112,7 +113,7 @@ pub async fn run(
         name: Set(job.name.into()),
         as_of: Set(as_of),
         triggered_by: Set(triggered_by.into()),
-        status: Set(RUNNING.into()),
+        status: Set(JobStatus::Running),
         started_at: Set(now),
         heartbeat_at: Set(Some(now)),
         finished_at: Set(None),
@@ -140,15 +141,15 @@ pub async fn run(
                 changed = report.changed,
                 "job succeeded"
             );
-            finished.status = Set(SUCCEEDED.into());
+            finished.status = Set(JobStatus::Succeeded);
             finished.processed = Set(report.processed);
             finished.changed = Set(report.changed);
-            finished.details = Set(Some(report.details.to_string()));
+            finished.details = Set(Some(JsonText(report.details)));
         }
         Ok(Err(e)) => {
             let detail = e.detail();
             tracing::error!(error = %detail, "job failed");
-            finished.status = Set(FAILED.into());
+            finished.status = Set(JobStatus::Failed);
             finished.error = Set(Some(detail));
         }
         Err(panic) => {
@@ -158,20 +159,22 @@ pub async fn run(
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "the job panicked".into());
             tracing::error!(error = %detail, "job panicked");
-            finished.status = Set(FAILED.into());
+            finished.status = Set(JobStatus::Failed);
             finished.error = Set(Some(format!("panic: {detail}")));
         }
     }
-    Ok(finished.update(&state.db).await?)
+    Ok(finished.update(&state.db).await?.into())
 }
 
-/// Job runs, newest first.
+/// Job runs, newest first (staff).
 pub async fn list(
     state: &AppState,
+    viewer: &Viewer,
     name: Option<String>,
-    status: Option<String>,
+    status: Option<JobStatus>,
     page: PageArgs,
-) -> AppResult<Page<job_run::Model>> {
+) -> AppResult<Page<JobRun>> {
+    access::require_role(viewer, Role::Staff)?;
     let mut q = job_run::Entity::find();
     if let Some(n) = name {
         q = q.filter(job_run::Column::Name.eq(n));
@@ -179,5 +182,6 @@ pub async fn list(
     if let Some(s) = status {
         q = q.filter(job_run::Column::Status.eq(s));
     }
-    page_by_id(&state.db, q, job_run::Column::Id, true, page, |r| r.id).await
+    let page = page_by_id(&state.db, q, job_run::Column::Id, true, page, |r| r.id).await?;
+    Ok(page.map(JobRun::from))
 }

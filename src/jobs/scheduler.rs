@@ -25,7 +25,7 @@ use super::registry::{JOBS, JobSpec};
 use super::runs::{self, BY_SCHEDULER};
 use super::schedule::tick_for;
 use crate::clock::Clock;
-use crate::db::entities::job_run;
+use crate::domain::job::JobRun;
 use crate::state::AppState;
 
 /// Leases and ticks are about real time even when the business clock is pinned (tests, `--as-of`):
@@ -175,7 +175,7 @@ pub async fn run_tick(
     job: &JobSpec,
     lease: &Lease,
     tick: DateTime<Utc>,
-) -> Option<job_run::Model> {
+) -> Option<JobRun> {
     match lease.try_acquire(&state.db, tick, wall_clock()).await {
         Ok(true) => {}
         Ok(false) => {

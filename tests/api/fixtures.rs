@@ -63,8 +63,13 @@ pub async fn deliver(app: &TestApp) -> Value {
     )
     .await
     .unwrap();
-    assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);
-    serde_json::from_str(run.details.as_deref().unwrap()).unwrap()
+    assert_eq!(
+        run.status,
+        tessera::domain::job::JobStatus::Succeeded,
+        "{:?}",
+        run.error
+    );
+    run.details.clone().expect("details")
 }
 
 pub async fn contact(app: &TestApp, admin: &str, input: Value) -> String {

@@ -5,7 +5,12 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 use tessera::db::entities::job_run;
-use tessera::jobs::runs::{self as jobs, FAILED, INTERRUPTED, RUNNING, SUCCEEDED};
+use tessera::domain::job::JobStatus;
+use tessera::jobs::runs::{self as jobs, INTERRUPTED};
+
+const RUNNING: JobStatus = JobStatus::Running;
+const SUCCEEDED: JobStatus = JobStatus::Succeeded;
+const FAILED: JobStatus = JobStatus::Failed;
 
 use crate::helpers::{TestApp, job};
 
@@ -13,7 +18,7 @@ use crate::helpers::{TestApp, job};
 async fn insert_run(
     app: &TestApp,
     name: &str,
-    status: &str,
+    status: JobStatus,
     triggered_by: &str,
     started_at: DateTime<Utc>,
     heartbeat_at: Option<DateTime<Utc>>,
@@ -23,7 +28,7 @@ async fn insert_run(
         name: Set(name.into()),
         as_of: Set(started_at.date_naive()),
         triggered_by: Set(triggered_by.into()),
-        status: Set(status.into()),
+        status: Set(status),
         started_at: Set(started_at),
         heartbeat_at: Set(heartbeat_at),
         finished_at: Set((status != RUNNING).then_some(started_at)),
@@ -91,7 +96,7 @@ async fn a_run_left_running_by_a_stopped_process_is_marked_failed_and_a_live_one
             json!({}),
         )
         .await;
-    assert_eq!(body["data"]["runJob"]["status"], SUCCEEDED, "{body}");
+    assert_eq!(body["data"]["runJob"]["status"], "SUCCEEDED", "{body}");
 
     for id in [dead, dead_without_heartbeat] {
         let run = find(&app, id).await.unwrap();

@@ -84,8 +84,13 @@ pub async fn run_reminders(app: &TestApp, as_of: &str) -> Value {
     let run = tessera::jobs::runs::run(&app.state, job("send-reminders"), day, "test")
         .await
         .unwrap();
-    assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);
-    serde_json::from_str(run.details.as_deref().unwrap()).unwrap()
+    assert_eq!(
+        run.status,
+        tessera::domain::job::JobStatus::Succeeded,
+        "{:?}",
+        run.error
+    );
+    run.details.clone().expect("details")
 }
 
 /// `(queued, alreadySent)` of a run.

@@ -10,7 +10,11 @@ use sea_orm::{
 };
 use tessera::config::Settings;
 use tessera::db::entities::{job_lease, job_run, membership};
-use tessera::jobs::runs::{FAILED, RUNNING, SUCCEEDED};
+use tessera::domain::job::JobStatus;
+
+const RUNNING: JobStatus = JobStatus::Running;
+const SUCCEEDED: JobStatus = JobStatus::Succeeded;
+const FAILED: JobStatus = JobStatus::Failed;
 use tessera::services::statuses::{EXPIRED, Statuses};
 
 use crate::fixtures::{new_contact, yearly_type};

@@ -310,7 +310,7 @@ async fn a_renewal_committed_during_a_run_is_not_reverted() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     renewal.commit().await.unwrap();
     let run = job.await.unwrap().unwrap();
-    assert_eq!(run.status, "SUCCEEDED");
+    assert_eq!(run.status, tessera::domain::job::JobStatus::Succeeded);
     assert_eq!(
         status_of(&app, &admin, &m).await,
         "Current",
@@ -346,7 +346,7 @@ async fn the_job_sends_about_the_same_statements_for_ten_or_a_thousand_membershi
         let run = tessera::jobs::runs::run(&state, job("update-statuses"), d("2024-06-01"), "test")
             .await
             .unwrap();
-        assert_eq!(run.status, "SUCCEEDED");
+        assert_eq!(run.status, tessera::domain::job::JobStatus::Succeeded);
         counts.push(counter.load(Ordering::SeqCst));
     }
     // Expiry emails add a few bulk statements (per 500 contacts, per 200 messages), never one per row.
@@ -478,7 +478,12 @@ async fn check_run(app: &TestApp, as_of: NaiveDate) -> usize {
     let run = tessera::jobs::runs::run(&app.state, job("update-statuses"), as_of, "test")
         .await
         .unwrap();
-    assert_eq!(run.status, "SUCCEEDED", "{:?}", run.error);
+    assert_eq!(
+        run.status,
+        tessera::domain::job::JobStatus::Succeeded,
+        "{:?}",
+        run.error
+    );
     let after = membership::Entity::find()
         .order_by_asc(membership::Column::Id)
         .all(&app.state.db)

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::db::columns::JsonText;
+use crate::domain::job::JobStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "job_runs")]
 pub struct Model {
@@ -9,13 +12,13 @@ pub struct Model {
     pub as_of: Date,
     pub triggered_by: String,
     /// RUNNING, SUCCEEDED or FAILED.
-    pub status: String,
+    pub status: JobStatus,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     pub processed: i64,
     pub changed: i64,
     /// JSON object with job-specific counts.
-    pub details: Option<String>,
+    pub details: Option<JsonText<serde_json::Value>>,
     pub error: Option<String>,
     /// Refreshed while the run works; a RUNNING run without a recent one was interrupted.
     pub heartbeat_at: Option<DateTimeUtc>,

@@ -2,7 +2,7 @@ use async_graphql::{Context, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
-use crate::graphql::types::job::{JobRun, JobRunConnection, JobRunFilter, JobRunStatus};
+use crate::graphql::types::job::{JobRun, JobRunConnection, JobRunFilter};
 use crate::jobs::runs as jobs;
 use crate::services::pagination::PageArgs;
 
@@ -23,12 +23,8 @@ impl JobQuery {
         let state = guards::state(ctx)?;
         let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
         let f = filter.unwrap_or_default();
-        let status = f.status.map(|s| match s {
-            JobRunStatus::Running => jobs::RUNNING,
-            JobRunStatus::Succeeded => jobs::SUCCEEDED,
-            JobRunStatus::Failed => jobs::FAILED,
-        });
-        let result = jobs::list(state, f.name, status.map(str::to_string), page).await?;
+        let viewer = guards::viewer(ctx);
+        let result = jobs::list(state, viewer, f.name, f.status.map(Into::into), page).await?;
         Ok(JobRunConnection::from_page(result, JobRun))
     }
 }

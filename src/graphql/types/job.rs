@@ -1,22 +1,23 @@
-use async_graphql::{Enum, ID, InputObject, Json, Object};
+use async_graphql::{ID, InputObject, Json, Object};
 
-use crate::db::entities::job_run;
+use crate::domain::job::{JobRun as RunRecord, JobStatus};
 use crate::graphql::scalars::{Date, DateTime};
 
-/// The outcome of a job run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum JobRunStatus {
-    /// Still running.
-    Running,
-    /// Finished without error.
-    Succeeded,
-    /// Stopped with an error (see `error`).
-    Failed,
-}
+crate::mirror_enum!(
+    /// The outcome of a job run.
+    JobRunStatus <=> JobStatus {
+        /// Still running.
+        Running,
+        /// Finished without error.
+        Succeeded,
+        /// Stopped with an error (see `error`).
+        Failed,
+    }
+);
 
 /// One run of a background job.
 #[derive(Clone, Debug)]
-pub struct JobRun(pub job_run::Model);
+pub struct JobRun(pub RunRecord);
 
 /// One run of a background job.
 #[Object]
@@ -39,11 +40,7 @@ impl JobRun {
     }
     /// Running, succeeded or failed.
     async fn status(&self) -> JobRunStatus {
-        match self.0.status.as_str() {
-            "SUCCEEDED" => JobRunStatus::Succeeded,
-            "FAILED" => JobRunStatus::Failed,
-            _ => JobRunStatus::Running,
-        }
+        self.0.status.into()
     }
     /// When it started.
     async fn started_at(&self) -> DateTime {
@@ -63,11 +60,7 @@ impl JobRun {
     }
     /// Job-specific counts, e.g. `{"changedTo": {"Expired": 12}}`.
     async fn details(&self) -> Option<Json<serde_json::Value>> {
-        self.0
-            .details
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .map(Json)
+        self.0.details.clone().map(Json)
     }
     /// The error of a failed run.
     async fn error(&self) -> Option<&str> {
