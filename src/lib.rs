@@ -143,6 +143,14 @@ pub async fn connect_state(settings: Settings, clock: Clock) -> anyhow::Result<A
     db::migrate(&db)
         .await
         .context("database migration failed")?;
+    // Contacts from before search keys existed (once, after the migration that added them).
+    let indexed = services::contacts::index_search(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.detail()))
+        .context("writing contact search keys failed")?;
+    if indexed > 0 {
+        tracing::info!(contacts = indexed, "wrote contact search keys");
+    }
     AppState::new(db, settings, clock).map_err(|e| anyhow::anyhow!("{e}"))
 }
 

@@ -157,6 +157,7 @@ fn contact_row(rng: &mut StdRng, id: i64, as_of: NaiveDate) -> (Vec<SimpleExpr>,
             .and_hms_opt(12, 0, 0)
             .unwrap_or_default(),
     );
+    let key = crate::domain::search::contact_key(&sort, &display, Some(&email));
     let row = vec![
         id.into(),
         kind.into(),
@@ -174,6 +175,7 @@ fn contact_row(rng: &mut StdRng, id: i64, as_of: NaiveDate) -> (Vec<SimpleExpr>,
         deceased.into(),
         created.into(),
         created.into(),
+        Some(key).into(),
     ];
     (row, deceased)
 }

@@ -203,6 +203,7 @@ impl Batch {
             "is_deceased",
             "created_at",
             "updated_at",
+            "search_text",
         ];
         insert_rows(txn, "contacts", &contact_cols, &self.contacts).await?;
         let now = Utc::now();

@@ -20,6 +20,7 @@ pub mod patch;
 pub mod reminder;
 pub mod resource;
 pub mod role;
+pub mod search;
 pub mod status;
 pub mod text;
 

@@ -8,6 +8,7 @@ use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::Loaders;
 use crate::services::auth::{AuthUser, Viewer};
+use crate::services::pagination::PageArgs;
 use crate::services::{Actor, access};
 use crate::state::AppState;
 
@@ -35,6 +36,18 @@ pub fn state<'a>(ctx: &Context<'a>) -> AppResult<&'a AppState> {
 pub fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
     ctx.data::<Loaders>()
         .map_err(|_| AppError::internal("Loaders missing from request data"))
+}
+
+/// Page arguments of a list field, checked against `graphql.max_page_size`; the total is counted
+/// only when the query selects `totalCount`.
+pub fn page_args(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<String>,
+) -> AppResult<PageArgs> {
+    let max = state(ctx)?.settings.graphql.max_page_size;
+    let counted = ctx.look_ahead().field("totalCount").exists();
+    Ok(PageArgs::new(first, after, max)?.counting(counted))
 }
 
 /// The caller; anonymous when the request carried no token.

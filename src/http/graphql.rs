@@ -347,34 +347,59 @@ async fn execute(
 
 /// Serialises the response.
 fn render(media: MediaType, response: BatchResponse) -> Response {
-    let (body, request_error) = match response {
-        BatchResponse::Single(r) => finish_one(r),
-        BatchResponse::Batch(rs) => (
-            Value::Array(rs.into_iter().map(|r| finish_one(r).0).collect()),
-            false,
-        ),
+    let (body, request_error) = match &response {
+        BatchResponse::Single(r) => (serde_json::to_vec(&Answer::of(r)), is_request_error(r)),
+        BatchResponse::Batch(rs) => {
+            let answers: Vec<Answer<'_>> = rs.iter().map(Answer::of).collect();
+            (serde_json::to_vec(&answers), false)
+        }
     };
     let status = if media == MediaType::GraphqlResponse && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    Response::builder()
-        .status(status)
-        .content_type(media.content_type())
-        .body(body.to_string())
+    match body {
+        Ok(body) => Response::builder()
+            .status(status)
+            .content_type(media.content_type())
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a GraphQL response");
+            error_body(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+            )
+        }
+    }
 }
 
-/// The JSON of one response, and whether it is a request error (nothing executed: data is null and
-/// no error has a path). A request error has no `data` entry. Error codes are already attached by
-/// the schema (`graphql/errors.rs`).
-fn finish_one(r: async_graphql::Response) -> (Value, bool) {
-    let request_error = r.data == async_graphql::Value::Null
+/// Whether a response is a request error: nothing executed (data is null and no error has a path).
+/// Error codes are already attached by the schema (`graphql/errors.rs`).
+fn is_request_error(r: &async_graphql::Response) -> bool {
+    r.data == async_graphql::Value::Null
         && !r.errors.is_empty()
-        && r.errors.iter().all(|e| e.path.is_empty());
-    let mut v = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
-    if request_error && let Value::Object(map) = &mut v {
-        map.remove("data");
+        && r.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// One response as sent, serialised straight from the engine's ordered values, so fields come in
+/// the order the query asked for. A request error has no `data` entry.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Answer<'a> {
+    RequestError {
+        errors: &'a [async_graphql::ServerError],
+    },
+    Executed(&'a async_graphql::Response),
+}
+
+impl<'a> Answer<'a> {
+    fn of(r: &'a async_graphql::Response) -> Self {
+        if is_request_error(r) {
+            Answer::RequestError { errors: &r.errors }
+        } else {
+            Answer::Executed(r)
+        }
     }
-    (v, request_error)
 }

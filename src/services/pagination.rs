@@ -44,6 +44,9 @@ impl Cursor {
 pub struct PageArgs {
     pub first: u64,
     pub after: Option<String>,
+    /// Whether the caller wants the total count (a query over every matching row, so only run when
+    /// asked: GraphQL passes whether `totalCount` is selected).
+    pub count: bool,
 }
 
 impl PageArgs {
@@ -62,7 +65,28 @@ impl PageArgs {
         Ok(Self {
             first: first as u64,
             after: after.filter(|a| !a.is_empty()),
+            count: true,
         })
+    }
+
+    /// Whether to count every matching row.
+    pub fn counting(mut self, count: bool) -> Self {
+        self.count = count;
+        self
+    }
+
+    /// The total count when asked for, 0 otherwise (the caller did not select it).
+    pub async fn total<E, C>(&self, q: &sea_orm::Select<E>, db: &C) -> AppResult<u64>
+    where
+        E: sea_orm::EntityTrait,
+        E::Model: sea_orm::FromQueryResult + Send + Sync,
+        C: sea_orm::ConnectionTrait,
+    {
+        if !self.count {
+            return Ok(0);
+        }
+        use sea_orm::PaginatorTrait;
+        Ok(q.clone().count(db).await?)
     }
 }
 
@@ -128,9 +152,9 @@ where
     E::Model: Send + Sync,
     C: sea_orm::ConnectionTrait,
 {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
     let ordering = if descending { "ID_DESC" } else { "ID_ASC" };
-    let total = q.clone().count(db).await?;
+    let total = page.total(&q, db).await?;
     let mut q = q;
     if let Some(after) = &page.after {
         let last = Cursor::decode(after, ordering)?.id;

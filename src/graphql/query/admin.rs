@@ -7,7 +7,6 @@ use crate::graphql::types::account::{
 };
 use crate::services::audit::{self, AuditFilter as Filter};
 use crate::services::auth::api_keys;
-use crate::services::pagination::PageArgs;
 use crate::services::resources;
 
 #[derive(Default)]
@@ -25,7 +24,7 @@ impl AdminQuery {
         #[graphql(desc = "What to include.")] filter: Option<AuditFilter>,
     ) -> Result<AuditEntryConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = Filter {
             entity: f.entity,

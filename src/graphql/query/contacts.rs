@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_id;
 use crate::graphql::types::common::SortDirection;
@@ -8,7 +9,6 @@ use crate::graphql::types::contact::{
     Contact, ContactConnection, ContactFilter, ContactOrderBy, ContactOrderField,
 };
 use crate::services::contacts::{self, ContactFilter as Filter, ContactOrder};
-use crate::services::pagination::PageArgs;
 
 #[derive(Default)]
 pub struct ContactQuery;
@@ -43,12 +43,11 @@ impl ContactQuery {
         )]
         after: Option<String>,
         #[graphql(desc = "What to include.")] filter: Option<ContactFilter>,
-        #[graphql(desc = "Sort order (default: by name, ascending).")] order_by: Option<
-            ContactOrderBy,
-        >,
+        #[graphql(desc = "Sort order (default: by relevance when searching, else by name).")]
+        order_by: Option<ContactOrderBy>,
     ) -> Result<ContactConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = Filter {
             search: f.search,
@@ -57,12 +56,24 @@ impl ContactQuery {
             created_to: f.created_to.map(|d| d.0),
             in_trash: f.in_trash,
         };
-        let o = order_by.unwrap_or_default();
-        let order = match (o.field, o.direction) {
-            (ContactOrderField::Name, SortDirection::Asc) => ContactOrder::NameAsc,
-            (ContactOrderField::Name, SortDirection::Desc) => ContactOrder::NameDesc,
-            (ContactOrderField::CreatedAt, SortDirection::Asc) => ContactOrder::CreatedAsc,
-            (ContactOrderField::CreatedAt, SortDirection::Desc) => ContactOrder::CreatedDesc,
+        let order = match order_by {
+            // Searching without an order ranks by relevance.
+            None if filter.search.is_some() => ContactOrder::Relevance,
+            None => ContactOrder::NameAsc,
+            Some(o) => match (o.field, o.direction) {
+                (ContactOrderField::Name, SortDirection::Asc) => ContactOrder::NameAsc,
+                (ContactOrderField::Name, SortDirection::Desc) => ContactOrder::NameDesc,
+                (ContactOrderField::CreatedAt, SortDirection::Asc) => ContactOrder::CreatedAsc,
+                (ContactOrderField::CreatedAt, SortDirection::Desc) => ContactOrder::CreatedDesc,
+                (ContactOrderField::Relevance, SortDirection::Asc) => ContactOrder::Relevance,
+                (ContactOrderField::Relevance, SortDirection::Desc) => {
+                    return Err(AppError::bad_input(
+                        "orderBy.direction",
+                        "relevance is ascending only",
+                    )
+                    .into());
+                }
+            },
         };
         let result = contacts::list(state, guards::viewer(ctx), &filter, order, page).await?;
         Ok(ContactConnection::from_page(result, Contact))

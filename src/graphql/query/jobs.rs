@@ -4,7 +4,6 @@ use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::types::job::{JobRun, JobRunConnection, JobRunFilter};
 use crate::jobs::runs as jobs;
-use crate::services::pagination::PageArgs;
 
 #[derive(Default)]
 pub struct JobQuery;
@@ -21,7 +20,7 @@ impl JobQuery {
         #[graphql(desc = "What to include.")] filter: Option<JobRunFilter>,
     ) -> Result<JobRunConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let viewer = guards::viewer(ctx);
         let result = jobs::list(state, viewer, f.name, f.status.map(Into::into), page).await?;

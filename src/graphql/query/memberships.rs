@@ -11,7 +11,6 @@ use crate::graphql::types::membership_inputs::{
 };
 use crate::graphql::{parse_id, parse_ids};
 use crate::services::memberships::{self, MembershipFilter as Filter, MembershipOrder};
-use crate::services::pagination::PageArgs;
 use crate::services::{membership_types, statuses};
 
 #[derive(Default)]
@@ -82,7 +81,7 @@ impl MembershipQuery {
         >,
     ) -> Result<MembershipConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = Filter {
             contact_id: f

@@ -9,7 +9,6 @@ use crate::graphql::types::message::{
 use crate::graphql::{parse_id, parse_ids};
 use crate::services::letters;
 use crate::services::messages::{self, MessageFilter};
-use crate::services::pagination::PageArgs;
 
 #[derive(Default)]
 pub struct MessageQuery;
@@ -26,7 +25,7 @@ impl MessageQuery {
         #[graphql(desc = "What to include.")] filter: Option<OutboundMessageFilter>,
     ) -> Result<OutboundMessageConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = MessageFilter {
             status: f.status.map(Into::into),

@@ -4,7 +4,6 @@ use crate::domain::role::Role as DomainRole;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_id;
 use crate::graphql::types::user::{Role, User, UserConnection};
-use crate::services::pagination::PageArgs;
 use crate::services::users;
 
 #[derive(Default)]
@@ -22,7 +21,7 @@ impl UserQuery {
         #[graphql(desc = "Only logins with this role.")] role: Option<Role>,
     ) -> Result<UserConnection> {
         let state = guards::state(ctx)?;
-        let page = PageArgs::new(first, after, state.settings.graphql.max_page_size)?;
+        let page = guards::page_args(ctx, first, after)?;
         let result = users::list(state, guards::viewer(ctx), role.map(Into::into), page).await?;
         Ok(UserConnection::from_page(result, User))
     }

@@ -290,6 +290,9 @@ pub enum ContactOrderField {
     Name,
     /// Creation time.
     CreatedAt,
+    /// How well a contact matches `filter.search` (surname starting with the first word, then any
+    /// word starting with it, then the rest), then name; the default when searching. Ascending only.
+    Relevance,
 }
 
 /// The order of the contact list.

@@ -1,23 +1,28 @@
-//! Contacts: create, partial update, soft delete into a trash, restore, search and list.
+//! Contacts: create, partial update, soft delete into a trash, restore; lists and search in `list`.
+
+mod list;
+
+pub use list::{ContactFilter, ContactOrder, MAX_SEARCH_CHARS, index_search, list};
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::entities::contact;
-use crate::domain::contact::{Contact, ContactDraft, ContactFields, ContactKind, ContactPatch};
-use crate::domain::role::Role;
+use crate::domain::contact::{Contact, ContactDraft, ContactFields, ContactPatch};
+use crate::domain::search;
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::services::auth::Viewer;
-use crate::services::pagination::{Cursor, Page, PageArgs, escape_like};
 use crate::services::{Actor, access};
 use crate::state::AppState;
 
 fn apply_draft(active: &mut contact::ActiveModel, d: ContactDraft) {
+    let key = search::contact_key(
+        &d.sort_name,
+        &d.display_name,
+        d.email.as_ref().map(|e| e.as_str()),
+    );
+    active.search_text = Set(Some(key));
     active.kind = Set(d.kind);
     active.first_name = Set(d.first_name);
     active.last_name = Set(d.last_name);
@@ -163,146 +168,6 @@ pub async fn get_live_in<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("contact", id, field))
-}
-
-/// Longest accepted search text: names and addresses are far shorter, and a long pattern only costs.
-pub const MAX_SEARCH_CHARS: usize = 200;
-
-#[derive(Clone, Debug, Default)]
-pub struct ContactFilter {
-    /// Words that must each appear in the name or email.
-    pub search: Option<String>,
-    pub kind: Option<ContactKind>,
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_to: Option<DateTime<Utc>>,
-    /// List the trash instead of live contacts.
-    pub in_trash: bool,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ContactOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CreatedAsc,
-    CreatedDesc,
-}
-
-impl ContactOrder {
-    fn key(self) -> &'static str {
-        match self {
-            ContactOrder::NameAsc => "NAME_ASC",
-            ContactOrder::NameDesc => "NAME_DESC",
-            ContactOrder::CreatedAsc => "CREATED_AT_ASC",
-            ContactOrder::CreatedDesc => "CREATED_AT_DESC",
-        }
-    }
-}
-
-fn filtered(filter: &ContactFilter) -> Select<contact::Entity> {
-    let mut q = contact::Entity::find();
-    q = if filter.in_trash {
-        q.filter(contact::Column::DeletedAt.is_not_null())
-    } else {
-        q.filter(contact::Column::DeletedAt.is_null())
-    };
-    if let Some(text) = &filter.search {
-        for word in text.split_whitespace().take(8) {
-            let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
-            let like = |col: contact::Column| {
-                Expr::expr(Func::lower(Expr::col(col)))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\'))
-            };
-            q = q.filter(
-                Condition::any()
-                    .add(like(contact::Column::DisplayName))
-                    .add(like(contact::Column::SortName))
-                    .add(like(contact::Column::Email)),
-            );
-        }
-    }
-    if let Some(kind) = filter.kind {
-        q = q.filter(contact::Column::Kind.eq(kind));
-    }
-    if let Some(from) = filter.created_from {
-        q = q.filter(contact::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = filter.created_to {
-        q = q.filter(contact::Column::CreatedAt.lt(to));
-    }
-    q
-}
-
-/// One page of contacts (staff). Ordering by creation uses the id, which grows with each insert, so
-/// a page boundary never moves when contacts are added.
-pub async fn list(
-    state: &AppState,
-    viewer: &Viewer,
-    filter: &ContactFilter,
-    order: ContactOrder,
-    page: PageArgs,
-) -> AppResult<Page<Contact>> {
-    access::require_role(viewer, Role::Staff)?;
-    if let Some(text) = &filter.search
-        && text.chars().count() > MAX_SEARCH_CHARS
-    {
-        return Err(AppError::bad_input(
-            "filter.search",
-            format!("search text is limited to {MAX_SEARCH_CHARS} characters"),
-        ));
-    }
-    let q = filtered(filter);
-    let total = q.clone().count(&state.db).await?;
-    let after = page
-        .after
-        .as_deref()
-        .map(|a| Cursor::decode(a, order.key()))
-        .transpose()?;
-    let (col, id) = (contact::Column::SortName, contact::Column::Id);
-    let q = match order {
-        ContactOrder::NameAsc | ContactOrder::NameDesc => {
-            let asc = order == ContactOrder::NameAsc;
-            let q = match &after {
-                Some(c) => {
-                    let key = c.k.clone().unwrap_or_default();
-                    let (beyond, tie) = if asc {
-                        (col.gt(key.clone()), id.gt(c.id))
-                    } else {
-                        (col.lt(key.clone()), id.lt(c.id))
-                    };
-                    q.filter(
-                        Condition::any()
-                            .add(beyond)
-                            .add(Condition::all().add(col.eq(key)).add(tie)),
-                    )
-                }
-                None => q,
-            };
-            if asc {
-                q.order_by_asc(col).order_by_asc(id)
-            } else {
-                q.order_by_desc(col).order_by_desc(id)
-            }
-        }
-        ContactOrder::CreatedAsc => match &after {
-            Some(c) => q.filter(id.gt(c.id)),
-            None => q,
-        }
-        .order_by_asc(id),
-        ContactOrder::CreatedDesc => match &after {
-            Some(c) => q.filter(id.lt(c.id)),
-            None => q,
-        }
-        .order_by_desc(id),
-    };
-    let rows = q.limit(page.first + 1).all(&state.db).await?;
-    let by_name = matches!(order, ContactOrder::NameAsc | ContactOrder::NameDesc);
-    let rows: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
-    Ok(Page::from_rows(rows, page.first, total, |m| Cursor {
-        o: order.key().into(),
-        k: by_name.then(|| m.sort_name.clone()),
-        id: m.id,
-    }))
 }
 
 /// Contacts by id, including those in the trash (for DataLoaders: the fields that reach a contact
