@@ -244,7 +244,7 @@ pub async fn list(
         .as_deref()
         .map(|a| Cursor::decode(a, order.key()))
         .transpose()?;
-    let name = || Expr::col((contact::Entity, contact::Column::SortName)).into();
+    let name = || Expr::col((contact::Entity, contact::Column::SortName));
     let (key, descending): (Option<SimpleExpr>, bool) = match order {
         ContactOrder::NameAsc => (Some(name()), false),
         ContactOrder::NameDesc => (Some(name()), true),
