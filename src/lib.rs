@@ -10,6 +10,7 @@ pub mod graphql;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod services;
 pub mod state;
 pub mod telemetry;

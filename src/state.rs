@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::{MailTransportKind, Settings, SmtpTls};
 use crate::mail::transport::{Kind, Tls, TransportConfig};
 use crate::mail::{Templates, Transport};
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -17,21 +18,29 @@ pub struct AppState {
     pub clock: Clock,
     pub templates: Arc<Templates>,
     pub mailer: Arc<Transport>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
     /// Loads the email templates and builds the mail transport; errors name the setting at fault.
-    /// Needs a running tokio runtime (the SMTP pool lives on it).
-    pub fn new(db: DatabaseConnection, settings: Settings, clock: Clock) -> Result<Self, String> {
+    /// Every statement on `db` is measured into the state's metrics. Needs a running tokio runtime
+    /// (the SMTP pool lives on it).
+    pub fn new(mut db: DatabaseConnection, settings: Settings, clock: Clock) -> Result<Self, String> {
         let templates = Templates::load(Some(Path::new(&settings.mail.templates_dir)))
             .map_err(|e| format!("mail.templates_dir: {e}"))?;
         let mailer = Transport::new(&transport_config(&settings))?;
+        let metrics = Arc::new(Metrics::default());
+        let observed = metrics.clone();
+        db.set_metric_callback(move |info| {
+            observed.statement(info.elapsed.as_secs_f64(), info.failed);
+        });
         Ok(Self {
             db,
             settings: Arc::new(settings),
             clock,
             templates: Arc::new(templates),
             mailer: Arc::new(mailer),
+            metrics,
         })
     }
 }
