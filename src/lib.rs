@@ -30,6 +30,8 @@ use crate::state::AppState;
 /// [`Application::run_until_stopped`].
 pub struct Application {
     acceptor: TcpAcceptor,
+    /// The operators' listener that serves only `/metrics` (`metrics.listen`), when configured.
+    metrics_acceptor: Option<TcpAcceptor>,
     routes: poem::endpoint::BoxEndpoint<'static>,
     port: u16,
     state: AppState,
@@ -65,9 +67,19 @@ impl Application {
             .first()
             .and_then(|a| a.as_socket_addr().map(|s| s.port()))
             .context("listener has no socket address")?;
+        let metrics_acceptor = match state.settings.metrics.listen.as_str() {
+            "" => None,
+            addr => Some(
+                TcpListener::bind(addr.to_string())
+                    .into_acceptor()
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (metrics.listen)"))?,
+            ),
+        };
         let (shutdown, _) = watch::channel(false);
         Ok(Self {
             acceptor,
+            metrics_acceptor,
             routes,
             port,
             state,
@@ -111,9 +123,26 @@ impl Application {
             }
         };
         tracing::info!(port = self.port, "listening");
+        let metrics = self.metrics_acceptor.map(|acceptor| {
+            let mut stop = self.shutdown.subscribe();
+            let routes = http::metrics_routes(self.state.clone());
+            tokio::spawn(async move {
+                let signal = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(routes, signal, Some(Duration::from_secs(1)))
+                    .await
+            })
+        });
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.routes, signal, Some(timeout))
             .await;
+        if let Some(m) = metrics {
+            // The signal above may have come from the OS rather than the handle.
+            let _ = self.shutdown.send(true);
+            let _ = m.await;
+        }
         if let Some(scheduler) = scheduler {
             scheduler.shutdown(timeout).await;
         }

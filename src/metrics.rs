@@ -2,8 +2,8 @@
 //! statements and pool use, job runs, outbox depth and delivery failures. A base module: every
 //! layer records into the one registry in the application state.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

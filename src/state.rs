@@ -10,6 +10,7 @@ use crate::config::{MailTransportKind, Settings, SmtpTls};
 use crate::mail::transport::{Kind, Tls, TransportConfig};
 use crate::mail::{Templates, Transport};
 use crate::metrics::Metrics;
+use crate::services::auth::cache::TokenCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,16 +20,23 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub mailer: Arc<Transport>,
     pub metrics: Arc<Metrics>,
+    /// Bearer tokens resolved recently (`auth.token_cache_secs`).
+    pub tokens: Arc<TokenCache>,
 }
 
 impl AppState {
     /// Loads the email templates and builds the mail transport; errors name the setting at fault.
     /// Every statement on `db` is measured into the state's metrics. Needs a running tokio runtime
     /// (the SMTP pool lives on it).
-    pub fn new(mut db: DatabaseConnection, settings: Settings, clock: Clock) -> Result<Self, String> {
+    pub fn new(
+        mut db: DatabaseConnection,
+        settings: Settings,
+        clock: Clock,
+    ) -> Result<Self, String> {
         let templates = Templates::load(Some(Path::new(&settings.mail.templates_dir)))
             .map_err(|e| format!("mail.templates_dir: {e}"))?;
         let mailer = Transport::new(&transport_config(&settings))?;
+        let settings_token_ttl = settings.auth.token_cache_secs;
         let metrics = Arc::new(Metrics::default());
         let observed = metrics.clone();
         db.set_metric_callback(move |info| {
@@ -41,6 +49,9 @@ impl AppState {
             templates: Arc::new(templates),
             mailer: Arc::new(mailer),
             metrics,
+            tokens: Arc::new(TokenCache::new(std::time::Duration::from_secs(
+                settings_token_ttl,
+            ))),
         })
     }
 }

@@ -28,7 +28,8 @@ pub use cron::CronExpr;
 pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
-    MailTransportKind, OrganizationSettings, SchedulerSettings, ServerSettings, SmtpTls,
+    MailTransportKind, MetricsSettings, OrganizationSettings, SchedulerSettings, ServerSettings,
+    SmtpTls,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -47,6 +48,7 @@ pub struct Settings {
     pub organization: OrganizationSettings,
     pub scheduler: SchedulerSettings,
     pub jobs: JobsSettings,
+    pub metrics: MetricsSettings,
 }
 
 /// The built-in defaults, read once.
@@ -173,6 +175,16 @@ impl Settings {
             ));
         }
         at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
+        let metrics = &self.metrics;
+        if !metrics.listen.is_empty() && metrics.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("metrics.listen", "expected host:port, or empty"));
+        }
+        if !metrics.token.is_empty() && metrics.token.len() < 16 {
+            return Err(invalid(
+                "metrics.token",
+                "must be at least 16 characters (or empty)",
+            ));
+        }
         if self.jobs.idle_run_retention_hours < 0 {
             return Err(invalid(
                 "jobs.idle_run_retention_hours",

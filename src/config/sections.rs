@@ -21,6 +21,7 @@ macro_rules! default_from_file {
     )*};
 }
 default_from_file!(
+    MetricsSettings => metrics,
     ServerSettings => server,
     DatabaseSettings => database,
     AuthSettings => auth,
@@ -58,6 +59,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_secs: u64,
     /// Log every SQL statement (debug level).
     pub log_statements: bool,
+    /// Seconds membership statuses and types read by requests are kept in memory; a change on this
+    /// replica refreshes them at once, one on another within this bound. 0: read every time.
+    pub reference_cache_secs: u64,
 }
 
 impl std::fmt::Debug for DatabaseSettings {
@@ -87,6 +91,9 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     /// Length of the failed-login window in minutes.
     pub failed_login_window_minutes: i64,
+    /// Seconds a resolved token is remembered in memory (sign-outs on other replicas take effect
+    /// within this bound; on this one at once). 0: look every token up.
+    pub token_cache_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -228,4 +235,23 @@ pub struct SchedulerSettings {
     pub enabled: bool,
     /// Seconds a job lease lasts before another replica may take it over.
     pub lease_secs: i64,
+}
+
+/// `GET /metrics` (Prometheus text format): on its own address, or on the main one with a token.
+#[derive(Clone, Deserialize, PartialEq)]
+pub struct MetricsSettings {
+    /// `host:port` of a listener that serves only `/metrics`, without a token (bind it where only
+    /// operators reach, e.g. 127.0.0.1); empty: no such listener.
+    pub listen: String,
+    /// Bearer token `/metrics` on the main listener requires; empty: not served there.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("listen", &self.listen)
+            .field("token", &if self.token.is_empty() { "" } else { "***" })
+            .finish()
+    }
 }

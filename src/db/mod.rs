@@ -25,6 +25,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     opts.max_connections(settings.max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        // A ping on every checkout doubled the round trips of a request; only connections idle
+        // long enough to have been dropped by the server or a firewall are checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(settings.log_statements)
         .sqlx_logging_level(log::LevelFilter::Debug)
         .map_sqlx_sqlite_opts(|o| {
@@ -75,6 +78,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// Whether the connection talks to PostgreSQL.
 pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
     db.get_database_backend() == DbBackend::Postgres
+}
+
+/// Open and idle connections of the pool.
+pub fn pool_use(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle())
+        }
+    }
 }
 
 /// Checks that the database answers (`/readyz`).

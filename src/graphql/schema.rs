@@ -34,6 +34,7 @@ pub fn query_limits(g: &GraphqlSettings) -> QueryLimits {
 pub fn build_schema(state: AppState) -> AppSchema {
     let g: GraphqlSettings = state.settings.graphql.clone();
     let mut b = builder()
+        .extension(super::errors::RequestTiming(state.metrics.clone()))
         .extension(super::errors::ErrorCodes)
         .extension(query_limits(&g))
         .limit_complexity(g.max_complexity)

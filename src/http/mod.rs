@@ -46,7 +46,8 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
             get(graphql::get_handler).post(graphql::post_handler),
         )
         .at("/healthz", get(healthz))
-        .at("/readyz", get(readyz));
+        .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics_with_token));
     if settings.graphql.graphiql {
         route = route
             .at("/graphiql", get(graphiql::page))
@@ -67,6 +68,9 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
         .map_to_response()
         .boxed())
 }
+
+/// Requests slower than this are logged at info level.
+const SLOW_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Gives each request an id (kept from `X-Request-Id` when the caller sent a sane one), logs it with
 /// its status and duration, and adds security headers to the response.
@@ -99,12 +103,17 @@ async fn request_context<E: Endpoint>(
     };
     let status = resp.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    // One line per request only at debug level: at thousands of requests a second the log would
+    // cost more than the answers. Failures and slow requests are always logged.
     span.in_scope(|| {
-        tracing::info!(
-            status,
-            elapsed_ms = format!("{elapsed_ms:.1}"),
-            "request finished"
-        )
+        let elapsed_ms = format!("{elapsed_ms:.1}");
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, "request failed");
+        } else if started.elapsed() >= SLOW_REQUEST {
+            tracing::info!(status, elapsed_ms, "slow request");
+        } else {
+            tracing::debug!(status, elapsed_ms, "request finished");
+        }
     });
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -129,6 +138,53 @@ async fn request_context<E: Endpoint>(
 #[handler]
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// The routes of the operators' metrics listener (`metrics.listen`): `/metrics` without a token.
+pub fn metrics_routes(app: AppState) -> poem::endpoint::BoxEndpoint<'static> {
+    Route::new()
+        .at("/metrics", get(metrics))
+        .data(app)
+        .map_to_response()
+        .boxed()
+}
+
+async fn scrape(app: &AppState) -> Response {
+    match crate::services::telemetry::scrape(app).await {
+        Ok(text) => Response::builder()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(e) => {
+            tracing::error!(error = %e.detail(), "metrics scrape failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+#[handler]
+async fn metrics(Data(app): Data<&AppState>) -> Response {
+    scrape(app).await
+}
+
+/// `/metrics` on the main listener: only with `metrics.token` configured and sent as a bearer token.
+#[handler]
+async fn metrics_with_token(req: &Request, Data(state): Data<&HttpState>) -> Response {
+    let expected = &state.app.settings.metrics.token;
+    if expected.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let sent = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared as digests, so the time taken does not depend on where they differ.
+    let digest = crate::services::auth::token_digest;
+    if digest(sent) != digest(expected) {
+        return (StatusCode::UNAUTHORIZED, "a metrics token is required").into_response();
+    }
+    scrape(&state.app).await
 }
 
 /// Ready when the database answers and accepts writes. A write probe still waiting after two

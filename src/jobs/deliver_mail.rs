@@ -159,6 +159,7 @@ async fn settle(
             .push(" WHERE id = ")
             .bind(id);
         txn.execute_raw(sql.statement()).await?;
+        state.metrics.delivery_failures.inc();
         if give_up {
             tracing::warn!(message = id, error = %e.message, "message failed for good");
             tally.failed += 1;

@@ -133,7 +133,12 @@ pub async fn run(
         never = heartbeat(state, started.id) => match never {},
     };
     let mut finished: job_run::ActiveModel = started.into();
-    finished.finished_at = Set(Some(state.clock.now()));
+    let finished_at = state.clock.now();
+    finished.finished_at = Set(Some(finished_at));
+    let seconds = Ord::max((finished_at - now).num_milliseconds(), 0) as f64 / 1000.0;
+    state
+        .metrics
+        .job(job.name, matches!(outcome, Ok(Ok(_))), seconds);
     match outcome {
         Ok(Ok(report)) => {
             tracing::info!(

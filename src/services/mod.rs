@@ -15,6 +15,7 @@ pub mod pagination;
 pub mod reminders;
 pub mod resources;
 pub mod statuses;
+pub mod telemetry;
 pub mod users;
 
 use crate::domain::role::Role;

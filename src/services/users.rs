@@ -130,7 +130,7 @@ pub async fn create_or_reset_admin(
             active.updated_at = Set(now);
             let updated = active.update(&txn).await?;
             // A reset password should not leave old sessions open.
-            crate::services::auth::revoke_sessions(&txn, user_id, None, now).await?;
+            crate::services::auth::revoke_sessions(state, &txn, user_id, None, now).await?;
             txn.commit().await?;
             Ok((updated.into(), false))
         }

@@ -1,6 +1,5 @@
 //! The `update-statuses` job: set-based, race-free, honest, and equal to the pure rules.
 
-
 use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

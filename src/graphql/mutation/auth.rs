@@ -39,7 +39,7 @@ impl AuthMutation {
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
         let state = guards::state(ctx)?;
         let user = guards::user(ctx)?;
-        auth::logout(state, user.session_id).await?;
+        auth::logout(state, user).await?;
         Ok(true)
     }
 }

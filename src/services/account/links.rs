@@ -294,7 +294,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
     let u = active.update(&txn).await?;
     // The link reached the login's mailbox, so the address is confirmed too.
     mark_verified(&txn, u, now).await?;
-    revoke_sessions(&txn, found.user_id, None, now).await?;
+    revoke_sessions(state, &txn, found.user_id, None, now).await?;
     let actor = Actor::Anonymous;
     audit::record(
         &txn,

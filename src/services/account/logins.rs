@@ -84,7 +84,7 @@ pub async fn update_user(
         }
     })?;
     if disabling || role != current.role {
-        revoke_sessions(&txn, id, None, now).await?;
+        revoke_sessions(state, &txn, id, None, now).await?;
     }
     audit::record(
         &txn,
@@ -98,5 +98,7 @@ pub async fn update_user(
     )
     .await?;
     txn.commit().await?;
+    // Its contact or role may have changed: resolve its tokens afresh.
+    state.tokens.forget_user(id);
     Ok(updated.into())
 }

@@ -95,7 +95,7 @@ pub async fn change_password(
     active.password_hash = Set(hash);
     active.updated_at = Set(now);
     active.update(&txn).await?;
-    revoke_sessions(&txn, viewer.user_id, Some(viewer.session_id), now).await?;
+    revoke_sessions(state, &txn, viewer.user_id, Some(viewer.session_id), now).await?;
     let actor = Actor::User {
         id: viewer.user_id,
         email: viewer.email.clone(),

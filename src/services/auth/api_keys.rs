@@ -101,6 +101,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKe
     let mut active: api_key::ActiveModel = key.into();
     active.revoked_at = Set(Some(now));
     let revoked = active.update(&txn).await?;
+    state.tokens.forget_key(id);
     audit::record(
         &txn,
         actor,
@@ -116,10 +117,10 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: i64) -> AppResult<ApiKe
     Ok(revoked.into())
 }
 
-/// Resolves an API key to a viewer with the key's role.
-pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Viewer> {
+/// Resolves an API key, by the digest of its secret, to a viewer with the key's role.
+pub async fn authenticate(state: &AppState, digest: &str) -> AppResult<Viewer> {
     let Some(key) = api_key::Entity::find()
-        .filter(api_key::Column::KeySha256.eq(token_digest(secret)))
+        .filter(api_key::Column::KeySha256.eq(digest))
         .one(&state.db)
         .await?
     else {

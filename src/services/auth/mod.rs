@@ -4,6 +4,7 @@
 //! `services::access`.
 
 pub mod api_keys;
+pub mod cache;
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;
