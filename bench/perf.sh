@@ -256,8 +256,9 @@ log "data: $N_CONTACTS contacts, $N_MEMBERSHIPS memberships (demo load ${DEMO_SE
 W1=${PERF_TERM2% *} W2=${PERF_TERM2#* }
 T_PAGE='{ memberships(first: 50) { nodes { id startDate endDate contact { id displayName email } membershipType { id name } status { id name } } } }'
 T_CONTACT='query($id: ID!) { contact(id: $id) { id displayName email memberships { id startDate endDate membershipType { name } status { name } } } }'
-T_SEARCH="{ contacts(first: 20, filter: { search: \"$PERF_TERM\" }) { totalCount nodes { id displayName email } } }"
-T_SEARCH2="{ contacts(first: 20, filter: { search: \"$PERF_TERM2\" }) { totalCount nodes { id displayName email } } }"
+# Ordered by name like the SQL and PostGraphile (Tessera ranks search results by relevance unless told).
+T_SEARCH="{ contacts(first: 20, filter: { search: \"$PERF_TERM\" }, orderBy: { field: NAME }) { totalCount nodes { id displayName email } } }"
+T_SEARCH2="{ contacts(first: 20, filter: { search: \"$PERF_TERM2\" }, orderBy: { field: NAME }) { totalCount nodes { id displayName email } } }"
 pg_word() { echo "{ or: [{ displayName: { includesInsensitive: \"$1\" } }, { sortName: { includesInsensitive: \"$1\" } }, { email: { includesInsensitive: \"$1\" } }] }"; }
 P_PAGE='{ allMemberships(first: 50, orderBy: ID_ASC, filter: { contactByContactId: { deletedAt: { isNull: true } } }) { nodes { id startDate endDate contactByContactId { id displayName email } membershipTypeByMembershipTypeId { id name } membershipStatusByStatusId { id name } } } }'
 P_CONTACT='query($id: BigInt!) { contactById(id: $id) { id displayName email membershipsByContactId(orderBy: ID_ASC) { nodes { id startDate endDate membershipTypeByMembershipTypeId { name } membershipStatusByStatusId { name } } } } }'

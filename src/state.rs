@@ -11,6 +11,7 @@ use crate::mail::transport::{Kind, Tls, TransportConfig};
 use crate::mail::{Templates, Transport};
 use crate::metrics::Metrics;
 use crate::services::auth::cache::TokenCache;
+use crate::services::reference::ReferenceCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bearer tokens resolved recently (`auth.token_cache_secs`).
     pub tokens: Arc<TokenCache>,
+    /// Membership statuses and types for requests (`database.reference_cache_secs`).
+    pub reference: Arc<ReferenceCache>,
 }
 
 impl AppState {
@@ -37,6 +40,7 @@ impl AppState {
             .map_err(|e| format!("mail.templates_dir: {e}"))?;
         let mailer = Transport::new(&transport_config(&settings))?;
         let settings_token_ttl = settings.auth.token_cache_secs;
+        let reference_ttl = settings.database.reference_cache_secs;
         let metrics = Arc::new(Metrics::default());
         let observed = metrics.clone();
         db.set_metric_callback(move |info| {
@@ -51,6 +55,9 @@ impl AppState {
             metrics,
             tokens: Arc::new(TokenCache::new(std::time::Duration::from_secs(
                 settings_token_ttl,
+            ))),
+            reference: Arc::new(ReferenceCache::new(std::time::Duration::from_secs(
+                reference_ttl,
             ))),
         })
     }

@@ -29,8 +29,12 @@ impl Loader<i64> for TypeLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = crate::services::membership_types::load_many(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+        let types = self.0.reference.types(&self.0.db).await?;
+        Ok(types
+            .iter()
+            .filter(|t| keys.contains(&t.id))
+            .map(|t| (t.id, t.clone()))
+            .collect())
     }
 }
 
@@ -41,11 +45,11 @@ impl Loader<i64> for StatusLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = crate::services::statuses::list(&self.0.db).await?;
-        Ok(rows
-            .into_iter()
+        let statuses = self.0.reference.statuses(&self.0.db).await?;
+        Ok(statuses
+            .iter()
             .filter(|s| keys.contains(&s.id))
-            .map(|s| (s.id, s))
+            .map(|s| (s.id, s.clone()))
             .collect())
     }
 }

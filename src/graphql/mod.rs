@@ -8,6 +8,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mirror;
 pub mod mutation;
+pub mod order;
 pub mod query;
 pub mod scalars;
 pub mod schema;

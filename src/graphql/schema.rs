@@ -36,6 +36,8 @@ pub fn build_schema(state: AppState) -> AppSchema {
     let mut b = builder()
         .extension(super::errors::RequestTiming(state.metrics.clone()))
         .extension(super::errors::ErrorCodes)
+        // Before the limits, whose parse_query ends the chain.
+        .extension(super::order::FieldOrder)
         .extension(query_limits(&g))
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursion)

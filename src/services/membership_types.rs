@@ -1,8 +1,6 @@
 //! Membership types: what a member can join, for how long, at what fee, and what it grants.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::columns::JsonText;
@@ -150,6 +148,7 @@ pub async fn create(state: &AppState, f: TypeFields) -> AppResult<MembershipType
     apply(&mut active, f)?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
+    state.reference.invalidate();
     Ok(created.into())
 }
 
@@ -170,6 +169,7 @@ pub async fn update(
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;
     txn.commit().await?;
+    state.reference.invalidate();
     Ok(updated.into())
 }
 
@@ -208,21 +208,17 @@ pub async fn list(
     include_inactive: bool,
 ) -> AppResult<Vec<MembershipType>> {
     let staff = access::is_staff(viewer);
-    let mut q = mtype::Entity::find();
-    if !staff {
-        q = q
-            .filter(mtype::Column::IsActive.eq(true))
-            .filter(mtype::Column::Visibility.eq(Visibility::Public));
-    } else if !include_inactive {
-        q = q.filter(mtype::Column::IsActive.eq(true));
-    }
-    Ok(q.order_by_asc(mtype::Column::Weight)
-        .order_by_asc(mtype::Column::Name)
-        .order_by_asc(mtype::Column::Id)
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(MembershipType::from)
+    let types = state.reference.types(&state.db).await?;
+    Ok(types
+        .iter()
+        .filter(|t| {
+            if staff {
+                include_inactive || t.is_active
+            } else {
+                t.is_public()
+            }
+        })
+        .cloned()
         .collect())
 }
 

@@ -12,6 +12,7 @@ pub mod memberships;
 pub mod messages;
 pub mod notify;
 pub mod pagination;
+pub mod reference;
 pub mod reminders;
 pub mod resources;
 pub mod statuses;

@@ -152,6 +152,7 @@ pub async fn create(state: &AppState, f: StatusFields) -> AppResult<MembershipSt
     let txn = begin_write(&state.db).await?;
     let created = active.insert(&txn).await.map_err(name_conflict)?;
     txn.commit().await?;
+    state.reference.invalidate();
     Ok(created.into())
 }
 
@@ -184,6 +185,7 @@ pub async fn update(
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await.map_err(name_conflict)?;
     txn.commit().await?;
+    state.reference.invalidate();
     Ok(updated.into())
 }
 

@@ -14,6 +14,7 @@ mod http;
 mod job_runs;
 mod lease;
 mod letters;
+mod lists;
 mod mail;
 mod mail_transport;
 mod memberships;

@@ -10,8 +10,8 @@ use crate::graphql::types::membership_inputs::{
     MembershipFilter, MembershipOrderBy, MembershipOrderField,
 };
 use crate::graphql::{parse_id, parse_ids};
+use crate::services::membership_types;
 use crate::services::memberships::{self, MembershipFilter as Filter, MembershipOrder};
-use crate::services::{membership_types, statuses};
 
 #[derive(Default)]
 pub struct MembershipQuery;
@@ -47,9 +47,12 @@ impl MembershipQuery {
     #[graphql(guard = "SignedIn")]
     async fn membership_statuses(&self, ctx: &Context<'_>) -> Result<Vec<MembershipStatus>> {
         let state = guards::state(ctx)?;
-        Ok(statuses::list(&state.db)
+        Ok(state
+            .reference
+            .statuses(&state.db)
             .await?
-            .into_iter()
+            .iter()
+            .cloned()
             .map(MembershipStatus)
             .collect())
     }
