@@ -306,8 +306,9 @@ async fn a_sign_out_is_immediate_here_and_bounded_on_other_replicas() {
     );
 }
 
-/// PostgreSQL: every statement of the main lists can be answered from an index (a sequential scan
-/// over contacts, memberships or the outbox would grow with the data).
+/// PostgreSQL: every page of the main lists can be answered from an index (a sequential scan over
+/// contacts, memberships or the outbox would grow with the data). Counts are left out: counting
+/// every live row reads every live row, which is why they run only when `totalCount` is asked for.
 #[tokio::test]
 async fn the_main_lists_are_served_by_indexes() {
     let app = TestApp::spawn().await;
@@ -386,7 +387,10 @@ async fn the_main_lists_are_served_by_indexes() {
     txn.execute_unprepared("SET LOCAL enable_seqscan = off")
         .await
         .unwrap();
-    for sql in statements.iter().filter(|s| s.starts_with("SELECT")) {
+    let pages = statements
+        .iter()
+        .filter(|s| s.starts_with("SELECT") && !s.starts_with("SELECT COUNT"));
+    for sql in pages {
         let rows = txn
             .query_all_raw(sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Postgres,
