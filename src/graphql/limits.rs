@@ -13,14 +13,10 @@
 //!    the document is refused before async-graphql's validators expand it (they expand spreads too).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-};
 use async_graphql::parser::Positioned;
 use async_graphql::parser::types::{Directive, ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError, ServerResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult};
 use async_graphql_value::{ConstValue, Value as GqlValue};
 
 /// The limits, from `[graphql]` settings.
@@ -36,41 +32,22 @@ pub struct QueryLimits {
     pub max_selections: usize,
 }
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+/// The request-level checks (`prepare_request`): the text's size and nesting, and no NUL in the
+/// variables.
+pub fn check_request(request: &Request, limits: &QueryLimits) -> ServerResult<()> {
+    check_text(&request.query, limits).map_err(|m| ServerError::new(m, None))?;
+    if request.variables.values().any(const_has_nul) {
+        return Err(ServerError::new(NUL_MESSAGE, None));
     }
+    Ok(())
 }
 
-#[async_trait::async_trait]
-impl Extension for QueryLimits {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        check_text(&request.query, self).map_err(|m| ServerError::new(m, None))?;
-        if request.variables.values().any(const_has_nul) {
-            return Err(ServerError::new(NUL_MESSAGE, None));
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // `next` would parse and then run the exponential recursion check; the limits above replace
-        // it, so the chain ends here.
-        let _ = (ctx, variables, next);
-        let doc = async_graphql::parser::parse_query(query)?;
-        check_document(&doc, self).map_err(|m| ServerError::new(m, None))?;
-        Ok(doc)
-    }
+/// Parses the query and checks the document (`parse_query`), replacing async-graphql's own parse,
+/// whose recursion check is exponential in chained fragments.
+pub fn parse_checked(query: &str, limits: &QueryLimits) -> ServerResult<ExecutableDocument> {
+    let doc = async_graphql::parser::parse_query(query)?;
+    check_document(&doc, limits).map_err(|m| ServerError::new(m, None))?;
+    Ok(doc)
 }
 
 /// Refuses a query text that is too long or nested too deeply, in one pass over its bytes.

@@ -9,6 +9,7 @@ pub mod loaders;
 pub mod mirror;
 pub mod mutation;
 pub mod order;
+pub mod pipeline;
 pub mod query;
 pub mod scalars;
 pub mod schema;

@@ -1,81 +1,49 @@
 //! Answers list fields in the order the query asks for them, as the GraphQL specification requires.
 //!
 //! async-graphql resolves the fields of an object concurrently and inserts each into the result as it
-//! finishes, so a quick field can overtake a slower one written before it. This extension keeps the
-//! parsed document and, once the answer is complete, puts every object's keys back in the order its
-//! selection set gives (fragments expanded in place, the first occurrence of a response key deciding
-//! its position). It walks the answer once.
+//! finishes, so a quick field can overtake a slower one written before it. The request pipeline
+//! (`pipeline.rs`) keeps the parsed document and, once the answer is complete, puts every object's
+//! keys back in the order its selection set gives (fragments expanded in place, the first occurrence
+//! of a response key deciding its position). The order is worked out once per request and the
+//! answer walked once.
 
-use std::sync::{Arc, Mutex};
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-};
+use async_graphql::Name;
+use async_graphql::Value;
+use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
-use async_graphql::{Name, Response, ServerResult, Value, Variables};
 
-/// The schema extension.
-pub struct FieldOrder;
-
-impl ExtensionFactory for FieldOrder {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(FieldOrderExtension::default())
+/// Puts the answer to `operation` of `doc` in the order of its selection sets.
+pub fn reorder_response(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
+    let set = match &doc.operations {
+        DocumentOperations::Single(op) => Some(&op.node.selection_set.node),
+        DocumentOperations::Multiple(ops) => operation
+            .and_then(|n| ops.get(n))
+            .map(|op| &op.node.selection_set.node),
+    };
+    if let Some(set) = set {
+        reorder(data, &[set], doc);
     }
 }
 
-#[derive(Default)]
-struct FieldOrderExtension {
-    document: Mutex<Option<ExecutableDocument>>,
-    operation: Mutex<Option<String>>,
+/// The response keys of a selection, fragments expanded, each with the plan of its own value. Built
+/// once per request (its size is bounded by `graphql.max_complexity`, see `limits.rs`) and applied
+/// to every element of a list.
+struct Plan<'a> {
+    keys: Vec<(&'a Name, Plan<'a>)>,
 }
 
-#[async_trait::async_trait]
-impl Extension for FieldOrderExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        let doc = self.document.lock().ok().and_then(|mut d| d.take());
-        let name = self.operation.lock().ok().and_then(|mut n| n.take());
-        if let Some(doc) = doc {
-            let set = match &doc.operations {
-                DocumentOperations::Single(op) => Some(&op.node.selection_set.node),
-                DocumentOperations::Multiple(ops) => name
-                    .as_deref()
-                    .and_then(|n| ops.get(n))
-                    .map(|op| &op.node.selection_set.node),
-            };
-            if let Some(set) = set {
-                reorder(&mut response.data, &[set], &doc);
-            }
-        }
-        response
+fn plan<'a>(sets: &[&'a SelectionSet], doc: &'a ExecutableDocument) -> Plan<'a> {
+    let mut keys = Vec::new();
+    for set in sets {
+        collect(set, doc, &mut keys);
     }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        if let Ok(mut slot) = self.document.lock() {
-            *slot = Some(doc.clone());
-        }
-        Ok(doc)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let (Some(name), Ok(mut slot)) = (operation_name, self.operation.lock()) {
-            *slot = Some(name.to_string());
-        }
-        next.run(ctx, operation_name).await
+    Plan {
+        keys: keys
+            .into_iter()
+            .map(|(k, subs)| (k, plan(&subs, doc)))
+            .collect(),
     }
 }
 
@@ -108,21 +76,37 @@ fn collect<'a>(
 }
 
 fn reorder(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
+    apply(value, &plan(sets, doc));
+}
+
+fn apply(value: &mut Value, plan: &Plan) {
     match value {
-        Value::List(items) => items.iter_mut().for_each(|v| reorder(v, sets, doc)),
-        Value::Object(map) => {
-            let mut keys = Vec::new();
-            for set in sets {
-                collect(set, doc, &mut keys);
+        Value::List(items) => items.iter_mut().for_each(|v| apply(v, plan)),
+        // An object without a selection is a scalar's value (JSON): left as it is.
+        Value::Object(map) if !plan.keys.is_empty() => {
+            let in_order = map.len() == plan.keys.len()
+                && map.keys().zip(&plan.keys).all(|(a, (b, _))| a == *b);
+            if in_order {
+                for (v, (_, sub)) in map.values_mut().zip(&plan.keys) {
+                    apply(v, sub);
+                }
+                return;
             }
-            let mut ordered = async_graphql::indexmap::IndexMap::with_capacity(map.len());
-            for (key, subs) in keys {
-                if let Some((k, mut v)) = map.shift_remove_entry(key) {
-                    reorder(&mut v, &subs, doc);
+            // With no keys beyond the plan's, taking them out by swapping is safe (nothing is left
+            // whose place could change); otherwise the others keep their order after them.
+            let extra = map.len() > plan.keys.len();
+            let mut ordered = IndexMap::with_capacity(map.len());
+            for (key, sub) in &plan.keys {
+                let entry = if extra {
+                    map.shift_remove_entry(*key)
+                } else {
+                    map.swap_remove_entry(*key)
+                };
+                if let Some((k, mut v)) = entry {
+                    apply(&mut v, sub);
                     ordered.insert(k, v);
                 }
             }
-            // Anything the sets did not name keeps its place after them.
             ordered.extend(map.drain(..));
             *map = ordered;
         }

@@ -34,11 +34,10 @@ pub fn query_limits(g: &GraphqlSettings) -> QueryLimits {
 pub fn build_schema(state: AppState) -> AppSchema {
     let g: GraphqlSettings = state.settings.graphql.clone();
     let mut b = builder()
-        .extension(super::errors::RequestTiming(state.metrics.clone()))
-        .extension(super::errors::ErrorCodes)
-        // Before the limits, whose parse_query ends the chain.
-        .extension(super::order::FieldOrder)
-        .extension(query_limits(&g))
+        .extension(super::pipeline::RequestPipeline {
+            limits: query_limits(&g),
+            metrics: state.metrics.clone(),
+        })
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursion)
         .data(state);

@@ -73,6 +73,16 @@ impl ReferenceCache {
         Ok(store(&self.types, items))
     }
 
+    /// The statuses when the copy in memory is fresh (no statement; `None` when it must be loaded).
+    pub fn fresh_statuses(&self) -> Option<Arc<Vec<MembershipStatus>>> {
+        fresh(&self.statuses, self.ttl)
+    }
+
+    /// The types when the copy in memory is fresh (no statement; `None` when it must be loaded).
+    pub fn fresh_types(&self) -> Option<Arc<Vec<MembershipType>>> {
+        fresh(&self.types, self.ttl)
+    }
+
     /// Drops both lists: the next read loads them again (after a change on this server).
     pub fn invalidate(&self) {
         if let Ok(mut g) = self.statuses.write() {
