@@ -1,5 +1,5 @@
-//! Every error in a response carries its stable `extensions.code`, attached inside the schema so
-//! `schema.execute` callers (tests, jobs, a future transport) see what HTTP clients see.
+//! Every error in a response carries its stable `extensions.code`, attached by the request pipeline
+//! (`pipeline.rs`) that every transport runs the schema through.
 //!
 //! - Errors from services keep the `AppError` behind them: its code, field and public message (an
 //!   internal one is logged in full and shown as a generic message).

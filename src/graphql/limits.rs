@@ -1,11 +1,11 @@
 //! Limits that make the cost of a request proportional to its size, checked before the engine does
 //! any recursive work on it.
 //!
-//! 1. Before parsing (`prepare_request`): the query text is at most `graphql.max_query_bytes`, and a
+//! 1. Before parsing: the query text is at most `graphql.max_query_bytes`, and a
 //!    linear scan refuses brackets, braces and parentheses nested deeper than `graphql.max_recursion`.
 //!    The parser recurses once per nesting level, so a few kilobytes of `[[[[…` would otherwise
 //!    overflow a worker thread's stack and abort the process.
-//! 2. Parsing (`parse_query`) is done here rather than by async-graphql, whose recursion-depth check
+//! 2. Parsing is done here (and the document handed to async-graphql) rather than by async-graphql, whose recursion-depth check
 //!    walks every fragment spread again each time it is reached: a chain of fragments that each spread
 //!    the previous one twice costs it time doubling per level. Here the recursion depth, the selection
 //!    depth (introspection exempt, so GraphiQL keeps working) and the number of selections once every
@@ -32,7 +32,7 @@ pub struct QueryLimits {
     pub max_selections: usize,
 }
 
-/// The request-level checks (`prepare_request`): the text's size and nesting, and no NUL in the
+/// The request-level checks: the text's size and nesting, and no NUL in the
 /// variables.
 pub fn check_request(request: &Request, limits: &QueryLimits) -> ServerResult<()> {
     check_text(&request.query, limits).map_err(|m| ServerError::new(m, None))?;
@@ -42,7 +42,7 @@ pub fn check_request(request: &Request, limits: &QueryLimits) -> ServerResult<()
     Ok(())
 }
 
-/// Parses the query and checks the document (`parse_query`), replacing async-graphql's own parse,
+/// Parses the query and checks the document, replacing async-graphql's own parse,
 /// whose recursion check is exponential in chained fragments.
 pub fn parse_checked(query: &str, limits: &QueryLimits) -> ServerResult<ExecutableDocument> {
     let doc = async_graphql::parser::parse_query(query)?;

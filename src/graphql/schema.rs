@@ -29,15 +29,11 @@ pub fn query_limits(g: &GraphqlSettings) -> QueryLimits {
     }
 }
 
-/// The schema served by `/graphql`, with the configured size, nesting, depth (introspection exempt),
-/// complexity and recursion limits.
+/// The schema served by `/graphql`, with the configured complexity and recursion limits; the size,
+/// nesting and depth limits are checked before it runs (`pipeline.rs`).
 pub fn build_schema(state: AppState) -> AppSchema {
     let g: GraphqlSettings = state.settings.graphql.clone();
     let mut b = builder()
-        .extension(super::pipeline::RequestPipeline {
-            limits: query_limits(&g),
-            metrics: state.metrics.clone(),
-        })
         .limit_complexity(g.max_complexity)
         .limit_recursive_depth(g.max_recursion)
         .data(state);

@@ -328,7 +328,12 @@ async fn execute(
         ),
     };
     let limit = std::time::Duration::from_secs(state.app.settings.graphql.timeout_secs);
-    match tokio::time::timeout(limit, state.schema.execute_batch(batch)).await {
+    match tokio::time::timeout(
+        limit,
+        crate::graphql::pipeline::execute_batch(&state.app, &state.schema, batch),
+    )
+    .await
+    {
         Ok(response) => render(media, response),
         Err(_) => {
             // Dropping the execution rolls back the transaction of a mutation still running.
