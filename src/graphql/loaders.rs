@@ -94,6 +94,10 @@ impl Loader<i64> for HistoryLoader {
 /// is fresh: a loader batch waits a millisecond for its siblings, which reference data need not.
 pub struct Loaders {
     state: AppState,
+    /// Contacts a list loaded up front for its rows (`prime_contacts`).
+    primed_contacts: std::sync::Mutex<HashMap<i64, Contact>>,
+    /// Memberships by contact, loaded up front (`prime_memberships_of`).
+    primed_memberships: std::sync::Mutex<HashMap<i64, Vec<Membership>>>,
     contacts: DataLoader<ContactLoader>,
     types: DataLoader<TypeLoader>,
     statuses: DataLoader<StatusLoader>,
@@ -105,6 +109,8 @@ impl Loaders {
     pub fn new(state: &AppState) -> Self {
         Self {
             state: state.clone(),
+            primed_contacts: Default::default(),
+            primed_memberships: Default::default(),
             contacts: DataLoader::new(ContactLoader(state.clone()), tokio::spawn),
             types: DataLoader::new(TypeLoader(state.clone()), tokio::spawn),
             statuses: DataLoader::new(StatusLoader(state.clone()), tokio::spawn),
@@ -117,7 +123,35 @@ impl Loaders {
     }
 
     pub async fn contact(&self, id: i64) -> async_graphql::Result<Option<Contact>> {
-        self.contacts.load_one(id).await
+        let primed = self
+            .primed_contacts
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&id).cloned());
+        match primed {
+            Some(c) => Ok(Some(c)),
+            None => self.contacts.load_one(id).await,
+        }
+    }
+
+    /// Loads the contacts of a page's rows in one statement before the rows are resolved, when the
+    /// query asks for them: each row then finds its contact at once instead of going through a
+    /// loader batch (a spawned task, a timer and a channel per row).
+    pub async fn prime_contacts(
+        &self,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> async_graphql::Result<()> {
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let rows = crate::services::contacts::load_many(&self.state, &ids).await?;
+        if let Ok(mut primed) = self.primed_contacts.lock() {
+            primed.extend(rows.into_iter().map(|c| (c.id, c)));
+        }
+        Ok(())
     }
 
     pub async fn membership_type(&self, id: i64) -> async_graphql::Result<Option<MembershipType>> {
@@ -134,7 +168,33 @@ impl Loaders {
         self.statuses.load_one(id).await
     }
 
+    /// Loads the memberships of these contacts in one statement, before the contacts are resolved
+    /// (see `prime_contacts`).
+    pub async fn prime_memberships_of(&self, contact_ids: &[i64]) -> async_graphql::Result<()> {
+        if contact_ids.is_empty() {
+            return Ok(());
+        }
+        let rows = crate::services::memberships::for_contacts(&self.state, contact_ids).await?;
+        let mut by_contact: HashMap<i64, Vec<Membership>> =
+            contact_ids.iter().map(|k| (*k, Vec::new())).collect();
+        for m in rows {
+            by_contact.entry(m.contact_id).or_default().push(m);
+        }
+        if let Ok(mut primed) = self.primed_memberships.lock() {
+            primed.extend(by_contact);
+        }
+        Ok(())
+    }
+
     pub async fn memberships_of(&self, contact_id: i64) -> async_graphql::Result<Vec<Membership>> {
+        let primed = self
+            .primed_memberships
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&contact_id).cloned());
+        if let Some(list) = primed {
+            return Ok(list);
+        }
         Ok(self
             .contact_memberships
             .load_one(contact_id)

@@ -92,6 +92,52 @@ async fn a_nested_page_sends_the_same_few_statements_for_any_number_of_rows() {
         "{body}"
     );
     assert_eq!(n, 2, "statements for one contact with memberships");
+
+    // The same page asked through edges and a fragment: contacts still come in one statement.
+    let edges = "{ memberships(first: 50) { edges { node { ...M } } } } fragment M on Membership { id contact { id displayName } }";
+    let (n, body) = statements_for(&app, &admin, edges, json!({})).await;
+    let nodes = body["data"]["memberships"]["edges"].as_array().unwrap();
+    assert_eq!(nodes.len(), 21, "{body}");
+    assert!(
+        nodes
+            .iter()
+            .all(|e| e["node"]["contact"]["displayName"].is_string()),
+        "{body}"
+    );
+    assert_eq!(n, 2, "statements for a page through edges and a fragment");
+}
+
+#[tokio::test]
+async fn search_pages_in_name_order_both_ways_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    members(&app, &admin, 7).await;
+    let q = "query($o: SortDirection!, $after: String) { contacts(first: 3, after: $after, filter: { search: \"page\" }, orderBy: { field: NAME, direction: $o }) { totalCount pageInfo { hasNextPage endCursor } nodes { displayName } } }";
+    for (dir, mut expected) in [("ASC", false), ("DESC", true)].map(|(d, rev)| {
+        let mut names: Vec<String> = (0..7).map(|i| format!("Member{i} Page")).collect();
+        if rev {
+            names.reverse();
+        }
+        (d, names)
+    }) {
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let body = app
+                .gql(&admin, q, json!({ "o": dir, "after": after }))
+                .await;
+            let conn = &body["data"]["contacts"];
+            assert_eq!(conn["totalCount"], 7, "{body}");
+            for n in conn["nodes"].as_array().unwrap() {
+                seen.push(n["displayName"].as_str().unwrap().to_string());
+            }
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, std::mem::take(&mut expected), "{dir}");
+    }
 }
 
 #[tokio::test]

@@ -24,9 +24,11 @@ impl ContactQuery {
     ) -> Result<Option<Contact>> {
         let id = parse_id(&id, "id")?;
         let state = guards::state(ctx)?;
-        Ok(Some(Contact(
-            contacts::get(state, guards::viewer(ctx), id).await?,
-        )))
+        let contact = contacts::get(state, guards::viewer(ctx), id).await?;
+        if ctx.look_ahead().field("memberships").exists() {
+            guards::loaders(ctx)?.prime_memberships_of(&[id]).await?;
+        }
+        Ok(Some(Contact(contact)))
     }
 
     /// Contacts, one page at a time (staff).
@@ -76,6 +78,17 @@ impl ContactQuery {
             },
         };
         let result = contacts::list(state, guards::viewer(ctx), &filter, order, page).await?;
+        let ahead = ctx.look_ahead();
+        if ahead.field("nodes").field("memberships").exists()
+            || ahead
+                .field("edges")
+                .field("node")
+                .field("memberships")
+                .exists()
+        {
+            let ids: Vec<i64> = result.items.iter().map(|(_, c)| c.id).collect();
+            guards::loaders(ctx)?.prime_memberships_of(&ids).await?;
+        }
         Ok(ContactConnection::from_page(result, Contact))
     }
 }

@@ -109,6 +109,14 @@ impl MembershipQuery {
             (MembershipOrderField::EndDate, SortDirection::Desc) => MembershipOrder::EndDateDesc,
         };
         let result = memberships::list(state, guards::viewer(ctx), &filter, order, page).await?;
+        let ahead = ctx.look_ahead();
+        if ahead.field("nodes").field("contact").exists()
+            || ahead.field("edges").field("node").field("contact").exists()
+        {
+            guards::loaders(ctx)?
+                .prime_contacts(result.items.iter().map(|(_, m)| m.contact_id))
+                .await?;
+        }
         Ok(MembershipConnection::from_page(result, Membership))
     }
 }

@@ -8,7 +8,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, TransactionTrait,
 };
 
 use crate::db::entities::contact;
@@ -167,12 +168,35 @@ fn filtered(
     q
 }
 
+/// A search matching at most this many contacts is answered by collecting every match through the
+/// trigram index and sorting them; a broader one walks the order's index until the page is full.
+const NARROW_SEARCH: u64 = 5_000;
+
+/// How many contacts `q` matches, counting no further than `cap`.
+async fn count_up_to<C: ConnectionTrait>(
+    q: &Select<contact::Entity>,
+    cap: u64,
+    db: &C,
+) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let probe = q
+        .clone()
+        .select_only()
+        .column(contact::Column::Id)
+        .limit(cap);
+    Ok(probe.count(db).await?)
+}
+
 /// Orders `q` and starts it after the cursor: by a text key (name or relevance) then id, or by id.
+/// `unindexed` orders by an expression no index provides, so PostgreSQL collects the matches
+/// through the search index and sorts them rather than walking the order's index past every
+/// contact that does not match (which, for a name near the end of the alphabet, is most of them).
 fn ordered(
     q: Select<contact::Entity>,
     key: Option<SimpleExpr>,
     descending: bool,
     after: Option<&Cursor>,
+    unindexed: bool,
 ) -> Select<contact::Entity> {
     let id = contact::Column::Id;
     match key {
@@ -205,6 +229,14 @@ fn ordered(
                 Some(c) => q.filter(id.gt(c.id)),
                 None => q,
             };
+            if unindexed {
+                let by = Expr::cust("(contacts.id + 0)");
+                return if descending {
+                    q.order_by_desc(by)
+                } else {
+                    q.order_by_asc(by)
+                };
+            }
             if descending {
                 q.order_by_desc(id)
             } else {
@@ -237,14 +269,54 @@ pub async fn list(
         o => o,
     };
     let backend = state.db.get_database_backend();
-    let q = filtered(backend, filter, &words);
-    let total = page.total(&q, &state.db).await?;
+    if backend == DbBackend::Postgres && !words.is_empty() {
+        // A prepared statement is planned for any values after five runs, and for a search pattern
+        // that generic plan guesses a few hundred matches whatever the words: counting the matches
+        // of a word every contact has then read the whole trigram index and every row through it
+        // (117 ms instead of 15 by a plain scan). A search plans its statements for its words, in
+        // one transaction (the count and the page see the same rows); other statements keep their
+        // cached plans (planning every statement cost the page query a sixth of its throughput).
+        let txn = state.db.begin().await?;
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+        let result = list_in(&txn, backend, filter, &words, order, page).await?;
+        txn.commit().await?;
+        return Ok(result);
+    }
+    list_in(&state.db, backend, filter, &words, order, page).await
+}
+
+async fn list_in<C: ConnectionTrait>(
+    db: &C,
+    backend: DbBackend,
+    filter: &ContactFilter,
+    words: &[String],
+    order: ContactOrder,
+    page: PageArgs,
+) -> AppResult<Page<Contact>> {
+    let q = filtered(backend, filter, words);
+    let total = page.total(&q, db).await?;
     let after = page
         .after
         .as_deref()
         .map(|a| Cursor::decode(a, order.key()))
         .transpose()?;
-    let name = || Expr::col((contact::Entity, contact::Column::SortName));
+    // Only PostgreSQL's planner needs telling (SQLite answers a search from its FTS5 table first).
+    let unindexed = backend == DbBackend::Postgres
+        && !words.is_empty()
+        && order != ContactOrder::Relevance
+        && if page.count {
+            total <= NARROW_SEARCH
+        } else {
+            count_up_to(&q, NARROW_SEARCH + 1, db).await? <= NARROW_SEARCH
+        };
+    let name = || {
+        if unindexed {
+            Expr::cust("(contacts.sort_name || '')")
+        } else {
+            Expr::col((contact::Entity, contact::Column::SortName))
+        }
+    };
     let (key, descending): (Option<SimpleExpr>, bool) = match order {
         ContactOrder::NameAsc => (Some(name()), false),
         ContactOrder::NameDesc => (Some(name()), true),
@@ -253,20 +325,20 @@ pub async fn list(
         ContactOrder::Relevance => (Some(relevance_key(backend, &words[0])), false),
     };
     let keyed = key.is_some();
-    let q = ordered(q, key.clone(), descending, after.as_ref());
+    let q = ordered(q, key.clone(), descending, after.as_ref(), unindexed);
     let rows: Vec<(contact::Model, Option<String>)> = match &key {
         Some(k) => q
             .column_as(k.clone(), "page_key")
             .limit(page.first + 1)
             .into_model::<KeyedRow>()
-            .all(&state.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|r| (r.model, Some(r.page_key)))
             .collect(),
         None => q
             .limit(page.first + 1)
-            .all(&state.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|m| (m, None))
