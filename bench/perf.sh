@@ -31,6 +31,7 @@
 #   PERF_OPS="page contact search search2"                        subset to measure
 #   PERF_STARTUP_RUNS=5       start-up measurements (0: skip)
 #   PERF_ADMIN_URL=postgres://tessera:tessera@127.0.0.1:5432/tessera   a role that may create databases
+#   PERF_SSLMODE=disable      sslmode of every client's connection to the benchmark database
 #   PERF_DB=tessera_bench_perf   the database created (dropped first if it exists)
 #   PERF_KEEP_DB=0            1: keep the database at the end
 #   PERF_PORT=18080           Tessera's port; PostGraphile uses PERF_PORT+1
@@ -67,6 +68,7 @@ PERF_OPS=${PERF_OPS:-page contact search search2}
 PERF_STARTUP_RUNS=${PERF_STARTUP_RUNS:-5}
 PERF_ADMIN_URL=${PERF_ADMIN_URL:-postgres://tessera:tessera@127.0.0.1:5432/tessera}
 PERF_DB=${PERF_DB:-tessera_bench_perf}
+PERF_SSLMODE=${PERF_SSLMODE:-disable}
 PERF_KEEP_DB=${PERF_KEEP_DB:-0}
 PERF_PORT=${PERF_PORT:-18080}
 PERF_OUT=${PERF_OUT:-bench/perf-results.md}
@@ -74,7 +76,10 @@ PERF_BREAK=${PERF_BREAK:-}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
 PG_PORT=$((PERF_PORT + 1))
-DB_URL="${PERF_ADMIN_URL%/*}/$PERF_DB"
+# Every client (Tessera, PostGraphile, pgbench, psql) connects the same way: without TLS by default,
+# as node-postgres does unless told otherwise (libpq and sqlx would otherwise negotiate TLS with a
+# server that offers it, and pay for it on every statement).
+DB_URL="${PERF_ADMIN_URL%/*}/$PERF_DB?sslmode=$PERF_SSLMODE"
 TESSERA_URL="http://127.0.0.1:$PERF_PORT"
 PG_URL="http://127.0.0.1:$PG_PORT"
 ADMIN_EMAIL=bench@example.org
