@@ -38,11 +38,19 @@ async fn main() {
     settings.database.url = format!("sqlite://{}?mode=rwc", file.display());
     settings.scheduler.enabled = false;
     settings.mail.transport = MailTransportKind::Log;
-    settings.log.level = "off".parse().expect("a log filter");
+    // BENCH_HOSTILE_LOG=error shows the server's log (what an INTERNAL answer hid).
+    settings.log.level = std::env::var("BENCH_HOSTILE_LOG")
+        .unwrap_or_else(|_| "off".into())
+        .parse()
+        .expect("a log filter");
+    tessera::telemetry::init(&settings.log);
     let app = tessera::Application::build(settings).await.expect("build");
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
-    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(async move {
+        let stopped = app.run_until_stopped().await;
+        eprintln!("server stopped: {stopped:?}");
+    });
     let email = "fuzz-admin@example.org";
     let password = "a long fuzzing password";
     tessera::services::users::create_or_reset_admin(&state, email, password)
@@ -55,7 +63,32 @@ async fn main() {
 
     let schema = SchemaInfo::from_sdl(&tessera::graphql::sdl());
     let mut generator = Generator::new(&schema, seed);
-    let client = reqwest::Client::new();
+    // Idle connections are dropped before the server's 30 s header timeout would close them: a
+    // request sent on a connection the server is closing at that moment fails without an answer.
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    // BENCH_HOSTILE_ONLY=n replays case n of the seed alone and prints it whole.
+    if let Some(only) = std::env::var("BENCH_HOSTILE_ONLY")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for _ in 0..only {
+            generator.case();
+        }
+        let case = generator.case();
+        let token = (only % 5 != 0).then(|| admin.clone());
+        println!(
+            "case {only} (seed {seed}), GET {}:\n{}\nvariables: {}",
+            case.use_get, case.query, case.variables
+        );
+        println!(
+            "answer: {:?}",
+            send(&client, &base, token.as_deref(), &case).await
+        );
+        return;
+    }
     let started = Instant::now();
     let mut slowest = (Duration::ZERO, 0usize);
     let mut failures = 0usize;
@@ -67,6 +100,14 @@ async fn main() {
         async move {
             let t = Instant::now();
             let answer = send(&client, &base, token.as_deref(), &case).await;
+            if answer
+                .as_ref()
+                .is_err_and(|e| e.contains("Connection refused"))
+            {
+                // The server is gone: say what was in flight just before.
+                let q: String = case.query.chars().take(300).collect();
+                eprintln!("REFUSED case {n}: {q}");
+            }
             let verdict = match &answer {
                 Err(e) => Some(e.clone()),
                 Ok((status, body)) => judge(*status, body),

@@ -183,14 +183,34 @@ async fn check_template<C: ConnectionTrait>(
         return Ok(());
     };
     let renderer = crate::mail::outbox::Renderer::load(&state.templates, db, &[key]).await?;
-    if renderer.has(key) {
-        Ok(())
-    } else {
-        Err(AppError::bad_input(
+    if !renderer.has(key) {
+        return Err(AppError::bad_input(
             "welcomeTemplateKey",
             format!("there is no message template `{key}`"),
-        ))
+        ));
     }
+    // It must render with what a welcome message has (contact, membership, organisation, links):
+    // an account template such as `password-reset` needs a one-time link no membership carries.
+    let mut ctx = crate::mail::templates::sample_context();
+    if let Some(o) = ctx.as_object_mut() {
+        for only_elsewhere in [
+            "reset",
+            "invitation",
+            "verification",
+            "contribution",
+            "reminder",
+        ] {
+            o.remove(only_elsewhere);
+        }
+    }
+    renderer.render(key, &ctx).map(|_| ()).map_err(|_| {
+        AppError::bad_input(
+            "welcomeTemplateKey",
+            format!(
+                "template `{key}` uses values a welcome message does not have (such as a one-time link)"
+            ),
+        )
+    })
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<mtype::Model> {

@@ -12,6 +12,7 @@ use async_graphql::parser::types::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use tessera::config::Settings;
 
 /// Mutations that would sign the fuzzing login out or change it; everything else is fair game.
 const SPARED: [&str; 3] = ["logout", "changePassword", "updateUser"];
@@ -578,6 +579,11 @@ pub async fn send(
     case: &Case,
 ) -> Result<(u16, Value), String> {
     let url = format!("{base}/graphql");
+    let body = json!({ "query": case.query, "variables": case.variables }).to_string();
+    // A body over the server's limit is refused with 413 as soon as the limit is passed; under load
+    // the server may close the connection while the client is still sending the rest, which the
+    // client sees as a failed send. Either way it was refused, as it should be.
+    let oversized = !case.use_get && body.len() > Settings::default().server.max_body_bytes;
     let mut req = if case.use_get {
         let vars = case.variables.to_string();
         client
@@ -586,15 +592,33 @@ pub async fn send(
     } else {
         client
             .post(&url)
-            .json(&json!({ "query": case.query, "variables": case.variables }))
+            .header("content-type", "application/json")
+            .body(body)
     };
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
-    let resp = req.send().await.map_err(|e| {
-        let e: String = e.to_string().chars().take(300).collect();
-        format!("no answer: {e}")
-    })?;
+    let resp = match req.send().await {
+        Ok(r) => r,
+        Err(_) if oversized => {
+            let refused = json!({ "errors": [{
+                "message": "connection closed while sending a body over the limit",
+                "extensions": { "code": "BAD_USER_INPUT" },
+            }] });
+            return Ok((413, refused));
+        }
+        Err(e) => {
+            // The causes too: reqwest's own message does not say what the connection did.
+            let mut text = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            let text: String = text.chars().take(300).collect();
+            return Err(format!("no answer: {text}"));
+        }
+    };
     let status = resp.status().as_u16();
     let text = resp.text().await.map_err(|e| format!("no body: {e}"))?;
     let body =

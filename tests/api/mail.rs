@@ -459,6 +459,18 @@ async fn admins_override_preview_and_reset_templates() {
     .await;
     let body = app.gql(&admin, "mutation { createMembershipType(input: { name: \"X\", durationUnit: YEAR, welcomeTemplateKey: \"nope\" }) { id } }", json!({})).await;
     assert_eq!(field(&body), "welcomeTemplateKey");
+    // An account template needs a one-time link no membership has: refused when set, not an
+    // INTERNAL error at each new membership (found by the hostile-input bench).
+    for account in ["password-reset", "invitation", "verify-email"] {
+        let body = app
+            .gql(
+                &admin,
+                "mutation($k: String) { createMembershipType(input: { name: \"Y\", durationUnit: YEAR, welcomeTemplateKey: $k }) { id } }",
+                json!({ "k": account }),
+            )
+            .await;
+        assert_eq!(field(&body), "welcomeTemplateKey", "{account}: {body}");
+    }
     let c2 = contact(
         &app,
         &admin,
