@@ -615,8 +615,10 @@ pub async fn send(
                 text.push_str(&format!(": {c}"));
                 cause = c.source();
             }
-            let text: String = text.chars().take(300).collect();
-            return Err(format!("no answer: {text}"));
+            // The end says why (the beginning is the URL, long for a GET).
+            let skip = text.chars().count().saturating_sub(300);
+            let text: String = text.chars().skip(skip).collect();
+            return Err(format!("no answer: …{text}"));
         }
     };
     let status = resp.status().as_u16();
