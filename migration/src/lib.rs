@@ -12,6 +12,7 @@ mod m20261124_000006_job_run_heartbeat;
 mod m20261124_000007_email_verification;
 mod m20261130_000008_outbox_secrets;
 mod m20261130_000009_lists_and_search;
+mod m20261130_000010_contributions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_email_verification::Migration),
             Box::new(m20261130_000008_outbox_secrets::Migration),
             Box::new(m20261130_000009_lists_and_search::Migration),
+            Box::new(m20261130_000010_contributions::Migration),
         ]
     }
 }

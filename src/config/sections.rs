@@ -227,6 +227,8 @@ pub struct OrganizationSettings {
     /// Default currency for fees (ISO 4217).
     #[serde(deserialize_with = "values::currency")]
     pub default_currency: Currency,
+    /// Wording printed on receipts and statements of tax-deductible gifts (empty: none).
+    pub deductible_statement: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

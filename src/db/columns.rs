@@ -5,6 +5,9 @@
 
 use crate::domain::account::TokenPurpose;
 use crate::domain::contact::ContactKind;
+use crate::domain::contribution::{
+    ContributionStatus, Frequency, PaymentInstrument, RecurringStatus, SoftCreditKind, TributeKind,
+};
 use crate::domain::dates::Unit;
 use crate::domain::job::JobStatus;
 use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
@@ -75,7 +78,13 @@ text_column!(
     AutoRenew,
     Anchor,
     ContactKind,
+    ContributionStatus,
     Direction,
+    Frequency,
+    PaymentInstrument,
+    RecurringStatus,
+    SoftCreditKind,
+    TributeKind,
     DurationUnit,
     Event,
     JobStatus,

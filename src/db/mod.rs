@@ -2,6 +2,7 @@
 
 pub mod columns;
 pub mod entities;
+mod giving;
 mod nodelay;
 mod records;
 pub mod sql;

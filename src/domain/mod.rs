@@ -9,6 +9,7 @@ mod coded;
 pub mod account;
 pub mod audit;
 pub mod contact;
+pub mod contribution;
 pub mod country;
 pub mod dates;
 pub mod email;

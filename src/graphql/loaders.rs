@@ -103,6 +103,8 @@ pub struct Loaders {
     statuses: DataLoader<StatusLoader>,
     contact_memberships: DataLoader<ContactMembershipsLoader>,
     histories: DataLoader<HistoryLoader>,
+    /// Contributions, campaigns, donor summaries.
+    pub giving: super::giving_loaders::GivingLoaders,
 }
 
 impl Loaders {
@@ -119,6 +121,7 @@ impl Loaders {
                 tokio::spawn,
             ),
             histories: DataLoader::new(HistoryLoader(state.clone()), tokio::spawn),
+            giving: super::giving_loaders::GivingLoaders::new(state),
         }
     }
 

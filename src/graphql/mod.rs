@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod errors;
+pub mod giving_loaders;
 pub mod guards;
 pub mod limits;
 pub mod loaders;

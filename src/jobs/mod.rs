@@ -7,6 +7,7 @@
 
 pub mod deliver_mail;
 pub mod lease;
+pub mod recurring_gifts;
 pub mod registry;
 pub mod runs;
 pub mod schedule;

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
-use super::{JobReport, deliver_mail, send_reminders, update_statuses};
+use super::{JobReport, deliver_mail, recurring_gifts, send_reminders, update_statuses};
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -56,6 +56,13 @@ pub static JOBS: &[JobSpec] = &[
         default_schedule: "*/10 * * * * *",
         description: "send the queued mail that is due; the date is not used",
         run: |state, _, _| Box::pin(deliver_mail::run(state)),
+    },
+    JobSpec {
+        name: "recurring-gifts",
+        config_key: "recurring_gifts",
+        default_schedule: "0 30 0 * * *",
+        description: "create the contributions recurring gifts owe as of the date, catching up missed periods",
+        run: |state, as_of, _| Box::pin(recurring_gifts::run(state, as_of)),
     },
 ];
 

@@ -19,8 +19,8 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| json!(d.to_string()))
 }
 
-/// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification` or
-/// `contribution`.
+/// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification`,
+/// `contribution` or `statement`.
 pub fn build(
     settings: &Settings,
     c: &Contact,
@@ -74,6 +74,7 @@ pub fn build(
         "invitation": null,
         "verification": null,
         "contribution": null,
+        "statement": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {

@@ -312,8 +312,20 @@ pub fn sample_context() -> Value {
             "expiresInDays": 7
         },
         "contribution": {
-            "id": "9", "amount": "25.00", "currency": "EUR", "receivedDate": "2026-01-10",
-            "financialType": "Donation", "paymentInstrument": "CARD", "transactionId": "txn_1"
+            "id": "9", "receiptNumber": "2026-000009", "amount": "25.00", "currency": "EUR",
+            "receivedDate": "2026-01-10", "financialType": "Donation", "isDeductible": true,
+            "deductibleStatement": "No goods or services were provided in exchange for this gift.",
+            "paymentInstrument": "CARD", "transactionId": "txn_1", "campaign": "Spring appeal",
+            "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe" }
+        },
+        "statement": {
+            "year": 2025,
+            "gifts": [{
+                "receivedDate": "2025-03-01", "amount": "25.00", "currency": "EUR",
+                "financialType": "Donation", "isDeductible": true, "receiptNumber": "2025-000009"
+            }],
+            "totals": [{ "currency": "EUR", "amount": "25.00", "deductible": "25.00" }],
+            "deductibleStatement": "No goods or services were provided in exchange for these gifts."
         }
     })
 }

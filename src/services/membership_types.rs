@@ -198,6 +198,7 @@ async fn check_template<C: ConnectionTrait>(
             "invitation",
             "verification",
             "contribution",
+            "statement",
             "reminder",
         ] {
             o.remove(only_elsewhere);

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod contacts;
+pub mod contributions;
 pub mod letters;
 pub mod membership_types;
 pub mod memberships;

@@ -1,5 +1,5 @@
 //! Reference data every request reads and admins change a few times a year — membership statuses
-//! and types — kept in memory for `database.reference_cache_secs`. A change through this server
+//! and types, financial types — kept in memory for `database.reference_cache_secs`. A change through this server
 //! refreshes it at once; a change through another replica within that bound. Writes and the jobs
 //! read the database itself, inside their transactions.
 
@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
-use crate::db::entities::membership_type as mtype;
+use crate::db::entities::{financial_type, membership_type as mtype};
+use crate::domain::contribution::FinancialType;
 use crate::domain::membership::MembershipType;
 use crate::domain::status::MembershipStatus;
 use crate::error::AppResult;
@@ -19,6 +20,7 @@ pub struct ReferenceCache {
     ttl: Duration,
     statuses: Slot<MembershipStatus>,
     types: Slot<MembershipType>,
+    financial_types: Slot<FinancialType>,
 }
 
 fn fresh<T>(slot: &Slot<T>, ttl: Duration) -> Option<Arc<Vec<T>>> {
@@ -41,6 +43,7 @@ impl ReferenceCache {
             ttl,
             statuses: RwLock::new(None),
             types: RwLock::new(None),
+            financial_types: RwLock::new(None),
         }
     }
 
@@ -73,6 +76,24 @@ impl ReferenceCache {
         Ok(store(&self.types, items))
     }
 
+    /// Every financial type, by key.
+    pub async fn financial_types<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> AppResult<Arc<Vec<FinancialType>>> {
+        if let Some(items) = fresh(&self.financial_types, self.ttl) {
+            return Ok(items);
+        }
+        let items = financial_type::Entity::find()
+            .order_by_asc(financial_type::Column::Key)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(FinancialType::from)
+            .collect();
+        Ok(store(&self.financial_types, items))
+    }
+
     /// The statuses when the copy in memory is fresh (no statement; `None` when it must be loaded).
     pub fn fresh_statuses(&self) -> Option<Arc<Vec<MembershipStatus>>> {
         fresh(&self.statuses, self.ttl)
@@ -89,6 +110,9 @@ impl ReferenceCache {
             *g = None;
         }
         if let Ok(mut g) = self.types.write() {
+            *g = None;
+        }
+        if let Ok(mut g) = self.financial_types.write() {
             *g = None;
         }
     }

@@ -87,6 +87,27 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("updateScheduledReminder", Admin),
         ("scheduledReminders", Staff),
         ("scheduledReminder", Staff),
+        // Giving
+        ("contribution", SelfOrStaff),
+        ("contributions", Staff),
+        ("financialTypes", SignedIn),
+        ("campaigns", Staff),
+        ("campaign", Staff),
+        ("recurringGifts", Staff),
+        ("recurringGift", SelfOrStaff),
+        ("recordContribution", Staff),
+        ("updateContribution", Staff),
+        ("refundContribution", Staff),
+        ("cancelContribution", Staff),
+        ("createCampaign", Staff),
+        ("updateCampaign", Staff),
+        ("createRecurringGift", Staff),
+        ("pauseRecurringGift", SelfOrStaff),
+        ("resumeRecurringGift", SelfOrStaff),
+        ("cancelRecurringGift", SelfOrStaff),
+        ("createFinancialType", Admin),
+        ("updateFinancialType", Admin),
+        ("sendAnnualStatements", Admin),
     ])
 }
 

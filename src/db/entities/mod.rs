@@ -2,7 +2,13 @@
 
 pub mod api_key;
 pub mod audit_entry;
+pub mod campaign;
 pub mod contact;
+pub mod contribution;
+pub mod contribution_membership;
+pub mod contribution_refund;
+pub mod contribution_soft_credit;
+pub mod financial_type;
 pub mod job_lease;
 pub mod job_run;
 pub mod login_attempt;
@@ -13,6 +19,7 @@ pub mod membership_type;
 pub mod message_template;
 pub mod outbound_message;
 pub mod password_token;
+pub mod recurring_gift;
 pub mod resource;
 pub mod scheduled_reminder;
 pub mod session;

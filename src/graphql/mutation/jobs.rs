@@ -17,7 +17,10 @@ impl JobMutation {
     async fn run_job(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "`update-statuses`, `send-reminders` or `deliver-mail`.")] name: String,
+        #[graphql(
+            desc = "`update-statuses`, `send-reminders`, `deliver-mail` or `recurring-gifts`."
+        )]
+        name: String,
         #[graphql(desc = "The date to evaluate the job's rules for (default today).")]
         as_of: Option<Date>,
     ) -> Result<JobRun> {

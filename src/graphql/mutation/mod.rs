@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod contacts;
+mod contributions;
 mod jobs;
 mod memberships;
 mod messages;
@@ -20,6 +21,7 @@ pub struct MutationRoot(
     auth::AuthMutation,
     contacts::ContactMutation,
     memberships::MembershipMutation,
+    contributions::ContributionMutation,
     settings::SettingsMutation,
     jobs::JobMutation,
     messages::MessageMutation,

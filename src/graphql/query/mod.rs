@@ -2,6 +2,7 @@
 
 mod admin;
 mod contacts;
+mod contributions;
 mod jobs;
 mod memberships;
 mod messages;
@@ -18,6 +19,7 @@ pub struct QueryRoot(
     viewer::ViewerQuery,
     contacts::ContactQuery,
     memberships::MembershipQuery,
+    contributions::ContributionQuery,
     jobs::JobQuery,
     messages::MessageQuery,
     reminders::ReminderQuery,

@@ -3,6 +3,9 @@
 pub mod account;
 pub mod common;
 pub mod contact;
+pub mod contribution;
+pub mod contribution_inputs;
+pub mod giving;
 pub mod job;
 pub mod membership;
 pub mod membership_inputs;

@@ -22,13 +22,14 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 8] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 9] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
     embed_message!("membership-expired"),
     embed_message!("password-reset"),
     embed_message!("contribution-receipt"),
+    embed_message!("annual-statement"),
     embed_message!("invitation"),
     embed_message!("verify-email"),
 ];

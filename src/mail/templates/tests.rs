@@ -1,6 +1,7 @@
 use super::*;
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
+    "annual-statement",
     "contribution-receipt",
     "invitation",
     "membership-expired",
@@ -34,12 +35,17 @@ fn minimal_context(key: &str) -> Value {
     ctx["membership"]["endDate"] = Value::Null;
     ctx["contribution"]["paymentInstrument"] = Value::Null;
     ctx["contribution"]["transactionId"] = Value::Null;
+    ctx["contribution"]["campaign"] = Value::Null;
+    ctx["contribution"]["tribute"] = Value::Null;
+    ctx["contribution"]["deductibleStatement"] = Value::Null;
+    ctx["statement"]["deductibleStatement"] = Value::Null;
     ctx["reminder"]["daysUntilEnd"] = Value::Null;
     let needs = match key {
         "password-reset" => "reset",
         "invitation" => "invitation",
         "verify-email" => "verification",
         "contribution-receipt" => "contribution",
+        "annual-statement" => "statement",
         _ => "membership",
     };
     for top in [
@@ -49,6 +55,7 @@ fn minimal_context(key: &str) -> Value {
         "invitation",
         "verification",
         "contribution",
+        "statement",
     ] {
         if top != needs && !(key == "renewal-reminder" && top == "reminder") {
             ctx[top] = Value::Null;

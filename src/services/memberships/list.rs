@@ -216,3 +216,14 @@ pub async fn permissions_of(state: &AppState, contact_id: i64) -> AppResult<Vec<
     grants.dedup();
     Ok(grants)
 }
+
+/// Memberships by id (for nested fields; the caller checked access to what names them).
+pub async fn load_many(state: &AppState, ids: &[i64]) -> AppResult<Vec<Membership>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::Id.is_in(ids.to_vec()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(Membership::from)
+        .collect())
+}

@@ -2,9 +2,11 @@
 //! change writes a history row in the same transaction.
 
 mod list;
+mod paid;
 mod write;
 
 pub use list::*;
+pub use paid::*;
 pub use write::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +22,7 @@ pub mod change {
     pub const CREATED: &str = "CREATED";
     pub const UPDATED: &str = "UPDATED";
     pub const RENEWED: &str = "RENEWED";
+    pub const ACTIVATED: &str = "ACTIVATED";
     pub const STATUS_CHANGED: &str = "STATUS_CHANGED";
     pub const OVERRIDE_SET: &str = "OVERRIDE_SET";
     pub const OVERRIDE_ENDED: &str = "OVERRIDE_ENDED";

@@ -108,7 +108,10 @@ pub async fn create_in<C: ConnectionTrait>(
     )
     .await?;
     let created = Membership::from(created);
-    crate::services::notify::welcome(state, db, &created, &mtype).await?;
+    // A Pending membership waits for its payment: the welcome goes out when it is paid.
+    if statuses.code_of(created.status_id) != Some(crate::services::statuses::PENDING) {
+        crate::services::notify::welcome(state, db, &created, &mtype).await?;
+    }
     Ok(created)
 }
 
@@ -205,19 +208,33 @@ pub async fn renew(
     renewal_date: Option<NaiveDate>,
     terms: u32,
 ) -> AppResult<Membership> {
+    let txn = begin_write(&state.db).await?;
+    let record = renew_in(state, &txn, actor, id, renewal_date, terms).await?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Renews inside the caller's transaction (a completed dues payment reuses it).
+pub async fn renew_in<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    actor: &Actor,
+    id: i64,
+    renewal_date: Option<NaiveDate>,
+    terms: u32,
+) -> AppResult<Membership> {
     let today = state.clock.today();
     let now = state.clock.now();
-    let txn = begin_write(&state.db).await?;
-    let current = get_in(&txn, id).await?;
+    let current = get_in(txn, id).await?;
     let before = super::audit_view(&current);
-    let statuses = Statuses::load(&txn).await?;
+    let statuses = Statuses::load(txn).await?;
     if statuses.code_of(current.status_id) == Some(DECEASED) {
         return Err(AppError::conflict(
             None,
             "the member is deceased; this membership cannot be renewed",
         ));
     }
-    let mtype = membership_types::get(&txn, current.membership_type_id, "membershipTypeId").await?;
+    let mtype = membership_types::get(txn, current.membership_type_id, "membershipTypeId").await?;
     let rules = membership_types::period_rules(&mtype)?;
     let on = renewal_date.unwrap_or(today);
     let dates = dates_of(&current);
@@ -250,13 +267,12 @@ pub async fn renew(
     active.cancel_reason = Set(None);
     active.status_id = Set(status_id);
     active.updated_at = Set(now);
-    let renewed = active.update(&txn).await?;
+    let renewed = active.update(txn).await?;
     let record = Membership::from(renewed.clone());
     let note = Some(format!("renewed on {on} for {terms} term(s)"));
     let (action, kind) = ("membership.renew", change::RENEWED);
-    record_change(&txn, actor, action, kind, Some(before), &renewed, now, note).await?;
-    crate::services::notify::renewed(state, &txn, &record).await?;
-    txn.commit().await?;
+    record_change(txn, actor, action, kind, Some(before), &renewed, now, note).await?;
+    crate::services::notify::renewed(state, txn, &record).await?;
     Ok(record)
 }
 
@@ -268,11 +284,24 @@ pub async fn cancel(
     id: i64,
     reason: Option<String>,
 ) -> AppResult<Membership> {
-    let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    let current = get_in(&txn, id).await?;
+    let updated = cancel_in(state, &txn, actor, id, reason).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Cancels inside the caller's transaction (a refund that cancels what it paid for reuses it).
+pub async fn cancel_in<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    actor: &Actor,
+    id: i64,
+    reason: Option<String>,
+) -> AppResult<Membership> {
+    let now = state.clock.now();
+    let current = get_in(txn, id).await?;
     let before = super::audit_view(&current);
-    let statuses = Statuses::load(&txn).await?;
+    let statuses = Statuses::load(txn).await?;
     let cancelled = statuses.id_of(CANCELLED)?;
     if current.status_id == cancelled {
         return Err(AppError::conflict(
@@ -287,10 +316,10 @@ pub async fn cancel(
     active.override_until = Set(None);
     active.cancel_reason = Set(reason.clone());
     active.updated_at = Set(now);
-    let updated = active.update(&txn).await?;
+    let updated = active.update(txn).await?;
     let (action, kind) = ("membership.cancel", change::CANCELLED);
     record_change(
-        &txn,
+        txn,
         actor,
         action,
         kind,
@@ -300,7 +329,6 @@ pub async fn cancel(
         reason,
     )
     .await?;
-    txn.commit().await?;
     Ok(updated.into())
 }
 

@@ -1,0 +1,113 @@
+//! DataLoaders for giving: a contact's contributions and donor summary, a contribution's campaign,
+//! paid memberships, soft credits and refunds — each one statement per batch.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use futures::future::BoxFuture;
+
+use crate::domain::contribution::{
+    Campaign, Contribution, DonorSummary, PaidMembership, Refund, SoftCredit,
+};
+use crate::domain::membership::Membership;
+use crate::error::AppResult;
+use crate::services::contributions::{self, campaigns, group_by};
+use crate::state::AppState;
+
+/// Most contributions `Contact.contributions` shows.
+pub const MAX_CONTACT_CONTRIBUTIONS: u64 = 100;
+
+type BatchFn<T> = fn(AppState, Vec<i64>) -> BoxFuture<'static, AppResult<HashMap<i64, T>>>;
+
+/// A loader whose batch is a plain function of the keys.
+pub struct FnLoader<T> {
+    state: AppState,
+    batch: BatchFn<T>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Loader<i64> for FnLoader<T> {
+    type Value = T;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, T>, Self::Error> {
+        Ok((self.batch)(self.state.clone(), keys.to_vec()).await?)
+    }
+}
+
+fn loader<T: Clone + Send + Sync + 'static>(
+    state: &AppState,
+    batch: BatchFn<T>,
+) -> DataLoader<FnLoader<T>> {
+    DataLoader::new(
+        FnLoader {
+            state: state.clone(),
+            batch,
+        },
+        tokio::spawn,
+    )
+}
+
+pub struct GivingLoaders {
+    pub contributions_of: DataLoader<FnLoader<Vec<Contribution>>>,
+    pub summaries: DataLoader<FnLoader<Vec<DonorSummary>>>,
+    pub campaigns: DataLoader<FnLoader<Campaign>>,
+    pub paid: DataLoader<FnLoader<Vec<PaidMembership>>>,
+    pub soft_credits: DataLoader<FnLoader<Vec<SoftCredit>>>,
+    pub refunds: DataLoader<FnLoader<Vec<Refund>>>,
+    pub memberships: DataLoader<FnLoader<Membership>>,
+}
+
+impl GivingLoaders {
+    pub fn new(state: &AppState) -> Self {
+        Self {
+            contributions_of: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows =
+                        contributions::for_contacts(&s, &keys, MAX_CONTACT_CONTRIBUTIONS).await?;
+                    Ok(group_by(&keys, rows, |c| c.contact_id))
+                })
+            }),
+            summaries: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let today = s.clock.today();
+                    let rows = contributions::donor_summaries(&s, &keys, today).await?;
+                    let grouped = group_by(&keys, rows, |(c, _)| *c);
+                    Ok(grouped
+                        .into_iter()
+                        .map(|(k, v)| (k, v.into_iter().map(|(_, d)| d).collect()))
+                        .collect())
+                })
+            }),
+            campaigns: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = campaigns::load_many(&s, &keys).await?;
+                    Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+                })
+            }),
+            paid: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::paid_memberships(&s, &keys).await?;
+                    Ok(group_by(&keys, rows, |p| p.contribution_id))
+                })
+            }),
+            soft_credits: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::soft_credits_of(&s, &keys).await?;
+                    Ok(group_by(&keys, rows, |p| p.contribution_id))
+                })
+            }),
+            refunds: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::refunds_of(&s, &keys).await?;
+                    Ok(group_by(&keys, rows, |p| p.contribution_id))
+                })
+            }),
+            memberships: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = crate::services::memberships::load_many(&s, &keys).await?;
+                    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+                })
+            }),
+        }
+    }
+}

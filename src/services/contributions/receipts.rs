@@ -1,0 +1,106 @@
+//! The receipt of a completed contribution: queued through the outbox (by email, or as a letter
+//! when the donor has no address and letters are on) unless its financial type sends none.
+
+use chrono::Datelike;
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+
+use crate::db::entities::{campaign, contact, contribution, financial_type};
+use crate::domain::contact::Contact;
+use crate::domain::money::format_minor;
+use crate::error::{AppError, AppResult};
+use crate::mail::context;
+use crate::mail::outbox::{self, NewMessage, Renderer};
+use crate::state::AppState;
+
+pub const RECEIPT: &str = "contribution-receipt";
+
+/// The receipt number printed on a receipt: the year received and the contribution's id.
+pub fn receipt_number(c: &contribution::Model) -> String {
+    format!("{}-{:06}", c.received_date.year(), c.id)
+}
+
+/// The configured tax-deductible wording, null when there is none.
+pub fn deductible_statement(state: &AppState) -> Value {
+    let text = state.settings.organization.deductible_statement.trim();
+    if text.is_empty() {
+        Value::Null
+    } else {
+        Value::String(text.to_string())
+    }
+}
+
+/// The `contribution` value of a receipt's render context.
+pub fn receipt_value(
+    state: &AppState,
+    c: &contribution::Model,
+    t: &financial_type::Model,
+    campaign: Option<&campaign::Model>,
+) -> Value {
+    let exp = super::exponent_of(&c.currency);
+    json!({
+        "id": c.id.to_string(),
+        "receiptNumber": receipt_number(c),
+        "amount": format_minor(c.amount_minor, exp),
+        "currency": c.currency,
+        "receivedDate": c.received_date.to_string(),
+        "financialType": t.name,
+        "isDeductible": t.is_deductible,
+        "deductibleStatement": if t.is_deductible {
+            deductible_statement(state)
+        } else {
+            Value::Null
+        },
+        "paymentInstrument": c.payment_instrument.map(|p| p.as_str()),
+        "transactionId": c.transaction_id,
+        "campaign": campaign.map(|k| k.name.clone()),
+        "tribute": c.tribute_name.as_ref().map(|n| json!({
+            "kind": c.tribute_kind.map(|k| k.as_str()),
+            "name": n,
+        })),
+    })
+}
+
+/// Queues the receipt of `c` (a no-op when its type sends none, or when it was queued before).
+pub async fn queue_receipt<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    c: &contribution::Model,
+) -> AppResult<()> {
+    let t = financial_type::Entity::find_by_id(c.financial_type_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("contribution {} has no type", c.id)))?;
+    if !t.sends_receipt {
+        return Ok(());
+    }
+    let donor: Contact = contact::Entity::find_by_id(c.contact_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("contribution {} has no contact", c.id)))?
+        .into();
+    let campaign = match c.campaign_id {
+        Some(id) => campaign::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let extra = json!({ "contribution": receipt_value(state, c, &t, campaign.as_ref()) });
+    let ctx = context::build(&state.settings, &donor, None, extra);
+    let rendered = Renderer::load(&state.templates, db, &[RECEIPT])
+        .await?
+        .render(RECEIPT, &ctx)?;
+    let message = NewMessage {
+        dedupe_key: format!("receipt.k{}", c.id),
+        template_key: RECEIPT.into(),
+        contact: donor,
+        membership_id: None,
+        rendered,
+    };
+    outbox::enqueue(
+        db,
+        vec![message],
+        state.clock.now(),
+        state.settings.mail.letters,
+    )
+    .await?;
+    Ok(())
+}
