@@ -12,6 +12,8 @@ use crate::error::{AppError, AppResult};
 use crate::services::memberships::computed_status;
 use crate::services::statuses::{CANCELLED, DECEASED, Statuses};
 
+use super::giving::{GivingIds, GivingRefs, GivingRows, Payer, generate_giving};
+
 const FIRST: &[&str] = &[
     "Ada", "Amir", "Ana", "Ben", "Chen", "Chloe", "Daniel", "Elena", "Emma", "Fatima", "Femi",
     "Grace", "Hana", "Hugo", "Ines", "Isaac", "Jana", "Jonas", "Kai", "Lars", "Leila", "Lucas",
@@ -53,12 +55,21 @@ pub(super) struct DemoType {
     pub(super) id: i64,
     pub(super) rules: PeriodRules,
     pub(super) weight: u32,
+    pub(super) fee_minor: i64,
 }
 
 #[derive(Default)]
 pub(super) struct Batch {
     pub(super) contacts: Vec<Vec<SimpleExpr>>,
     pub(super) memberships: Vec<DemoMembership>,
+    pub(super) giving: GivingRows,
+}
+
+/// What the giving of a batch draws from: its own random stream, the ids, the reference rows.
+pub(super) struct GivingState {
+    pub(super) rng: StdRng,
+    pub(super) refs: GivingRefs,
+    pub(super) ids: GivingIds,
 }
 
 pub(super) struct DemoMembership {
@@ -71,6 +82,9 @@ pub(super) struct DemoMembership {
     pub(super) held: bool,
     pub(super) renewed_on: Option<NaiveDate>,
     pub(super) cancel_reason: Option<&'static str>,
+    /// The day each paid term began (joining, then each renewal).
+    pub(super) terms: Vec<NaiveDate>,
+    pub(super) fee_minor: i64,
 }
 
 fn pick_type<'a>(rng: &mut StdRng, types: &'a [DemoType]) -> &'a DemoType {
@@ -86,6 +100,7 @@ fn pick_type<'a>(rng: &mut StdRng, types: &'a [DemoType]) -> &'a DemoType {
 }
 
 /// One contact's row and memberships, added to `batch`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn generate_contact(
     rng: &mut StdRng,
     id: i64,
@@ -94,6 +109,7 @@ pub(super) fn generate_contact(
     statuses: &Statuses,
     next_membership_id: &mut i64,
     batch: &mut Batch,
+    giving: &mut GivingState,
 ) -> AppResult<()> {
     let (row, deceased) = contact_row(rng, id, as_of);
     batch.contacts.push(row);
@@ -110,6 +126,22 @@ pub(super) fn generate_contact(
         batch.memberships.push(m);
         *next_membership_id += 1;
     }
+    let first = batch.memberships.len() - count;
+    let payer = Payer {
+        contact_id: id,
+        dues: batch.memberships[first..]
+            .iter()
+            .map(|m| (m.id, m.fee_minor, m.terms.as_slice()))
+            .collect(),
+    };
+    generate_giving(
+        &mut giving.rng,
+        payer,
+        as_of,
+        &giving.refs,
+        &mut giving.ids,
+        &mut batch.giving,
+    );
     Ok(())
 }
 
@@ -200,12 +232,14 @@ fn membership(
         .initial_period(join, None, None, 1)
         .map_err(broken)?;
     let mut renewed_on = None;
+    let mut terms = vec![join];
     while let Some(end) = period.end {
         if end >= as_of || !rng.random_bool(0.72) {
             break;
         }
         period = t.rules.renew(period, end, true, 1).map_err(broken)?;
         renewed_on = Some(end);
+        terms.push(end);
     }
     let dates = MembershipDates {
         join,
@@ -230,5 +264,7 @@ fn membership(
         held: deceased || cancelled,
         renewed_on,
         cancel_reason: cancelled.then_some("moved away"),
+        terms,
+        fee_minor: t.fee_minor,
     })
 }

@@ -1,5 +1,6 @@
-//! `tessera demo`: a realistic, reproducible data set — membership types of every kind, contacts, and
-//! memberships spread over five years with renewals and lapses — computed with the same domain rules
+//! `tessera demo`: a realistic, reproducible data set — membership types of every kind, contacts,
+//! memberships spread over five years with renewals and lapses, and their giving (dues, donations,
+//! recurring gifts, campaigns, refunds) — computed with the same domain rules
 //! as the server. The same seed and `as_of` give the same data. It scales to a million contacts by
 //! writing multi-row INSERTs with explicit ids inside large transactions.
 
@@ -20,8 +21,10 @@ use crate::services::statuses::Statuses;
 use crate::state::AppState;
 
 mod generate;
+mod giving;
 
-use generate::{Batch, DemoType, generate_contact};
+use generate::{Batch, DemoType, GivingState, generate_contact};
+use giving::{GivingIds, GivingRefs};
 
 pub struct DemoOptions {
     pub contacts: u64,
@@ -33,6 +36,7 @@ pub struct DemoOptions {
 pub struct DemoSummary {
     pub contacts: u64,
     pub memberships: u64,
+    pub contributions: u64,
     pub by_status: BTreeMap<String, u64>,
 }
 /// Rows per INSERT and rows per transaction.
@@ -51,9 +55,19 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
     let types = create_types(state).await?;
     let statuses = Statuses::load(&state.db).await?;
     let mut rng = StdRng::seed_from_u64(opts.seed);
+    let mut giving = GivingState {
+        // Its own stream: the contacts and memberships of a seed stay as they were.
+        rng: StdRng::seed_from_u64(opts.seed ^ 0x5eed_91f7),
+        refs: giving_refs(state, opts.as_of).await?,
+        ids: GivingIds {
+            contribution: 1,
+            recurring: 1,
+        },
+    };
     let mut summary = DemoSummary {
         contacts: 0,
         memberships: 0,
+        contributions: 0,
         by_status: BTreeMap::new(),
     };
     let mut next_membership_id = 1i64;
@@ -71,12 +85,14 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
                 &statuses,
                 &mut next_membership_id,
                 &mut batch,
+                &mut giving,
             )?;
         }
         batch.write(&txn).await?;
         txn.commit().await?;
         summary.contacts += last - first + 1;
         summary.memberships += batch.memberships.len() as u64;
+        summary.contributions += batch.giving.contributions.len() as u64;
         for m in &batch.memberships {
             let name = statuses
                 .get(m.status_id)
@@ -93,6 +109,59 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
     }
     fix_sequences(state).await?;
     Ok(summary)
+}
+
+/// The financial types the demo uses, and its campaigns (inserted here).
+async fn giving_refs(state: &AppState, as_of: NaiveDate) -> AppResult<GivingRefs> {
+    use crate::services::contributions::financial_types::by_key_in;
+    let dues = by_key_in(&state.db, "MEMBER_DUES", "financialType", false)
+        .await?
+        .id;
+    let donation = by_key_in(&state.db, "DONATION", "financialType", false)
+        .await?
+        .id;
+    let currency = state
+        .settings
+        .organization
+        .default_currency
+        .code()
+        .to_string();
+    let now = Utc::now();
+    let rows: Vec<Vec<SimpleExpr>> = giving::campaigns(as_of)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, goal, start))| {
+            vec![
+                (i as i64 + 1).into(),
+                name.into(),
+                (goal * 100).into(),
+                currency.clone().into(),
+                start.into(),
+                true.into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let cols = [
+        "id",
+        "name",
+        "goal_minor",
+        "currency",
+        "start_date",
+        "is_active",
+        "created_at",
+        "updated_at",
+    ];
+    let txn = begin_write(&state.db).await?;
+    insert_rows(&txn, "campaigns", &cols, &rows).await?;
+    txn.commit().await?;
+    Ok(GivingRefs {
+        dues,
+        donation,
+        currency,
+        campaigns: (1..=rows.len() as i64).collect(),
+    })
 }
 
 async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
@@ -179,6 +248,7 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
             id: created.id,
             rules: membership_types::period_rules_of(&created)?,
             weight,
+            fee_minor: created.minimum_fee_minor,
         });
     }
     Ok(out)
@@ -271,6 +341,30 @@ impl Batch {
             "changed_by",
         ];
         insert_rows(txn, "membership_history", &history_cols, &history).await?;
+        let g = &self.giving;
+        insert_rows(
+            txn,
+            "recurring_gifts",
+            &giving::RECURRING_COLS,
+            &g.recurring,
+        )
+        .await?;
+        let cols = giving::CONTRIBUTION_COLS;
+        insert_rows(txn, "contributions", &cols, &g.contributions).await?;
+        insert_rows(
+            txn,
+            "contribution_memberships",
+            &giving::LINK_COLS,
+            &g.links,
+        )
+        .await?;
+        insert_rows(
+            txn,
+            "contribution_refunds",
+            &giving::REFUND_COLS,
+            &g.refunds,
+        )
+        .await?;
         Ok(())
     }
 }
@@ -299,7 +393,13 @@ async fn fix_sequences(state: &AppState) -> AppResult<()> {
     if state.db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    for table in ["contacts", "memberships"] {
+    for table in [
+        "contacts",
+        "memberships",
+        "contributions",
+        "campaigns",
+        "recurring_gifts",
+    ] {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
         );
@@ -316,9 +416,10 @@ pub fn describe(summary: &DemoSummary, as_of: NaiveDate) -> String {
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     format!(
-        "loaded {} contacts and {} memberships as of {} — {}",
+        "loaded {} contacts, {} memberships and {} contributions as of {} — {}",
         summary.contacts,
         summary.memberships,
+        summary.contributions,
         as_of,
         statuses.join(", ")
     )

@@ -20,7 +20,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
 }
 
 /// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification`,
-/// `contribution` or `statement`.
+/// `contribution`, `statement` or `tribute`.
 pub fn build(
     settings: &Settings,
     c: &Contact,
@@ -75,6 +75,7 @@ pub fn build(
         "verification": null,
         "contribution": null,
         "statement": null,
+        "tribute": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {

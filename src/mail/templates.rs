@@ -318,6 +318,7 @@ pub fn sample_context() -> Value {
             "paymentInstrument": "CARD", "transactionId": "txn_1", "campaign": "Spring appeal",
             "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe" }
         },
+        "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe", "donorName": "Mary Major" },
         "statement": {
             "year": 2025,
             "gifts": [{

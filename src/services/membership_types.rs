@@ -199,6 +199,7 @@ async fn check_template<C: ConnectionTrait>(
             "verification",
             "contribution",
             "statement",
+            "tribute",
             "reminder",
         ] {
             o.remove(only_elsewhere);

@@ -389,7 +389,12 @@ async fn receipts_and_annual_statements_reach_the_donor_once() {
     )
     .await;
     let posted = contact(&app, &admin, json!({ "firstName": "Paul", "lastName": "Post", "street": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US" })).await;
-    let k = record_ok(&app, &admin, json!({ "contactId": donor, "financialType": "DONATION", "amount": "42.50", "receivedDate": "2025-11-20", "paymentInstrument": "CHECK", "checkNumber": "1001", "tribute": { "kind": "IN_MEMORY_OF", "name": "Grandma Rose" } })).await;
+    let k = record_ok(&app, &admin, json!({ "contactId": donor, "financialType": "DONATION", "amount": "42.50", "receivedDate": "2025-11-20", "paymentInstrument": "CHECK", "checkNumber": "1001", "tribute": { "kind": "IN_MEMORY_OF", "name": "Grandma Rose", "notifyContactId": posted } })).await;
+    assert_eq!(
+        queued(&app, "tribute-notification").await,
+        1,
+        "the family is told, by letter (no email)"
+    );
     record_ok(&app, &admin, json!({ "contactId": donor, "financialType": "MEMBER_DUES", "amount": "50", "receivedDate": "2025-03-01" })).await;
     record_ok(&app, &admin, json!({ "contactId": posted, "financialType": "DONATION", "amount": "20", "receivedDate": "2025-06-01" })).await;
     record_ok(&app, &admin, json!({ "contactId": donor, "financialType": "DONATION", "amount": "7", "receivedDate": "2026-01-02" })).await;

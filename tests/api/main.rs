@@ -9,6 +9,7 @@ mod contacts;
 mod contributions;
 mod fixtures;
 mod giving;
+mod giving_scale;
 mod helpers;
 mod hostile;
 mod hostile_gen;

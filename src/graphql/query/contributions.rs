@@ -104,7 +104,7 @@ impl ContributionQuery {
         Ok(types.into_iter().map(FinancialType).collect())
     }
 
-    /// Campaigns, newest first (staff).
+    /// Campaigns, newest first (staff; at most 500).
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn campaigns(
         &self,

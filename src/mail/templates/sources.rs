@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 9] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 10] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -30,6 +30,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 9] = [
     embed_message!("password-reset"),
     embed_message!("contribution-receipt"),
     embed_message!("annual-statement"),
+    embed_message!("tribute-notification"),
     embed_message!("invitation"),
     embed_message!("verify-email"),
 ];

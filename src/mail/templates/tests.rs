@@ -1,6 +1,6 @@
 use super::*;
 
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "annual-statement",
     "contribution-receipt",
     "invitation",
@@ -8,6 +8,7 @@ const KEYS: [&str; 9] = [
     "membership-renewed",
     "password-reset",
     "renewal-reminder",
+    "tribute-notification",
     "verify-email",
     "welcome",
 ];
@@ -46,6 +47,7 @@ fn minimal_context(key: &str) -> Value {
         "verify-email" => "verification",
         "contribution-receipt" => "contribution",
         "annual-statement" => "statement",
+        "tribute-notification" => "tribute",
         _ => "membership",
     };
     for top in [
@@ -56,6 +58,7 @@ fn minimal_context(key: &str) -> Value {
         "verification",
         "contribution",
         "statement",
+        "tribute",
     ] {
         if top != needs && !(key == "renewal-reminder" && top == "reminder") {
             ctx[top] = Value::Null;

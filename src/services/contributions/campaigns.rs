@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::begin_write;
@@ -30,7 +30,8 @@ pub async fn get_in<C: ConnectionTrait>(
         .ok_or_else(|| AppError::not_found("campaign", id, field))
 }
 
-/// Campaigns, newest first (staff; members see the campaigns their own gifts name through them).
+/// Campaigns, newest first, at most 500 (staff; members see the campaigns their own gifts name
+/// through them).
 pub async fn list(
     state: &AppState,
     viewer: &Viewer,
@@ -42,6 +43,7 @@ pub async fn list(
         q = q.filter(campaign::Column::IsActive.eq(true));
     }
     Ok(q.order_by_desc(campaign::Column::Id)
+        .limit(500)
         .all(&state.db)
         .await?
         .into_iter()

@@ -14,6 +14,7 @@ use crate::mail::outbox::{self, NewMessage, Renderer};
 use crate::state::AppState;
 
 pub const RECEIPT: &str = "contribution-receipt";
+pub const TRIBUTE: &str = "tribute-notification";
 
 /// The receipt number printed on a receipt: the year received and the contribution's id.
 pub fn receipt_number(c: &contribution::Model) -> String {
@@ -92,6 +93,49 @@ pub async fn queue_receipt<C: ConnectionTrait>(
         dedupe_key: format!("receipt.k{}", c.id),
         template_key: RECEIPT.into(),
         contact: donor,
+        membership_id: None,
+        rendered,
+    };
+    outbox::enqueue(
+        db,
+        vec![message],
+        state.clock.now(),
+        state.settings.mail.letters,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tells the person a tribute gift names (`notifyContactId`) that it was made — by email, or by
+/// letter when they have no address — once per contribution. The amount is the donor's business
+/// and is not shown.
+pub async fn queue_tribute_notice<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    c: &contribution::Model,
+) -> AppResult<()> {
+    let (Some(notify), Some(name), Some(kind)) =
+        (c.notify_contact_id, c.tribute_name.as_ref(), c.tribute_kind)
+    else {
+        return Ok(());
+    };
+    let Some(recipient) = contact::Entity::find_by_id(notify).one(db).await? else {
+        return Ok(());
+    };
+    let recipient: Contact = recipient.into();
+    let donor = contact::Entity::find_by_id(c.contact_id)
+        .one(db)
+        .await?
+        .map_or_else(|| "A friend".to_string(), |d| d.display_name);
+    let extra = json!({ "tribute": { "kind": kind.as_str(), "name": name, "donorName": donor } });
+    let ctx = context::build(&state.settings, &recipient, None, extra);
+    let rendered = Renderer::load(&state.templates, db, &[TRIBUTE])
+        .await?
+        .render(TRIBUTE, &ctx)?;
+    let message = NewMessage {
+        dedupe_key: format!("tribute.k{}", c.id),
+        template_key: TRIBUTE.into(),
+        contact: recipient,
         membership_id: None,
         rendered,
     };

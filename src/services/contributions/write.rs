@@ -317,7 +317,8 @@ async fn on_completed<C: ConnectionTrait>(
             .await?;
         }
     }
-    super::receipts::queue_receipt(state, db, c).await
+    super::receipts::queue_receipt(state, db, c).await?;
+    super::receipts::queue_tribute_notice(state, db, c).await
 }
 
 /// A change to a contribution; `Keep` leaves a field as it is.
