@@ -8,7 +8,10 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use sea_orm::sea_query::SimpleExpr;
 
+use crate::db::begin_write;
 use crate::domain::dates::add_months;
+use crate::error::AppResult;
+use crate::state::AppState;
 
 /// Financial type ids and the currency, looked up once.
 pub(super) struct GivingRefs {
@@ -276,4 +279,57 @@ pub(super) fn campaigns(as_of: NaiveDate) -> Vec<(String, i64, NaiveDate)> {
             as_of - Duration::days(1500),
         ),
     ]
+}
+
+/// The financial types the demo uses, and its campaigns (inserted here).
+pub(super) async fn giving_refs(state: &AppState, as_of: NaiveDate) -> AppResult<GivingRefs> {
+    use crate::services::contributions::financial_types::by_key_in;
+    let dues = by_key_in(&state.db, "MEMBER_DUES", "financialType", false)
+        .await?
+        .id;
+    let donation = by_key_in(&state.db, "DONATION", "financialType", false)
+        .await?
+        .id;
+    let currency = state
+        .settings
+        .organization
+        .default_currency
+        .code()
+        .to_string();
+    let now = Utc::now();
+    let rows: Vec<Vec<SimpleExpr>> = campaigns(as_of)
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, goal, start))| {
+            vec![
+                (i as i64 + 1).into(),
+                name.into(),
+                (goal * 100).into(),
+                currency.clone().into(),
+                start.into(),
+                true.into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let cols = [
+        "id",
+        "name",
+        "goal_minor",
+        "currency",
+        "start_date",
+        "is_active",
+        "created_at",
+        "updated_at",
+    ];
+    let txn = begin_write(&state.db).await?;
+    super::insert_rows(&txn, "campaigns", &cols, &rows).await?;
+    txn.commit().await?;
+    Ok(GivingRefs {
+        dues,
+        donation,
+        currency,
+        campaigns: (1..=rows.len() as i64).collect(),
+    })
 }

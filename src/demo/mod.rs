@@ -24,7 +24,7 @@ mod generate;
 mod giving;
 
 use generate::{Batch, DemoType, GivingState, generate_contact};
-use giving::{GivingIds, GivingRefs};
+use giving::GivingIds;
 
 pub struct DemoOptions {
     pub contacts: u64,
@@ -58,7 +58,7 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
     let mut giving = GivingState {
         // Its own stream: the contacts and memberships of a seed stay as they were.
         rng: StdRng::seed_from_u64(opts.seed ^ 0x5eed_91f7),
-        refs: giving_refs(state, opts.as_of).await?,
+        refs: giving::giving_refs(state, opts.as_of).await?,
         ids: GivingIds {
             contribution: 1,
             recurring: 1,
@@ -109,59 +109,6 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
     }
     fix_sequences(state).await?;
     Ok(summary)
-}
-
-/// The financial types the demo uses, and its campaigns (inserted here).
-async fn giving_refs(state: &AppState, as_of: NaiveDate) -> AppResult<GivingRefs> {
-    use crate::services::contributions::financial_types::by_key_in;
-    let dues = by_key_in(&state.db, "MEMBER_DUES", "financialType", false)
-        .await?
-        .id;
-    let donation = by_key_in(&state.db, "DONATION", "financialType", false)
-        .await?
-        .id;
-    let currency = state
-        .settings
-        .organization
-        .default_currency
-        .code()
-        .to_string();
-    let now = Utc::now();
-    let rows: Vec<Vec<SimpleExpr>> = giving::campaigns(as_of)
-        .into_iter()
-        .enumerate()
-        .map(|(i, (name, goal, start))| {
-            vec![
-                (i as i64 + 1).into(),
-                name.into(),
-                (goal * 100).into(),
-                currency.clone().into(),
-                start.into(),
-                true.into(),
-                now.into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    let cols = [
-        "id",
-        "name",
-        "goal_minor",
-        "currency",
-        "start_date",
-        "is_active",
-        "created_at",
-        "updated_at",
-    ];
-    let txn = begin_write(&state.db).await?;
-    insert_rows(&txn, "campaigns", &cols, &rows).await?;
-    txn.commit().await?;
-    Ok(GivingRefs {
-        dues,
-        donation,
-        currency,
-        campaigns: (1..=rows.len() as i64).collect(),
-    })
 }
 
 async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
@@ -369,7 +316,7 @@ impl Batch {
     }
 }
 
-async fn insert_rows(
+pub(super) async fn insert_rows(
     txn: &DatabaseTransaction,
     table: &str,
     cols: &[&str],

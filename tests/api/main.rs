@@ -9,6 +9,8 @@ mod contacts;
 mod contributions;
 mod fixtures;
 mod giving;
+mod giving_access;
+mod giving_mail;
 mod giving_scale;
 mod helpers;
 mod hostile;

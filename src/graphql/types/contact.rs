@@ -134,32 +134,32 @@ impl Contact {
         ctx: &Context<'_>,
         #[graphql(desc = "How many (default 20, at most 100).")] first: Option<i32>,
     ) -> Result<Vec<super::contribution::Contribution>> {
-        super::giving::contributions_of(ctx, self.0.id, first).await
+        super::contact_giving::contributions_of(ctx, self.0.id, first).await
     }
     /// Giving per currency: totals, first, last and largest gift (staff, or the member themself).
     async fn donor_summary(&self, ctx: &Context<'_>) -> Result<Vec<super::giving::DonorSummary>> {
-        super::giving::donor_summary_of(ctx, self.0.id).await
+        super::contact_giving::donor_summary_of(ctx, self.0.id).await
     }
     /// Recurring gifts, newest first (staff, or the member themself).
     async fn recurring_gifts(
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<super::giving::RecurringGift>> {
-        super::giving::recurring_gifts_of(ctx, self.0.id).await
+        super::contact_giving::recurring_gifts_of(ctx, self.0.id).await
     }
     /// Gifts by others credited to this contact, newest first (staff, or the member themself).
     async fn soft_credits(
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<super::contribution::SoftCredit>> {
-        super::giving::soft_credits_to(ctx, self.0.id).await
+        super::contact_giving::soft_credits_to(ctx, self.0.id).await
     }
     /// Gifts made in honour or memory of this contact (staff only).
     async fn tribute_gifts(
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<super::contribution::Contribution>> {
-        super::giving::tributes_to(ctx, self.0.id).await
+        super::contact_giving::tributes_to(ctx, self.0.id).await
     }
     /// The login linked to this contact, if any (staff only).
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<super::user::User>> {

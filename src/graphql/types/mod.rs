@@ -3,6 +3,7 @@
 pub mod account;
 pub mod common;
 pub mod contact;
+pub mod contact_giving;
 pub mod contribution;
 pub mod contribution_inputs;
 pub mod giving;

@@ -7,6 +7,7 @@
 //! twice, concurrently or by two replicas extends and receipts once.
 
 pub mod campaigns;
+mod change;
 pub mod financial_types;
 mod list;
 mod receipts;
@@ -16,6 +17,7 @@ pub mod statements;
 mod summary;
 mod write;
 
+pub use change::*;
 pub use list::*;
 pub use refund::*;
 pub use summary::*;
