@@ -94,6 +94,7 @@ async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
             weight: 0,
             send_welcome: false,
             welcome_template_key: None,
+            prices: Default::default(),
         },
     )
     .await

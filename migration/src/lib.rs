@@ -13,6 +13,7 @@ mod m20261124_000007_email_verification;
 mod m20261130_000008_outbox_secrets;
 mod m20261130_000009_lists_and_search;
 mod m20261130_000010_contributions;
+mod m20261130_000011_prices;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_outbox_secrets::Migration),
             Box::new(m20261130_000009_lists_and_search::Migration),
             Box::new(m20261130_000010_contributions::Migration),
+            Box::new(m20261130_000011_prices::Migration),
         ]
     }
 }

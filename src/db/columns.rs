@@ -10,6 +10,7 @@ use crate::domain::contribution::{
 };
 use crate::domain::dates::Unit;
 use crate::domain::job::JobStatus;
+use crate::domain::membership::price::Rounding;
 use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 use crate::domain::message::OutboxStatus;
 use crate::domain::reminder::{Anchor, Direction};
@@ -91,6 +92,7 @@ text_column!(
     OutboxStatus,
     PeriodType,
     Role,
+    Rounding,
     TokenPurpose,
     Unit,
     Visibility,

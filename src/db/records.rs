@@ -66,6 +66,14 @@ impl From<membership_type::Model> for MembershipType {
             weight: m.weight,
             send_welcome: m.send_welcome,
             welcome_template_key: m.welcome_template_key,
+            pricing: crate::domain::membership::price::Pricing {
+                fee_minor: m.minimum_fee_minor,
+                joining_fee_minor: m.joining_fee_minor,
+                renewal_fee_minor: m.renewal_fee_minor,
+                options: m.price_options.0,
+                prorate: m.prorate,
+                rounding: m.proration_rounding,
+            },
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

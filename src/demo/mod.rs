@@ -129,6 +129,7 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         weight: 0,
         send_welcome: true,
         welcome_template_key: None,
+        prices: Default::default(),
     };
     let specs: Vec<(TypeFields, u32)> = vec![
         (

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::db::begin_write;
 use crate::db::columns::JsonText;
 use crate::db::entities::membership_type as mtype;
+use crate::domain::membership::price::{PriceOption, Rounding, check_options};
 use crate::domain::membership::{
     AutoRenew, DurationUnit, MembershipType, PeriodRules, PeriodType, Visibility, parse_grants,
 };
@@ -36,6 +37,20 @@ pub struct TypeFields {
     pub send_welcome: bool,
     /// Template of the welcome message for this type (default `welcome`).
     pub welcome_template_key: Option<String>,
+    pub prices: PriceFields,
+}
+
+/// A type's prices as entered: decimal strings in the type's currency.
+#[derive(Clone, Debug, Default)]
+pub struct PriceFields {
+    /// Added once when a new member joins (default "0").
+    pub joining_fee: Option<String>,
+    /// The price of a renewal term (None: the fee).
+    pub renewal_fee: Option<String>,
+    pub prorate: bool,
+    pub rounding: Option<Rounding>,
+    /// (terms, price) special prices.
+    pub options: Vec<(i64, String)>,
 }
 
 pub fn fields_of(m: &mtype::Model) -> TypeFields {
@@ -57,6 +72,26 @@ pub fn fields_of(m: &mtype::Model) -> TypeFields {
         weight: m.weight,
         send_welcome: m.send_welcome,
         welcome_template_key: m.welcome_template_key.clone(),
+        prices: PriceFields {
+            joining_fee: Some(crate::domain::money::format_minor(
+                m.joining_fee_minor,
+                exponent,
+            )),
+            renewal_fee: m
+                .renewal_fee_minor
+                .map(|r| crate::domain::money::format_minor(r, exponent)),
+            prorate: m.prorate,
+            rounding: Some(m.proration_rounding),
+            options: m
+                .price_options
+                .0
+                .iter()
+                .map(|o| {
+                    let price = crate::domain::money::format_minor(o.price_minor, exponent);
+                    (i64::from(o.terms), price)
+                })
+                .collect(),
+        },
     }
 }
 
@@ -132,6 +167,42 @@ fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
     active.weight = Set(f.weight);
     active.send_welcome = Set(f.send_welcome);
     active.welcome_template_key = Set(f.welcome_template_key.filter(|k| !k.trim().is_empty()));
+    apply_prices(active, &f.prices, currency, &rules)
+}
+
+fn apply_prices(
+    active: &mut mtype::ActiveModel,
+    p: &PriceFields,
+    currency: Currency,
+    rules: &PeriodRules,
+) -> AppResult<()> {
+    let money =
+        |raw: &str, field: &str| Money::parse(raw, currency, field, false).map(|m| m.minor());
+    let joining = money(p.joining_fee.as_deref().unwrap_or("0"), "joiningFee")?;
+    let renewal = p
+        .renewal_fee
+        .as_deref()
+        .map(|r| money(r, "renewalFee"))
+        .transpose()?;
+    let mut options = Vec::new();
+    for (terms, price) in &p.options {
+        options.push(PriceOption {
+            terms: u32::try_from(*terms).unwrap_or(0),
+            price_minor: money(price, "priceOptions")?,
+        });
+    }
+    check_options(&options)?;
+    if p.prorate && rules.period_type() != PeriodType::Fixed {
+        return Err(AppError::bad_input(
+            "prorate",
+            "only FIXED period types are prorated (rolling periods start on the joining day)",
+        ));
+    }
+    active.joining_fee_minor = Set(joining);
+    active.renewal_fee_minor = Set(renewal);
+    active.prorate = Set(p.prorate);
+    active.proration_rounding = Set(p.rounding.unwrap_or(Rounding::Nearest));
+    active.price_options = Set(JsonText(options));
     Ok(())
 }
 

@@ -24,6 +24,7 @@ mod mail;
 mod mail_transport;
 mod memberships;
 mod portal;
+mod prices;
 mod reminders;
 mod scheduler;
 mod security;

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::db::columns::JsonText;
+use crate::domain::membership::price::{PriceOption, Rounding};
 use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -27,6 +28,15 @@ pub struct Model {
     /// Template key of this type's welcome message (default `welcome`).
     pub welcome_template_key: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Added to the first term when a new member joins.
+    pub joining_fee_minor: i64,
+    /// The price of a renewal term (None: the fee).
+    pub renewal_fee_minor: Option<i64>,
+    /// Fixed-period types: a new member pays for the months left of the first period.
+    pub prorate: bool,
+    pub proration_rounding: Rounding,
+    /// JSON array of special prices for several terms.
+    pub price_options: JsonText<Vec<PriceOption>>,
     pub updated_at: DateTimeUtc,
 }
 

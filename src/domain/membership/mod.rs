@@ -2,6 +2,7 @@
 //! the records the rest of the server reads.
 
 mod period;
+pub mod price;
 
 pub use period::{MAX_TERMS, Period, PeriodRules};
 
@@ -33,6 +34,8 @@ pub struct MembershipType {
     pub send_welcome: bool,
     /// Template of this type's welcome message; None: `welcome`.
     pub welcome_template_key: Option<String>,
+    /// Its prices (`pricing.fee_minor` is `minimum_fee_minor`).
+    pub pricing: price::Pricing,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

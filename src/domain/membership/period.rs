@@ -98,6 +98,14 @@ impl PeriodRules {
         self.unit
     }
 
+    pub fn interval(&self) -> i64 {
+        self.interval
+    }
+
+    pub fn period_type(&self) -> PeriodType {
+        self.period_type
+    }
+
     pub fn is_lifetime(&self) -> bool {
         self.unit == DurationUnit::Lifetime
     }

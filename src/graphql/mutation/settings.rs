@@ -12,7 +12,7 @@ use crate::graphql::types::membership_inputs::{
     CreateMembershipStatusInput, CreateMembershipTypeInput, UpdateMembershipStatusInput,
     UpdateMembershipTypeInput, boundary,
 };
-use crate::services::membership_types::{self, TypeFields};
+use crate::services::membership_types::{self, PriceFields, TypeFields};
 use crate::services::statuses::{self, StatusFields};
 
 #[derive(Default)]
@@ -53,6 +53,13 @@ impl SettingsMutation {
             weight: input.weight.unwrap_or(0),
             send_welcome: input.send_welcome.unwrap_or(true),
             welcome_template_key: input.welcome_template_key,
+            prices: PriceFields {
+                joining_fee: input.joining_fee.map(|d| d.0),
+                renewal_fee: input.renewal_fee.map(|d| d.0),
+                prorate: input.prorate.unwrap_or(false),
+                rounding: input.proration_rounding.map(Into::into),
+                options: price_options(input.price_options.unwrap_or_default()),
+            },
         };
         Ok(MembershipType(membership_types::create(state, f).await?))
     }
@@ -118,6 +125,19 @@ impl SettingsMutation {
                 patch(input.welcome_template_key, |s| s),
                 f.welcome_template_key,
             );
+            if let Some(v) = input.joining_fee {
+                f.prices.joining_fee = Some(v.0);
+            }
+            f.prices.renewal_fee = keep(patch(input.renewal_fee, |d| d.0), f.prices.renewal_fee);
+            if let Some(v) = input.prorate {
+                f.prices.prorate = v;
+            }
+            if let Some(v) = input.proration_rounding {
+                f.prices.rounding = Some(v.into());
+            }
+            if let Some(v) = input.price_options {
+                f.prices.options = price_options(v);
+            }
             f
         })
         .await?;
@@ -188,4 +208,13 @@ fn merge_boundary(
         None => current.map_or(crate::domain::dates::Offset::ZERO, |b| b.offset),
     };
     event.map(|event| crate::domain::status::Boundary { event, offset })
+}
+
+fn price_options(
+    options: Vec<crate::graphql::types::membership_inputs::PriceOptionInput>,
+) -> Vec<(i64, String)> {
+    options
+        .into_iter()
+        .map(|o| (i64::from(o.terms), o.price.0))
+        .collect()
 }

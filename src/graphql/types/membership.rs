@@ -56,6 +56,71 @@ crate::mirror_enum!(
 );
 
 crate::mirror_enum!(
+    /// How a prorated price is rounded to the currency's smallest unit.
+    ProrationRounding <=> crate::domain::membership::price::Rounding {
+        /// To the nearest unit (halves up).
+        Nearest,
+        /// Up.
+        Up,
+        /// Down.
+        Down,
+    }
+);
+
+crate::mirror_enum!(
+    /// Whether a price is for joining or for renewing.
+    PricePurpose <=> crate::domain::membership::price::Purpose {
+        /// A new member's first membership of the type (joining fee and proration apply).
+        Join,
+        /// A renewal.
+        Renew,
+    }
+);
+
+crate::mirror_enum!(
+    /// What a line of a price quote is for.
+    PriceLineKind <=> crate::domain::membership::price::LineKind {
+        /// Terms of membership.
+        Membership,
+        /// The joining fee.
+        JoiningFee,
+    }
+);
+
+/// A special price for several terms at once.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct PriceOption {
+    /// Terms covered.
+    pub terms: i32,
+    /// The price for all of them.
+    pub price: Decimal,
+}
+
+/// One line of a price quote.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct PriceLine {
+    /// What it is for.
+    pub kind: PriceLineKind,
+    /// In words, e.g. "first term, 6 of 12 months".
+    pub description: String,
+    /// The amount.
+    pub amount: Decimal,
+}
+
+/// What joining or renewing costs, line by line, in the type's currency.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct PriceQuote {
+    /// The total to pay.
+    pub total: Decimal,
+    /// ISO 4217 currency.
+    pub currency: String,
+    /// Terms priced.
+    pub terms: i32,
+    /// The lines that make up the total.
+    pub lines: Vec<PriceLine>,
+}
+
+crate::mirror_enum!(
     /// The membership date a status boundary is counted from.
     StatusEvent <=> Event {
         /// "Member since".
@@ -160,6 +225,79 @@ impl MembershipType {
     /// Template of this type's welcome email.
     async fn welcome_template_key(&self) -> &str {
         self.0.welcome_template_key.as_deref().unwrap_or("welcome")
+    }
+    /// Added once when a new member joins.
+    async fn joining_fee(&self) -> Decimal {
+        self.money(self.0.pricing.joining_fee_minor)
+    }
+    /// The price of a renewal term (null: `minimumFee`).
+    async fn renewal_fee(&self) -> Option<Decimal> {
+        self.0.pricing.renewal_fee_minor.map(|r| self.money(r))
+    }
+    /// Whether a new member of this FIXED type pays only for the months left of the first period.
+    async fn prorate(&self) -> bool {
+        self.0.pricing.prorate
+    }
+    /// How prorated prices are rounded.
+    async fn proration_rounding(&self) -> ProrationRounding {
+        self.0.pricing.rounding.into()
+    }
+    /// Special prices for several terms at once.
+    async fn price_options(&self) -> Vec<PriceOption> {
+        self.0
+            .pricing
+            .options
+            .iter()
+            .map(|o| PriceOption {
+                terms: o.terms as i32,
+                price: self.money(o.price_minor),
+            })
+            .collect()
+    }
+    /// What joining (or renewing) costs for `terms` terms on a date (default today): the price a
+    /// sign-up form shows and charges.
+    async fn price(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Terms (default 1).", default = 1)] terms: i32,
+        #[graphql(desc = "JOIN (default) or RENEW.", default_with = "PricePurpose::Join")]
+        purpose: PricePurpose,
+        #[graphql(desc = "The day joining or renewing (default today).")] on: Option<Date>,
+    ) -> Result<PriceQuote> {
+        let state = guards::state(ctx)?;
+        let on = on.map_or_else(|| state.clock.today(), |d| d.0);
+        let rules = crate::services::membership_types::period_rules_of(&self.0)?;
+        let terms_u = u32::try_from(terms).unwrap_or(0);
+        let q = crate::domain::membership::price::quote(
+            &self.0.pricing,
+            &rules,
+            purpose.into(),
+            terms_u,
+            on,
+        )
+        .map_err(crate::error::AppError::from)?;
+        Ok(PriceQuote {
+            total: self.money(q.total_minor),
+            currency: self.0.currency.clone(),
+            terms,
+            lines: q
+                .lines
+                .into_iter()
+                .map(|l| PriceLine {
+                    kind: l.kind.into(),
+                    description: l.description,
+                    amount: self.money(l.amount_minor),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl MembershipType {
+    fn money(&self, minor: i64) -> Decimal {
+        let exp = crate::domain::money::Currency::parse(&self.0.currency, "currency")
+            .map_or(2, |c| c.exponent());
+        Decimal(format_minor(minor, exp))
     }
 }
 

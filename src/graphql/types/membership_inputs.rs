@@ -1,6 +1,8 @@
 use async_graphql::{ID, InputObject, MaybeUndefined};
 
-use super::membership::{AutoRenew, DurationUnit, OffsetUnit, PeriodType, StatusEvent, Visibility};
+use super::membership::{
+    AutoRenew, DurationUnit, OffsetUnit, PeriodType, ProrationRounding, StatusEvent, Visibility,
+};
 use crate::domain::dates::Offset;
 use crate::domain::status::Boundary;
 use crate::graphql::scalars::{Date, Decimal};
@@ -41,6 +43,25 @@ pub struct CreateMembershipTypeInput {
     pub send_welcome: Option<bool>,
     /// Template of this type's welcome email (default `welcome`).
     pub welcome_template_key: Option<String>,
+    /// Added once when a new member joins (default "0").
+    pub joining_fee: Option<Decimal>,
+    /// The price of a renewal term (default: `minimumFee`).
+    pub renewal_fee: Option<Decimal>,
+    /// FIXED types: a new member pays for the months left of the first period (default false).
+    pub prorate: Option<bool>,
+    /// How prorated amounts are rounded (default NEAREST).
+    pub proration_rounding: Option<ProrationRounding>,
+    /// Special prices for several terms at once, e.g. two years for "110.00".
+    pub price_options: Option<Vec<PriceOptionInput>>,
+}
+
+/// A special price for several terms at once.
+#[derive(Clone, Debug, InputObject)]
+pub struct PriceOptionInput {
+    /// Terms covered (2 or more).
+    pub terms: i32,
+    /// The price for all of them.
+    pub price: Decimal,
 }
 
 /// Changes to a membership type; fields left out keep their value, `null` clears an optional one.
@@ -78,6 +99,16 @@ pub struct UpdateMembershipTypeInput {
     pub send_welcome: Option<bool>,
     /// Template of this type's welcome email; `null` returns to `welcome`.
     pub welcome_template_key: MaybeUndefined<String>,
+    /// Added once when a new member joins.
+    pub joining_fee: Option<Decimal>,
+    /// The price of a renewal term; `null` returns to `minimumFee`.
+    pub renewal_fee: MaybeUndefined<Decimal>,
+    /// FIXED types: a new member pays for the months left of the first period.
+    pub prorate: Option<bool>,
+    /// How prorated amounts are rounded.
+    pub proration_rounding: Option<ProrationRounding>,
+    /// Special prices for several terms (replaces the list).
+    pub price_options: Option<Vec<PriceOptionInput>>,
 }
 
 /// A signed offset from an event.
