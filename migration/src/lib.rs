@@ -14,6 +14,7 @@ mod m20261130_000008_outbox_secrets;
 mod m20261130_000009_lists_and_search;
 mod m20261130_000010_contributions;
 mod m20261130_000011_prices;
+mod m20261130_000012_signup_forms;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_lists_and_search::Migration),
             Box::new(m20261130_000010_contributions::Migration),
             Box::new(m20261130_000011_prices::Migration),
+            Box::new(m20261130_000012_signup_forms::Migration),
         ]
     }
 }

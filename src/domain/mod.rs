@@ -22,6 +22,7 @@ pub mod reminder;
 pub mod resource;
 pub mod role;
 pub mod search;
+pub mod signup;
 pub mod status;
 pub mod text;
 

@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod reference;
 pub mod reminders;
 pub mod resources;
+pub mod signup_forms;
 pub mod statuses;
 pub mod telemetry;
 pub mod users;

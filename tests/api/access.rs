@@ -108,6 +108,11 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("createFinancialType", Admin),
         ("updateFinancialType", Admin),
         ("sendAnnualStatements", Admin),
+        // Signup
+        ("signupForm", Public),
+        ("signupForms", Admin),
+        ("createSignupForm", Admin),
+        ("updateSignupForm", Admin),
     ])
 }
 

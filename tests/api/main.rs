@@ -28,5 +28,6 @@ mod prices;
 mod reminders;
 mod scheduler;
 mod security;
+mod signup_forms;
 mod smtp;
 mod status_job;

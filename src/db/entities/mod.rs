@@ -23,4 +23,5 @@ pub mod recurring_gift;
 pub mod resource;
 pub mod scheduled_reminder;
 pub mod session;
+pub mod signup_form;
 pub mod user;

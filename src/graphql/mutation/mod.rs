@@ -10,6 +10,7 @@ mod messages;
 mod reminders;
 mod resources;
 mod settings;
+mod signup;
 mod users;
 
 use async_graphql::MergedObject;
@@ -23,6 +24,7 @@ pub struct MutationRoot(
     memberships::MembershipMutation,
     contributions::ContributionMutation,
     settings::SettingsMutation,
+    signup::SignupMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

@@ -7,6 +7,7 @@ mod jobs;
 mod memberships;
 mod messages;
 mod reminders;
+mod signup;
 mod users;
 mod viewer;
 
@@ -23,6 +24,7 @@ pub struct QueryRoot(
     jobs::JobQuery,
     messages::MessageQuery,
     reminders::ReminderQuery,
+    signup::SignupQuery,
     users::UserQuery,
     admin::AdminQuery,
 );

@@ -12,4 +12,5 @@ pub mod membership;
 pub mod membership_inputs;
 pub mod message;
 pub mod reminder;
+pub mod signup;
 pub mod user;
