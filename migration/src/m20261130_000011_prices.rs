@@ -1,5 +1,5 @@
 //! Membership type prices: a joining fee, a renewal price, special prices for several terms, and
-//! proration of a fixed period's first term.
+//! proration of a fixed period's first term; and when members may renew by themselves.
 
 use sea_orm_migration::prelude::*;
 
@@ -14,6 +14,8 @@ enum MembershipTypes {
     Prorate,
     ProrationRounding,
     PriceOptions,
+    RenewalOpensDaysBefore,
+    RenewalClosesDaysAfter,
 }
 
 #[async_trait::async_trait]
@@ -46,6 +48,16 @@ impl MigrationTrait for Migration {
                 .not_null()
                 .default("[]")
                 .to_owned(),
+            ColumnDef::new(T::RenewalOpensDaysBefore)
+                .integer()
+                .not_null()
+                .default(60)
+                .to_owned(),
+            ColumnDef::new(T::RenewalClosesDaysAfter)
+                .integer()
+                .not_null()
+                .default(90)
+                .to_owned(),
         ];
         for mut col in columns {
             manager
@@ -68,6 +80,8 @@ impl MigrationTrait for Migration {
             T::Prorate,
             T::ProrationRounding,
             T::PriceOptions,
+            T::RenewalOpensDaysBefore,
+            T::RenewalClosesDaysAfter,
         ] {
             manager
                 .alter_table(Table::alter().table(T::Table).drop_column(col).to_owned())

@@ -229,6 +229,8 @@ pub struct OrganizationSettings {
     pub default_currency: Currency,
     /// Wording printed on receipts and statements of tax-deductible gifts (empty: none).
     pub deductible_statement: String,
+    /// How members pay what they owe (sent with a self-service renewal that is not free).
+    pub payment_instructions: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

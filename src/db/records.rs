@@ -74,6 +74,10 @@ impl From<membership_type::Model> for MembershipType {
                 prorate: m.prorate,
                 rounding: m.proration_rounding,
             },
+            renewal_window: crate::domain::membership::price::RenewalWindow {
+                opens_days_before: m.renewal_opens_days_before,
+                closes_days_after: m.renewal_closes_days_after,
+            },
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -20,7 +20,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
 }
 
 /// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification`,
-/// `contribution`, `statement` or `tribute`.
+/// `contribution`, `statement`, `tribute` or `payment`.
 pub fn build(
     settings: &Settings,
     c: &Contact,
@@ -76,6 +76,7 @@ pub fn build(
         "contribution": null,
         "statement": null,
         "tribute": null,
+        "payment": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {

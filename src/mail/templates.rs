@@ -319,6 +319,10 @@ pub fn sample_context() -> Value {
             "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe" }
         },
         "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe", "donorName": "Mary Major" },
+        "payment": {
+            "amount": "50.00", "currency": "USD", "reference": "2026-000042",
+            "instructions": "Pay by bank transfer to IBAN XX00 0000, quoting the reference."
+        },
         "statement": {
             "year": 2025,
             "gifts": [{

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::db::begin_write;
 use crate::db::columns::JsonText;
 use crate::db::entities::membership_type as mtype;
-use crate::domain::membership::price::{PriceOption, Rounding, check_options};
+use crate::domain::membership::price::{PriceOption, RenewalWindow, Rounding, check_options};
 use crate::domain::membership::{
     AutoRenew, DurationUnit, MembershipType, PeriodRules, PeriodType, Visibility, parse_grants,
 };
@@ -51,6 +51,9 @@ pub struct PriceFields {
     pub rounding: Option<Rounding>,
     /// (terms, price) special prices.
     pub options: Vec<(i64, String)>,
+    /// Self-service renewal window (defaults 60 days before, 90 after the end date).
+    pub renewal_opens_days_before: Option<i32>,
+    pub renewal_closes_days_after: Option<i32>,
 }
 
 pub fn fields_of(m: &mtype::Model) -> TypeFields {
@@ -91,6 +94,8 @@ pub fn fields_of(m: &mtype::Model) -> TypeFields {
                     (i64::from(o.terms), price)
                 })
                 .collect(),
+            renewal_opens_days_before: Some(m.renewal_opens_days_before),
+            renewal_closes_days_after: Some(m.renewal_closes_days_after),
         },
     }
 }
@@ -203,6 +208,12 @@ fn apply_prices(
     active.prorate = Set(p.prorate);
     active.proration_rounding = Set(p.rounding.unwrap_or(Rounding::Nearest));
     active.price_options = Set(JsonText(options));
+    let window = RenewalWindow::parse(
+        p.renewal_opens_days_before.unwrap_or(60),
+        p.renewal_closes_days_after.unwrap_or(90),
+    )?;
+    active.renewal_opens_days_before = Set(window.opens_days_before);
+    active.renewal_closes_days_after = Set(window.closes_days_after);
     Ok(())
 }
 
@@ -271,6 +282,7 @@ async fn check_template<C: ConnectionTrait>(
             "contribution",
             "statement",
             "tribute",
+            "payment",
             "reminder",
         ] {
             o.remove(only_elsewhere);

@@ -113,6 +113,8 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("signupForms", Admin),
         ("createSignupForm", Admin),
         ("updateSignupForm", Admin),
+        ("renewalQuote", SelfOrStaff),
+        ("renewMyMembership", SelfOrStaff),
     ])
 }
 

@@ -28,6 +28,7 @@ mod prices;
 mod reminders;
 mod scheduler;
 mod security;
+mod self_renewal;
 mod signup_forms;
 mod smtp;
 mod status_job;

@@ -37,6 +37,10 @@ pub struct Model {
     pub proration_rounding: Rounding,
     /// JSON array of special prices for several terms.
     pub price_options: JsonText<Vec<PriceOption>>,
+    /// Members may renew by themselves from this many days before the end date…
+    pub renewal_opens_days_before: i32,
+    /// …until this many days after it.
+    pub renewal_closes_days_after: i32,
     pub updated_at: DateTimeUtc,
 }
 

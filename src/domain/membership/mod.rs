@@ -36,6 +36,8 @@ pub struct MembershipType {
     pub welcome_template_key: Option<String>,
     /// Its prices (`pricing.fee_minor` is `minimum_fee_minor`).
     pub pricing: price::Pricing,
+    /// When members may renew by themselves.
+    pub renewal_window: price::RenewalWindow,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

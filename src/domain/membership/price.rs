@@ -159,6 +159,47 @@ pub fn quote(
     Ok(Quote { lines, total_minor })
 }
 
+/// When members may renew by themselves, around the end date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenewalWindow {
+    pub opens_days_before: i32,
+    pub closes_days_after: i32,
+}
+
+/// Longest a renewal window may open before, or stay open after, the end date.
+pub const MAX_WINDOW_DAYS: i32 = 730;
+
+impl RenewalWindow {
+    pub fn parse(opens: i32, closes: i32) -> Result<Self, FieldError> {
+        if !(0..=MAX_WINDOW_DAYS).contains(&opens) {
+            return Err(FieldError::new(
+                "renewalOpensDaysBefore",
+                format!("must be between 0 and {MAX_WINDOW_DAYS}"),
+            ));
+        }
+        if !(0..=MAX_WINDOW_DAYS).contains(&closes) {
+            return Err(FieldError::new(
+                "renewalClosesDaysAfter",
+                format!("must be between 0 and {MAX_WINDOW_DAYS}"),
+            ));
+        }
+        Ok(Self {
+            opens_days_before: opens,
+            closes_days_after: closes,
+        })
+    }
+
+    /// The first and last day a membership ending on `end` may be renewed by its member (None for
+    /// memberships without an end date).
+    pub fn around(&self, end: Option<NaiveDate>) -> Option<(NaiveDate, NaiveDate)> {
+        let end = end?;
+        Some((
+            crate::domain::dates::add_days(end, -i64::from(self.opens_days_before)),
+            crate::domain::dates::add_days(end, i64::from(self.closes_days_after)),
+        ))
+    }
+}
+
 /// Checks price options: each for 2 or more terms, once, at a price that is not negative.
 pub fn check_options(options: &[PriceOption]) -> Result<(), FieldError> {
     for (i, o) in options.iter().enumerate() {
@@ -414,6 +455,24 @@ mod tests {
             .unwrap_err()
             .field,
             "terms"
+        );
+    }
+
+    #[test]
+    fn renewal_windows() {
+        let w = RenewalWindow::parse(60, 90).unwrap();
+        assert_eq!(
+            w.around(Some(d("2026-12-31"))),
+            Some((d("2026-11-01"), d("2027-03-31")))
+        );
+        assert_eq!(w.around(None), None, "lifetime memberships do not renew");
+        assert_eq!(
+            RenewalWindow::parse(-1, 0).unwrap_err().field,
+            "renewalOpensDaysBefore"
+        );
+        assert_eq!(
+            RenewalWindow::parse(0, 731).unwrap_err().field,
+            "renewalClosesDaysAfter"
         );
     }
 

@@ -107,6 +107,27 @@ impl MembershipMutation {
         Ok(Membership(renewed))
     }
 
+    /// The member renews their own membership online (staff may do it for them), inside its type's
+    /// renewal window: a PENDING
+    /// dues payment for the quoted price (renewing it when the payment is completed) and payment
+    /// instructions by email, or an immediate renewal when the price is nothing.
+    #[graphql(guard = "crate::graphql::guards::SignedIn")]
+    async fn renew_my_membership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The membership.")] membership_id: ID,
+        #[graphql(desc = "Terms (default 1).")] input: Option<
+            crate::graphql::types::renewal::RenewMyMembershipInput,
+        >,
+    ) -> Result<crate::graphql::types::renewal::RenewMyMembershipResult> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&membership_id, "membershipId")?;
+        let terms = terms(input.unwrap_or_default().terms);
+        let done =
+            memberships::self_renewal::renew_mine(state, guards::viewer(ctx), id, terms).await?;
+        Ok(done.into())
+    }
+
     /// Cancels a membership (staff): its status becomes Cancelled and is held.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn cancel_membership(

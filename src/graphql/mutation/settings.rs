@@ -59,6 +59,8 @@ impl SettingsMutation {
                 prorate: input.prorate.unwrap_or(false),
                 rounding: input.proration_rounding.map(Into::into),
                 options: price_options(input.price_options.unwrap_or_default()),
+                renewal_opens_days_before: input.renewal_opens_days_before,
+                renewal_closes_days_after: input.renewal_closes_days_after,
             },
         };
         Ok(MembershipType(membership_types::create(state, f).await?))
@@ -137,6 +139,12 @@ impl SettingsMutation {
             }
             if let Some(v) = input.price_options {
                 f.prices.options = price_options(v);
+            }
+            if let Some(v) = input.renewal_opens_days_before {
+                f.prices.renewal_opens_days_before = Some(v);
+            }
+            if let Some(v) = input.renewal_closes_days_after {
+                f.prices.renewal_closes_days_after = Some(v);
             }
             f
         })

@@ -71,6 +71,23 @@ impl MembershipQuery {
         )))
     }
 
+    /// What renewing a membership online would cost today and when its member may do it (the
+    /// member who holds it, or staff).
+    #[graphql(guard = "SignedIn")]
+    async fn renewal_quote(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The membership.")] membership_id: ID,
+        #[graphql(desc = "Terms (default 1).", default = 1)] terms: i32,
+    ) -> Result<crate::graphql::types::renewal::RenewalQuote> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&membership_id, "membershipId")?;
+        let terms = u32::try_from(terms).unwrap_or(0);
+        let q =
+            memberships::self_renewal::renewal_quote(state, guards::viewer(ctx), id, terms).await?;
+        Ok(q.into())
+    }
+
     /// Memberships of contacts not in the trash, one page at a time (staff).
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn memberships(

@@ -254,6 +254,14 @@ impl MembershipType {
             })
             .collect()
     }
+    /// Members may renew by themselves from this many days before the end date.
+    async fn renewal_opens_days_before(&self) -> i32 {
+        self.0.renewal_window.opens_days_before
+    }
+    /// …until this many days after it.
+    async fn renewal_closes_days_after(&self) -> i32 {
+        self.0.renewal_window.closes_days_after
+    }
     /// What joining (or renewing) costs for `terms` terms on a date (default today): the price a
     /// sign-up form shows and charges.
     async fn price(

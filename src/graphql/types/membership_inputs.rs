@@ -53,6 +53,10 @@ pub struct CreateMembershipTypeInput {
     pub proration_rounding: Option<ProrationRounding>,
     /// Special prices for several terms at once, e.g. two years for "110.00".
     pub price_options: Option<Vec<PriceOptionInput>>,
+    /// Members may renew by themselves from this many days before the end date (default 60).
+    pub renewal_opens_days_before: Option<i32>,
+    /// …until this many days after it (default 90).
+    pub renewal_closes_days_after: Option<i32>,
 }
 
 /// A special price for several terms at once.
@@ -109,6 +113,10 @@ pub struct UpdateMembershipTypeInput {
     pub proration_rounding: Option<ProrationRounding>,
     /// Special prices for several terms (replaces the list).
     pub price_options: Option<Vec<PriceOptionInput>>,
+    /// Members may renew by themselves from this many days before the end date.
+    pub renewal_opens_days_before: Option<i32>,
+    /// …until this many days after it.
+    pub renewal_closes_days_after: Option<i32>,
 }
 
 /// A signed offset from an event.

@@ -12,5 +12,6 @@ pub mod membership;
 pub mod membership_inputs;
 pub mod message;
 pub mod reminder;
+pub mod renewal;
 pub mod signup;
 pub mod user;

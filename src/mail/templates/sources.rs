@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 10] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 11] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -31,6 +31,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 10] = [
     embed_message!("contribution-receipt"),
     embed_message!("annual-statement"),
     embed_message!("tribute-notification"),
+    embed_message!("payment-instructions"),
     embed_message!("invitation"),
     embed_message!("verify-email"),
 ];

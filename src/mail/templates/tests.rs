@@ -1,12 +1,13 @@
 use super::*;
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "annual-statement",
     "contribution-receipt",
     "invitation",
     "membership-expired",
     "membership-renewed",
     "password-reset",
+    "payment-instructions",
     "renewal-reminder",
     "tribute-notification",
     "verify-email",
@@ -59,8 +60,12 @@ fn minimal_context(key: &str) -> Value {
         "contribution",
         "statement",
         "tribute",
+        "payment",
     ] {
-        if top != needs && !(key == "renewal-reminder" && top == "reminder") {
+        if top != needs
+            && !(key == "renewal-reminder" && top == "reminder")
+            && !(key == "payment-instructions" && top == "payment")
+        {
             ctx[top] = Value::Null;
         }
     }

@@ -3,6 +3,7 @@
 
 mod list;
 mod paid;
+pub mod self_renewal;
 mod write;
 
 pub use list::*;
