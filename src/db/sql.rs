@@ -37,6 +37,19 @@ impl Sql {
         self
     }
 
+    /// Appends `(v1, v2, …)` with each value bound, for `IN` lists.
+    pub fn bind_list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+
     pub fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
@@ -54,5 +67,8 @@ mod tests {
         let mut lite = Sql::new(DbBackend::Sqlite);
         lite.push("a = ").bind(1).push(" AND b = ").bind("x");
         assert_eq!(lite.statement().sql, "a = ? AND b = ?");
+        let mut list = Sql::new(DbBackend::Postgres);
+        list.push("id IN ").bind_list([1, 2, 3]);
+        assert_eq!(list.statement().sql, "id IN ($1, $2, $3)");
     }
 }

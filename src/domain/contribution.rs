@@ -237,6 +237,19 @@ pub struct Contribution {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+/// The number printed on a receipt (and quoted as a payment reference): the year received and the
+/// contribution's id, e.g. `2026-000042`.
+pub fn receipt_number(received: NaiveDate, id: i64) -> String {
+    use chrono::Datelike;
+    format!("{}-{:06}", received.year(), id)
+}
+
+impl Contribution {
+    pub fn receipt_number(&self) -> String {
+        receipt_number(self.received_date, self.id)
+    }
+}
+
 /// Another contact credited with a gift (not counted again in totals).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SoftCredit {

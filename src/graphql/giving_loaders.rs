@@ -7,7 +7,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use futures::future::BoxFuture;
 
 use crate::domain::contribution::{
-    Campaign, Contribution, DonorSummary, PaidMembership, Refund, SoftCredit,
+    Campaign, Contribution, DonorSummary, PaidMembership, RecurringGift, Refund, SoftCredit,
 };
 use crate::domain::membership::Membership;
 use crate::error::AppResult;
@@ -34,6 +34,14 @@ impl<T: Clone + Send + Sync + 'static> Loader<i64> for FnLoader<T> {
     }
 }
 
+/// At most `MAX_PER_CONTACT` rows per key (a batch reads up to that many per key in all).
+fn capped<T>(mut grouped: HashMap<i64, Vec<T>>) -> HashMap<i64, Vec<T>> {
+    for rows in grouped.values_mut() {
+        rows.truncate(contributions::MAX_PER_CONTACT);
+    }
+    grouped
+}
+
 fn loader<T: Clone + Send + Sync + 'static>(
     state: &AppState,
     batch: BatchFn<T>,
@@ -55,6 +63,9 @@ pub struct GivingLoaders {
     pub soft_credits: DataLoader<FnLoader<Vec<SoftCredit>>>,
     pub refunds: DataLoader<FnLoader<Vec<Refund>>>,
     pub memberships: DataLoader<FnLoader<Membership>>,
+    pub recurring_of: DataLoader<FnLoader<Vec<RecurringGift>>>,
+    pub soft_credits_to: DataLoader<FnLoader<Vec<(SoftCredit, Contribution)>>>,
+    pub tributes_to: DataLoader<FnLoader<Vec<Contribution>>>,
 }
 
 impl GivingLoaders {
@@ -100,6 +111,27 @@ impl GivingLoaders {
                 Box::pin(async move {
                     let rows = contributions::refunds_of(&s, &keys).await?;
                     Ok(group_by(&keys, rows, |p| p.contribution_id))
+                })
+            }),
+            recurring_of: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::recurring::for_contacts(&s, &keys).await?;
+                    Ok(group_by(&keys, rows, |g| g.contact_id))
+                })
+            }),
+            soft_credits_to: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::soft_credits_to_contacts(&s, &keys).await?;
+                    Ok(capped(group_by(&keys, rows, |(c, _)| c.contact_id)))
+                })
+            }),
+            tributes_to: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let rows = contributions::tributes_to_contacts(&s, &keys).await?;
+                    let grouped = group_by(&keys, rows, |c| {
+                        c.tribute.as_ref().and_then(|t| t.contact_id).unwrap_or(0)
+                    });
+                    Ok(capped(grouped))
                 })
             }),
             memberships: loader(state, |s, keys| {

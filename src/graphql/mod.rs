@@ -32,6 +32,11 @@ pub fn parse_id(id: &ID, field: &str) -> AppResult<i64> {
         .ok_or_else(|| AppError::bad_input(field, format!("`{}` is not a valid id", id.as_str())))
 }
 
+/// Parses an optional id, naming the field when it is bad.
+pub fn parse_optional_id(id: &Option<ID>, field: &str) -> AppResult<Option<i64>> {
+    id.as_ref().map(|i| parse_id(i, field)).transpose()
+}
+
 /// Parses a list of ids, naming the field on the first bad one.
 pub fn parse_ids(ids: &[ID], field: &str) -> AppResult<Vec<i64>> {
     ids.iter().map(|id| parse_id(id, field)).collect()

@@ -130,14 +130,8 @@ async fn settle(
             .bind(now)
             .push(", last_error = NULL, secret = NULL, updated_at = ")
             .bind(now)
-            .push(" WHERE id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(*id);
-        }
-        sql.push(")");
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().copied());
         txn.execute_raw(sql.statement()).await?;
     }
     tally.sent += sent.len() as i64;

@@ -146,14 +146,8 @@ async fn already_queued(db: &DatabaseConnection, keys: &[&str]) -> AppResult<Has
     let mut found = HashSet::new();
     for chunk in keys.chunks(KEYS_PER_LOOKUP) {
         let mut sql = Sql::new(txn.get_database_backend());
-        sql.push("SELECT dedupe_key FROM outbound_messages WHERE dedupe_key IN (");
-        for (i, k) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(k.to_string());
-        }
-        sql.push(")");
+        sql.push("SELECT dedupe_key FROM outbound_messages WHERE dedupe_key IN ")
+            .bind_list(chunk.iter().map(|k| k.to_string()));
         for row in txn.query_all_raw(sql.statement()).await? {
             found.insert(row.try_get_by_index::<String>(0)?);
         }

@@ -45,6 +45,23 @@ pub fn require_self_or_staff(viewer: &Viewer, contact_id: i64) -> AppResult<&Aut
     }
 }
 
+/// A record that staff, or the member it belongs to, may use. A member asking for anything not
+/// theirs gets FORBIDDEN whether or not it exists, so ids tell them nothing.
+pub fn own_or_staff<T>(
+    viewer: &Viewer,
+    found: AppResult<T>,
+    contact_of: impl Fn(&T) -> i64,
+) -> AppResult<T> {
+    let u = user(viewer)?;
+    if u.role.at_least(Role::Staff) {
+        return found;
+    }
+    match found {
+        Ok(x) if u.contact_id == Some(contact_of(&x)) => Ok(x),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
 /// A field only staff may read (e.g. `Contact.notes`), wherever it is reached from.
 pub fn require_staff_field(viewer: &Viewer, field: &str) -> AppResult<()> {
     user(viewer)?;

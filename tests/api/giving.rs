@@ -285,6 +285,10 @@ async fn recurring_gifts_fall_due_once_per_period_and_catch_up() {
         )
         .await;
     assert_eq!(code(&body), "CONFLICT", "a cancelled gift stays cancelled");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "this recurring gift is cancelled; it cannot be resumed"
+    );
     let body = app
         .gql(
             &member,

@@ -3,7 +3,6 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
-use crate::graphql::parse_id;
 use crate::graphql::types::common::patch;
 use crate::graphql::types::contribution::Contribution;
 use crate::graphql::types::contribution_inputs::{
@@ -12,6 +11,7 @@ use crate::graphql::types::contribution_inputs::{
     UpdateCampaignInput, UpdateContributionInput, UpdateFinancialTypeInput,
 };
 use crate::graphql::types::giving::{AnnualStatementRun, Campaign, FinancialType, RecurringGift};
+use crate::graphql::{parse_id, parse_optional_id};
 use crate::services::contributions::campaigns::{self, CampaignInput};
 use crate::services::contributions::financial_types::{self, FinancialTypeInput};
 use crate::services::contributions::recurring::{self, GiftAction, NewRecurringGift};
@@ -21,10 +21,6 @@ use crate::services::contributions::{
 
 #[derive(Default)]
 pub struct ContributionMutation;
-
-fn optional_id(id: &Option<ID>, field: &str) -> Result<Option<i64>> {
-    Ok(id.as_ref().map(|i| parse_id(i, field)).transpose()?)
-}
 
 /// Out-of-range terms become 0 and are refused with the field named.
 fn terms(t: Option<i32>) -> u32 {
@@ -54,8 +50,8 @@ fn new_contribution(input: RecordContributionInput) -> Result<NewContribution> {
         Some(t) => Some(NewTribute {
             kind: t.kind.into(),
             name: t.name,
-            contact_id: optional_id(&t.contact_id, "tribute.contactId")?,
-            notify_contact_id: optional_id(&t.notify_contact_id, "tribute.notifyContactId")?,
+            contact_id: parse_optional_id(&t.contact_id, "tribute.contactId")?,
+            notify_contact_id: parse_optional_id(&t.notify_contact_id, "tribute.notifyContactId")?,
         }),
         None => None,
     };
@@ -70,7 +66,7 @@ fn new_contribution(input: RecordContributionInput) -> Result<NewContribution> {
         transaction_id: input.transaction_id,
         source: input.source,
         note: input.note,
-        campaign_id: optional_id(&input.campaign_id, "campaignId")?,
+        campaign_id: parse_optional_id(&input.campaign_id, "campaignId")?,
         check_number: input.check_number,
         memberships,
         soft_credits,
@@ -271,7 +267,7 @@ impl ContributionMutation {
             frequency: input.frequency.into(),
             start_date: input.start_date.map(|d| d.0),
             end_date: input.end_date.map(|d| d.0),
-            campaign_id: optional_id(&input.campaign_id, "campaignId")?,
+            campaign_id: parse_optional_id(&input.campaign_id, "campaignId")?,
             payment_instrument: input.payment_instrument.map(Into::into),
         };
         let g = recurring::create(state, guards::viewer(ctx), new).await?;

@@ -2,13 +2,13 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
-use crate::graphql::parse_id;
 use crate::graphql::types::common::SortDirection;
 use crate::graphql::types::contribution::{Contribution, ContributionConnection};
 use crate::graphql::types::contribution_inputs::{
     ContributionFilter, ContributionOrderBy, ContributionOrderField,
 };
 use crate::graphql::types::giving::{Campaign, FinancialType, RecurringGift, RecurringStatus};
+use crate::graphql::{parse_id, parse_optional_id};
 use crate::services::contributions::{
     self, ContributionFilter as Filter, ContributionOrder, campaigns, financial_types, recurring,
 };
@@ -27,10 +27,6 @@ fn order_of(o: Option<ContributionOrderBy>) -> ContributionOrder {
         Some((F::CreatedAt, D::Desc)) => ContributionOrder::CreatedDesc,
         Some((F::CreatedAt, D::Asc)) => ContributionOrder::CreatedAsc,
     }
-}
-
-fn optional_id(id: &Option<ID>, field: &str) -> Result<Option<i64>> {
-    Ok(id.as_ref().map(|i| parse_id(i, field)).transpose()?)
 }
 
 #[Object]
@@ -64,7 +60,7 @@ impl ContributionQuery {
         let page = guards::page_args(ctx, first, after)?;
         let f = filter.unwrap_or_default();
         let filter = Filter {
-            contact_id: optional_id(&f.contact_id, "filter.contactId")?,
+            contact_id: parse_optional_id(&f.contact_id, "filter.contactId")?,
             statuses: f
                 .status
                 .unwrap_or_default()
@@ -72,7 +68,7 @@ impl ContributionQuery {
                 .map(Into::into)
                 .collect(),
             financial_type: f.financial_type,
-            campaign_id: optional_id(&f.campaign_id, "filter.campaignId")?,
+            campaign_id: parse_optional_id(&f.campaign_id, "filter.campaignId")?,
             from: f.from.map(|d| d.0),
             to: f.to.map(|d| d.0),
             currency: f.currency,
@@ -139,7 +135,7 @@ impl ContributionQuery {
         #[graphql(desc = "With this status.")] status: Option<RecurringStatus>,
     ) -> Result<Vec<RecurringGift>> {
         let state = guards::state(ctx)?;
-        let contact = optional_id(&contact_id, "contactId")?;
+        let contact = parse_optional_id(&contact_id, "contactId")?;
         let viewer = guards::viewer(ctx);
         let list = recurring::list(state, viewer, contact, status.map(Into::into)).await?;
         Ok(list.into_iter().map(RecurringGift).collect())

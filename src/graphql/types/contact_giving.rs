@@ -50,15 +50,14 @@ pub async fn donor_summary_of(ctx: &Context<'_>, contact_id: i64) -> Result<Vec<
 
 /// `Contact.recurringGifts`.
 pub async fn recurring_gifts_of(ctx: &Context<'_>, contact_id: i64) -> Result<Vec<RecurringGift>> {
-    let state = guards::state(ctx)?;
-    let list = crate::services::contributions::recurring::list(
-        state,
-        guards::viewer(ctx),
-        Some(contact_id),
-        None,
-    )
-    .await?;
-    Ok(list.into_iter().map(RecurringGift).collect())
+    access::require_self_or_staff(guards::viewer(ctx), contact_id)?;
+    let giving = &guards::loaders(ctx)?.giving;
+    let rows = giving.recurring_of.load_one(contact_id).await?;
+    Ok(rows
+        .unwrap_or_default()
+        .into_iter()
+        .map(RecurringGift)
+        .collect())
 }
 
 /// `Contact.softCredits`.
@@ -66,11 +65,11 @@ pub async fn soft_credits_to(
     ctx: &Context<'_>,
     contact_id: i64,
 ) -> Result<Vec<super::contribution::SoftCredit>> {
-    let state = guards::state(ctx)?;
-    let rows =
-        crate::services::contributions::soft_credits_to(state, guards::viewer(ctx), contact_id)
-            .await?;
+    access::require_self_or_staff(guards::viewer(ctx), contact_id)?;
+    let giving = &guards::loaders(ctx)?.giving;
+    let rows = giving.soft_credits_to.load_one(contact_id).await?;
     Ok(rows
+        .unwrap_or_default()
         .into_iter()
         .map(|(s, c)| super::contribution::SoftCredit(s, c))
         .collect())
@@ -81,10 +80,11 @@ pub async fn tributes_to(
     ctx: &Context<'_>,
     contact_id: i64,
 ) -> Result<Vec<super::contribution::Contribution>> {
-    let state = guards::state(ctx)?;
-    let rows =
-        crate::services::contributions::tributes_to(state, guards::viewer(ctx), contact_id).await?;
+    access::require_staff_field(guards::viewer(ctx), "tributeGifts")?;
+    let giving = &guards::loaders(ctx)?.giving;
+    let rows = giving.tributes_to.load_one(contact_id).await?;
     Ok(rows
+        .unwrap_or_default()
         .into_iter()
         .map(super::contribution::Contribution)
         .collect())

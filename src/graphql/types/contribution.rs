@@ -139,11 +139,7 @@ impl Contribution {
     }
     /// The number printed on its receipt: year received and id, e.g. `2026-000042`.
     async fn receipt_number(&self) -> String {
-        format!(
-            "{}-{:06}",
-            chrono::Datelike::year(&self.0.received_date),
-            self.0.id
-        )
+        self.0.receipt_number()
     }
     /// The campaign or appeal it answers.
     async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {

@@ -42,17 +42,6 @@ fn column(anchor: Anchor) -> &'static str {
     }
 }
 
-fn in_list(sql: &mut Sql, ids: &[i64]) {
-    sql.push("(");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(*id);
-    }
-    sql.push(")");
-}
-
 /// Overlapping or touching date ranges merged, so repeats every day give one range, not hundreds.
 fn merged(ranges: &[AnchorRange]) -> Vec<(NaiveDate, NaiveDate)> {
     let mut sorted: Vec<(NaiveDate, NaiveDate)> = ranges.iter().map(|r| (r.lo, r.hi)).collect();
@@ -129,10 +118,10 @@ pub async fn candidates<C: ConnectionTrait>(
         "SELECT m.*, c.birth_date AS contact_birth_date FROM memberships m \
          JOIN contacts c ON c.id = m.contact_id WHERE c.deleted_at IS NULL AND m.status_id IN ",
     );
-    in_list(&mut sql, filter.status_ids);
+    sql.bind_list(filter.status_ids.iter().copied());
     if !filter.type_ids.is_empty() {
         sql.push(" AND m.membership_type_id IN ");
-        in_list(&mut sql, filter.type_ids);
+        sql.bind_list(filter.type_ids.iter().copied());
     }
     sql.push(" AND (");
     let col = column(filter.anchor);

@@ -23,15 +23,9 @@ use crate::state::AppState;
 /// One contribution: staff, or the donor. A member asking for anything not theirs gets FORBIDDEN
 /// whether or not it exists.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Contribution> {
-    let u = access::user(viewer)?;
+    access::user(viewer)?;
     let found = super::get_in(&state.db, id).await;
-    if !u.role.at_least(Role::Staff) {
-        match &found {
-            Ok(c) if u.contact_id == Some(c.contact_id) => {}
-            _ => return Err(AppError::forbidden()),
-        }
-    }
-    Ok(found?.into())
+    Ok(access::own_or_staff(viewer, found, |c| c.contact_id)?.into())
 }
 
 #[derive(Clone, Debug, Default)]
@@ -224,17 +218,12 @@ pub async fn for_contacts(
     let mut sql = Sql::new(state.db.get_database_backend());
     sql.push(
         "SELECT * FROM (SELECT contributions.*, ROW_NUMBER() OVER (PARTITION BY contact_id \
-         ORDER BY received_date DESC, id DESC) AS rn FROM contributions WHERE contact_id IN (",
-    );
-    for (i, id) in contact_ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(*id);
-    }
-    sql.push(")) ranked WHERE rn <= ")
-        .bind(limit as i64)
-        .push(" ORDER BY contact_id, received_date DESC, id DESC");
+         ORDER BY received_date DESC, id DESC) AS rn FROM contributions WHERE contact_id IN ",
+    )
+    .bind_list(contact_ids.iter().copied())
+    .push(") ranked WHERE rn <= ")
+    .bind(limit as i64)
+    .push(" ORDER BY contact_id, received_date DESC, id DESC");
     Ok(contribution::Entity::find()
         .from_raw_sql(sql.statement())
         .all(&state.db)
@@ -280,18 +269,20 @@ pub async fn refunds_of(state: &AppState, ids: &[i64]) -> AppResult<Vec<Refund>>
         .collect())
 }
 
-/// Gifts crediting a contact (a household, an employer matching, a peer fundraiser): the soft
-/// credit with the gift it credits, newest first (staff, or the credited member).
-pub async fn soft_credits_to(
+/// Most soft credits and tribute gifts shown per contact (newest first).
+pub const MAX_PER_CONTACT: usize = 200;
+
+/// Gifts crediting these contacts (a household, an employer matching, a peer fundraiser): each soft
+/// credit with the gift it credits, newest first, at most [`MAX_PER_CONTACT`] each — two statements
+/// for the batch (for `Contact.softCredits`; the caller checked access).
+pub async fn soft_credits_to_contacts(
     state: &AppState,
-    viewer: &Viewer,
-    contact_id: i64,
+    contact_ids: &[i64],
 ) -> AppResult<Vec<(SoftCredit, Contribution)>> {
-    access::require_self_or_staff(viewer, contact_id)?;
     let credits = soft::Entity::find()
-        .filter(soft::Column::ContactId.eq(contact_id))
+        .filter(soft::Column::ContactId.is_in(contact_ids.to_vec()))
         .order_by_desc(soft::Column::ContributionId)
-        .limit(200)
+        .limit((MAX_PER_CONTACT * contact_ids.len()) as u64)
         .all(&state.db)
         .await?;
     let ids: Vec<i64> = credits.iter().map(|s| s.contribution_id).collect();
@@ -311,17 +302,16 @@ pub async fn soft_credits_to(
         .collect())
 }
 
-/// Gifts made in honour or memory of a contact, newest first (staff).
-pub async fn tributes_to(
+/// Gifts made in honour or memory of these contacts, newest first (for `Contact.tributeGifts`; the
+/// caller checked access).
+pub async fn tributes_to_contacts(
     state: &AppState,
-    viewer: &Viewer,
-    contact_id: i64,
+    contact_ids: &[i64],
 ) -> AppResult<Vec<Contribution>> {
-    access::require_role(viewer, Role::Staff)?;
     Ok(contribution::Entity::find()
-        .filter(contribution::Column::TributeContactId.eq(contact_id))
+        .filter(contribution::Column::TributeContactId.is_in(contact_ids.to_vec()))
         .order_by_desc(contribution::Column::Id)
-        .limit(200)
+        .limit((MAX_PER_CONTACT * contact_ids.len()) as u64)
         .all(&state.db)
         .await?
         .into_iter()

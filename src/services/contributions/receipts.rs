@@ -1,7 +1,6 @@
 //! The receipt of a completed contribution: queued through the outbox (by email, or as a letter
 //! when the donor has no address and letters are on) unless its financial type sends none.
 
-use chrono::Datelike;
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 
@@ -16,9 +15,9 @@ use crate::state::AppState;
 pub const RECEIPT: &str = "contribution-receipt";
 pub const TRIBUTE: &str = "tribute-notification";
 
-/// The receipt number printed on a receipt: the year received and the contribution's id.
+/// The receipt number of a stored contribution.
 pub fn receipt_number(c: &contribution::Model) -> String {
-    format!("{}-{:06}", c.received_date.year(), c.id)
+    crate::domain::contribution::receipt_number(c.received_date, c.id)
 }
 
 /// The configured tax-deductible wording, null when there is none.

@@ -123,15 +123,9 @@ pub async fn get_in<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<gift::Mode
 
 /// One gift: staff, or the donor (FORBIDDEN for anyone else, whether or not it exists).
 pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<RecurringGift> {
-    let u = access::user(viewer)?;
+    access::user(viewer)?;
     let found = get_in(&state.db, id).await;
-    if !u.role.at_least(Role::Staff) {
-        match &found {
-            Ok(g) if u.contact_id == Some(g.contact_id) => {}
-            _ => return Err(AppError::forbidden()),
-        }
-    }
-    Ok(found?.into())
+    Ok(access::own_or_staff(viewer, found, |g| g.contact_id)?.into())
 }
 
 /// Recurring gifts, newest first: all (staff) or of one contact (staff, or that member).
@@ -161,6 +155,20 @@ pub async fn list(
         .collect())
 }
 
+/// Recurring gifts of these contacts, newest first (for `Contact.recurringGifts`; the caller
+/// checked access).
+pub async fn for_contacts(state: &AppState, contact_ids: &[i64]) -> AppResult<Vec<RecurringGift>> {
+    Ok(gift::Entity::find()
+        .filter(gift::Column::ContactId.is_in(contact_ids.to_vec()))
+        .order_by_desc(gift::Column::Id)
+        .limit(100 * contact_ids.len() as u64)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(RecurringGift::from)
+        .collect())
+}
+
 /// What a donor or staff member does to a gift.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GiftAction {
@@ -180,15 +188,14 @@ pub async fn act(
     let now = state.clock.now();
     let today = state.clock.today();
     let txn = begin_write(&state.db).await?;
-    let current = get_in(&txn, id).await;
-    let u = access::user(viewer)?;
-    let current = match current {
-        Ok(g) if u.role.at_least(Role::Staff) || u.contact_id == Some(g.contact_id) => g,
-        Ok(_) => return Err(AppError::forbidden()),
-        Err(e) if u.role.at_least(Role::Staff) => return Err(e),
-        Err(_) => return Err(AppError::forbidden()),
-    };
+    access::user(viewer)?;
+    let current = access::own_or_staff(viewer, get_in(&txn, id).await, |g| g.contact_id)?;
     use RecurringStatus::*;
+    let (verb, audit_action) = match action {
+        GiftAction::Pause => ("paused", "recurring_gift.pause"),
+        GiftAction::Resume => ("resumed", "recurring_gift.resume"),
+        GiftAction::Cancel => ("cancelled", "recurring_gift.cancel"),
+    };
     let (to, next) = match (action, current.status) {
         (GiftAction::Pause, Active) => (Paused, current.next_due_date),
         (GiftAction::Resume, Paused) => {
@@ -206,7 +213,10 @@ pub async fn act(
         (_, s) => {
             return Err(AppError::conflict(
                 None,
-                format!("this recurring gift is {s}; it cannot be {action:?}d").to_lowercase(),
+                format!(
+                    "this recurring gift is {}; it cannot be {verb}",
+                    s.as_str().to_lowercase()
+                ),
             ));
         }
     };
@@ -217,11 +227,10 @@ pub async fn act(
     active.updated_at = Set(now);
     let updated = active.update(&txn).await?;
     let actor = access::actor(viewer);
-    let name = format!("recurring_gift.{}", format!("{action:?}").to_lowercase());
     audit::record(
         &txn,
         &actor,
-        &name,
+        audit_action,
         "recurring_gift",
         id,
         Some(before),

@@ -33,15 +33,6 @@ struct SoftRow {
     total: i64,
 }
 
-fn ids_list(sql: &mut Sql, ids: &[i64]) {
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(*id);
-    }
-}
-
 /// The summaries of several contacts (one row per contact and currency), as of `today` for
 /// "this year" and "last year".
 pub async fn donor_summaries(
@@ -82,12 +73,12 @@ pub async fn donor_summaries(
     .bind(year_start)
     .push(&format!(
         " THEN {net} ELSE 0 END) AS BIGINT) AS last_year, {} AS first_amount, {} AS last_amount \
-         FROM contributions c WHERE c.status = 'COMPLETED' AND c.contact_id IN (",
+         FROM contributions c WHERE c.status = 'COMPLETED' AND c.contact_id IN ",
         edge("ASC"),
         edge("DESC")
     ));
-    ids_list(&mut sql, contact_ids);
-    sql.push(") GROUP BY c.contact_id, c.currency ORDER BY c.contact_id, c.currency");
+    sql.bind_list(contact_ids.iter().copied())
+        .push(" GROUP BY c.contact_id, c.currency ORDER BY c.contact_id, c.currency");
     let rows = Row::find_by_statement(sql.statement())
         .all(&state.db)
         .await?;
@@ -95,10 +86,10 @@ pub async fn donor_summaries(
     soft.push(
         "SELECT s.contact_id, c.currency, CAST(SUM(s.amount_minor) AS BIGINT) AS total \
          FROM contribution_soft_credits s JOIN contributions c ON c.id = s.contribution_id \
-         WHERE c.status = 'COMPLETED' AND s.contact_id IN (",
-    );
-    ids_list(&mut soft, contact_ids);
-    soft.push(") GROUP BY s.contact_id, c.currency");
+         WHERE c.status = 'COMPLETED' AND s.contact_id IN ",
+    )
+    .bind_list(contact_ids.iter().copied())
+    .push(" GROUP BY s.contact_id, c.currency");
     let softs = SoftRow::find_by_statement(soft.statement())
         .all(&state.db)
         .await?;

@@ -15,15 +15,9 @@ use crate::state::AppState;
 /// One membership: staff, or the member it belongs to. A member asking for anything not theirs gets
 /// FORBIDDEN whether or not it exists, so ids tell them nothing.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Membership> {
-    let u = access::user(viewer)?;
+    access::user(viewer)?;
     let found = super::get_in(&state.db, id).await;
-    if !u.role.at_least(Role::Staff) {
-        match &found {
-            Ok(m) if u.contact_id == Some(m.contact_id) => {}
-            _ => return Err(AppError::forbidden()),
-        }
-    }
-    Ok(found?.into())
+    Ok(access::own_or_staff(viewer, found, |m| m.contact_id)?.into())
 }
 
 #[derive(Clone, Debug, Default)]

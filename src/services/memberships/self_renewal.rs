@@ -97,14 +97,7 @@ pub async fn renewal_quote(
 /// The membership, when the viewer is staff or holds it (FORBIDDEN otherwise, whether or not it
 /// exists).
 async fn owned(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<membership::Model> {
-    let u = access::user(viewer)?;
-    let found = get_in(&state.db, id).await;
-    match found {
-        Ok(m) if u.role.at_least(crate::domain::role::Role::Staff) => Ok(m),
-        Ok(m) if u.contact_id == Some(m.contact_id) => Ok(m),
-        Err(e) if u.role.at_least(crate::domain::role::Role::Staff) => Err(e),
-        _ => Err(AppError::forbidden()),
-    }
+    access::own_or_staff(viewer, get_in(&state.db, id).await, |m| m.contact_id)
 }
 
 /// What `renew_mine` did: the membership (renewed at once when free) and the payment awaited.
@@ -241,7 +234,7 @@ async fn queue_instructions<C: ConnectionTrait>(
     let payment = json!({ "payment": {
         "amount": crate::domain::money::format_minor(k.amount_minor, exponent),
         "currency": k.currency,
-        "reference": format!("{}-{:06}", chrono::Datelike::year(&k.received_date), k.id),
+        "reference": k.receipt_number(),
         "instructions": state.settings.organization.payment_instructions,
     }});
     let ctx = context::build(&state.settings, &contact, Some(&info), payment);
