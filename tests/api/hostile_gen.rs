@@ -16,6 +16,9 @@ use tessera::config::Settings;
 
 /// Mutations that would sign the fuzzing login out or change it; everything else is fair game.
 const SPARED: [&str; 3] = ["logout", "changePassword", "updateUser"];
+/// Past this many bytes a generated list stops growing: four times the default body limit, so
+/// oversized bodies are still sent and refused.
+const MAX_LIST_BYTES: usize = 4 << 20;
 
 #[derive(Clone, Debug)]
 struct Field {
@@ -328,8 +331,16 @@ impl<'a> Generator<'a> {
                 } else {
                     self.rng.random_range(0..4)
                 };
-                let items: Vec<String> =
-                    (0..n).map(|_| self.literal_for(inner, depth + 1)).collect();
+                let mut items: Vec<String> = Vec::new();
+                let mut size = 0;
+                for _ in 0..n {
+                    let item = self.literal_for(inner, depth + 1);
+                    size += item.len();
+                    items.push(item);
+                    if size > MAX_LIST_BYTES {
+                        break;
+                    }
+                }
                 format!("[{}]", items.join(", "))
             }
             BaseType::Named(name) => self.named_literal(name.as_str(), depth),
@@ -405,7 +416,19 @@ impl<'a> Generator<'a> {
                 } else {
                     self.rng.random_range(0..4)
                 };
-                Value::Array((0..n).map(|_| self.json_for(inner, depth + 1)).collect())
+                // A long list of large items would build a body of hundreds of megabytes, which
+                // the server refuses by size as it would one of a few: stop past a few megabytes.
+                let mut items = Vec::new();
+                let mut size = 0;
+                for _ in 0..n {
+                    let item = self.json_for(inner, depth + 1);
+                    size += item.to_string().len();
+                    items.push(item);
+                    if size > MAX_LIST_BYTES {
+                        break;
+                    }
+                }
+                Value::Array(items)
             }
             BaseType::Named(name) => match name.as_str() {
                 "Int" | "Float" => serde_json::from_str(self.pick_str(NUMBERS)).unwrap_or(json!(1)),
