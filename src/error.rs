@@ -39,6 +39,10 @@ pub enum AppError {
     /// Input that fails a rule; `field` names the input field (GraphQL name, e.g. `email`).
     #[error("{field}: {message}")]
     BadUserInput { field: String, message: String },
+    /// Several inputs that fail their rules at once (a form): each field and why. Shown as
+    /// BAD_USER_INPUT with `extensions.fields: [{ field, message }]` (and `field`: the first).
+    #[error("{}", invalid_fields_message(.0))]
+    InvalidFields(Vec<crate::domain::FieldError>),
     /// An id that resolves to nothing; `field` names the argument or input field.
     #[error("{entity} {id} not found")]
     NotFound {
@@ -66,6 +70,17 @@ pub enum AppError {
         #[source]
         source: Option<BoxError>,
     },
+}
+
+fn invalid_fields_message(errors: &[crate::domain::FieldError]) -> String {
+    let listed: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
+    match errors.len() {
+        1 => listed.join(""),
+        n => format!("{n} fields need attention: {}", listed.join("; ")),
+    }
 }
 
 /// The cause an internal error keeps.
@@ -147,7 +162,7 @@ impl AppError {
 
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            AppError::BadUserInput { .. } | AppError::InvalidFields(_) => ErrorCode::BadUserInput,
             AppError::NotFound { .. } => ErrorCode::NotFound,
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
@@ -161,6 +176,7 @@ impl AppError {
         match self {
             AppError::BadUserInput { field, .. } | AppError::NotFound { field, .. } => Some(field),
             AppError::Conflict { field, .. } => field.as_deref(),
+            AppError::InvalidFields(errors) => errors.first().map(|e| e.field.as_str()),
             _ => None,
         }
     }
@@ -205,6 +221,24 @@ impl ErrorExtensions for AppError {
             e.set("code", self.code().as_str());
             if let Some(field) = self.field() {
                 e.set("field", field);
+            }
+            if let AppError::InvalidFields(errors) = self {
+                let list: Vec<async_graphql::Value> = errors
+                    .iter()
+                    .map(|f| {
+                        let mut item = async_graphql::indexmap::IndexMap::new();
+                        item.insert(
+                            async_graphql::Name::new("field"),
+                            async_graphql::Value::from(f.field.as_str()),
+                        );
+                        item.insert(
+                            async_graphql::Name::new("message"),
+                            async_graphql::Value::from(f.message.as_str()),
+                        );
+                        async_graphql::Value::Object(item)
+                    })
+                    .collect();
+                e.set("fields", async_graphql::Value::List(list));
             }
         })
     }
@@ -269,6 +303,32 @@ mod tests {
         assert_eq!(AppError::internal("plain").detail(), "plain");
         let input = AppError::bad_input("email", "is not an address");
         assert_eq!(input.detail(), input.public_message());
+    }
+
+    #[test]
+    fn several_bad_fields_are_listed_in_the_extensions() {
+        use crate::domain::FieldError;
+        let err = AppError::InvalidFields(vec![
+            FieldError::new("email", "is not an address"),
+            FieldError::new("customFields.age", "must be at least 16"),
+        ]);
+        assert_eq!(err.code(), ErrorCode::BadUserInput);
+        let shown = err.extend();
+        assert_eq!(
+            shown.message,
+            "2 fields need attention: email: is not an address; customFields.age: must be at least 16"
+        );
+        let ext = serde_json::to_value(shown.extensions.expect("extensions")).unwrap();
+        assert_eq!(
+            ext,
+            serde_json::json!({
+                "code": "BAD_USER_INPUT", "field": "email",
+                "fields": [
+                    { "field": "email", "message": "is not an address" },
+                    { "field": "customFields.age", "message": "must be at least 16" },
+                ],
+            })
+        );
     }
 
     #[derive(Clone, Default)]

@@ -15,6 +15,7 @@ mod m20261130_000009_lists_and_search;
 mod m20261130_000010_contributions;
 mod m20261130_000011_prices;
 mod m20261130_000012_signup_forms;
+mod m20261130_000013_signups;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_contributions::Migration),
             Box::new(m20261130_000011_prices::Migration),
             Box::new(m20261130_000012_signup_forms::Migration),
+            Box::new(m20261130_000013_signups::Migration),
         ]
     }
 }

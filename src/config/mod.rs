@@ -29,7 +29,7 @@ pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
     MailTransportKind, MetricsSettings, OrganizationSettings, SchedulerSettings, ServerSettings,
-    SmtpTls,
+    SignupSettings, SmtpTls,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -46,6 +46,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub organization: OrganizationSettings,
+    pub signup: SignupSettings,
     pub scheduler: SchedulerSettings,
     pub jobs: JobsSettings,
     pub metrics: MetricsSettings,
@@ -175,6 +176,17 @@ impl Settings {
             ));
         }
         at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
+        let path = &self.signup.renewal_path;
+        if path.len() > 200
+            || !path
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b))
+        {
+            return Err(invalid(
+                "signup.renewal_path",
+                "a URL path: letters, digits and / - _ . ~ only, at most 200",
+            ));
+        }
         let metrics = &self.metrics;
         if !metrics.listen.is_empty() && metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(invalid("metrics.listen", "expected host:port, or empty"));

@@ -29,6 +29,7 @@ default_from_file!(
     LogSettings => log,
     MailSettings => mail,
     OrganizationSettings => organization,
+    SignupSettings => signup,
     SchedulerSettings => scheduler,
     JobsSettings => jobs,
 );
@@ -231,6 +232,16 @@ pub struct OrganizationSettings {
     pub deductible_statement: String,
     /// How members pay what they owe (sent with a self-service renewal that is not free).
     pub payment_instructions: String,
+}
+
+/// Self-service signup and renewal.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SignupSettings {
+    /// Signups accepted from one client address per hour (0: none).
+    pub max_per_address_per_hour: u32,
+    /// Path of the renewal page on the organisation's site, after `server.public_url`; renewal
+    /// reminders link there with `?membership=<id>`.
+    pub renewal_path: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

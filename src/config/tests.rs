@@ -86,6 +86,10 @@ fn each_typed_key_refuses_a_bad_value_naming_the_key() {
             "database.max_connections",
             "[database]\nmax_connections = 0",
         ),
+        (
+            "signup.renewal_path",
+            "[signup]\nrenewal_path = \"renew?x=\\\"><script>\"",
+        ),
     ];
     for (key, overlay) in cases {
         let err = with(overlay).expect_err(overlay).to_string();

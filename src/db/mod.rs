@@ -81,6 +81,34 @@ pub fn is_postgres<C: ConnectionTrait>(db: &C) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
 
+/// Serialises transactions about one subject (`kind`, `value`): on PostgreSQL a transaction-scoped
+/// advisory lock on a 64-bit digest of both; on SQLite nothing, since a write transaction
+/// ([`begin_write`]) already holds the database's one write lock. Take several in a fixed order.
+pub async fn lock_subject<C: ConnectionTrait>(
+    txn: &C,
+    kind: &str,
+    value: &str,
+) -> Result<(), DbErr> {
+    if !is_postgres(txn) {
+        return Ok(());
+    }
+    let mut sql = sql::Sql::new(DbBackend::Postgres);
+    sql.push("SELECT pg_advisory_xact_lock(")
+        .bind(subject_key(kind, value))
+        .push(")");
+    txn.execute_raw(sql.statement()).await?;
+    Ok(())
+}
+
+/// The 64-bit advisory-lock key of a subject.
+pub fn subject_key(kind: &str, value: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("tessera-login-throttle:{kind}:{value}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
 /// Open and idle connections of the pool.
 pub fn pool_use(db: &DatabaseConnection) -> (u32, usize) {
     match db.get_database_backend() {

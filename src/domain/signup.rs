@@ -208,7 +208,12 @@ pub fn check_answer(f: &CustomField, value: Option<&Value>) -> Result<Option<Val
             if f.max.is_some_and(|m| n > m) {
                 return Err(format!("must be at most {}", f.max.unwrap_or_default()));
             }
-            Ok(Some(serde_json::json!(n)))
+            // Whole numbers stay integers (`18`, not `18.0`), so they read and filter as typed.
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                Ok(Some(serde_json::json!(n as i64)))
+            } else {
+                Ok(Some(serde_json::json!(n)))
+            }
         }
         FieldType::Date => {
             let s = v.as_str().ok_or("must be a date YYYY-MM-DD")?;
@@ -248,6 +253,46 @@ pub fn check_answer(f: &CustomField, value: Option<&Value>) -> Result<Option<Val
             }
             Ok(Some(serde_json::json!(chosen)))
         }
+    }
+}
+
+/// The text an answer (as [`check_answer`] returns it) is kept and filtered as: one entry per
+/// chosen option of a MULTI_SELECT, one otherwise.
+pub fn answer_texts(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Bool(b) => vec![b.to_string()],
+        Value::Number(n) => vec![n.to_string()],
+        Value::Array(items) => items.iter().flat_map(answer_texts).collect(),
+        Value::Null | Value::Object(_) => Vec::new(),
+    }
+}
+
+/// The filter text of a value a client looks for (`18`, `"18"`, `true`, `"a"` alike).
+pub fn filter_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some((f as i64).to_string()),
+            _ => Some(n.to_string()),
+        },
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The answer back from its kept texts, typed by the field's type.
+pub fn answer_from_texts(kind: FieldType, texts: &[String]) -> Value {
+    let first = texts.first().cloned().unwrap_or_default();
+    match kind {
+        FieldType::MultiSelect => serde_json::json!(texts),
+        FieldType::Boolean => Value::Bool(first == "true"),
+        FieldType::Number => first
+            .parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| first.parse::<f64>().map(Value::from))
+            .unwrap_or(Value::String(first)),
+        _ => Value::String(first),
     }
 }
 
@@ -431,5 +476,33 @@ mod tests {
         for bad in ["", "Join", "a--b", "-a", "a b", &"a".repeat(65)] {
             assert!(parse_slug(bad, "slug").is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn answers_keep_their_type_through_their_texts() {
+        let cases = [
+            ("NUMBER", json!(18), vec!["18"]),
+            ("NUMBER", json!(7.5), vec!["7.5"]),
+            ("BOOLEAN", json!(true), vec!["true"]),
+            ("TEXT", json!("Oslo"), vec!["Oslo"]),
+            ("DATE", json!("2001-02-03"), vec!["2001-02-03"]),
+            ("MULTI_SELECT", json!(["a", "b"]), vec!["a", "b"]),
+        ];
+        for (t, value, texts) in cases {
+            let kept = answer_texts(&value);
+            assert_eq!(kept, texts, "{t}");
+            let kind: FieldType = t.parse().unwrap();
+            assert_eq!(answer_from_texts(kind, &kept), value, "{t}");
+        }
+        // A whole number typed as text or with a fraction of zero is kept as an integer.
+        let f = CustomField {
+            min: None,
+            max: None,
+            ..field("NUMBER")
+        };
+        assert_eq!(check_answer(&f, Some(&json!("18.0"))), Ok(Some(json!(18))));
+        assert_eq!(filter_text(&json!(18.0)), Some("18".into()));
+        assert_eq!(filter_text(&json!(" x ")), Some("x".into()));
+        assert_eq!(filter_text(&json!([1])), None);
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::contribution::{
 use crate::domain::membership::Membership;
 use crate::error::AppResult;
 use crate::services::contributions::{self, campaigns, group_by};
+use crate::services::custom_values::{self, CustomValue, Owner};
 use crate::state::AppState;
 
 /// Most contributions `Contact.contributions` shows.
@@ -66,11 +67,20 @@ pub struct GivingLoaders {
     pub recurring_of: DataLoader<FnLoader<Vec<RecurringGift>>>,
     pub soft_credits_to: DataLoader<FnLoader<Vec<(SoftCredit, Contribution)>>>,
     pub tributes_to: DataLoader<FnLoader<Vec<Contribution>>>,
+    /// Custom-field answers kept on contacts and on memberships (signup forms).
+    pub custom_of_contacts: DataLoader<FnLoader<Vec<CustomValue>>>,
+    pub custom_of_memberships: DataLoader<FnLoader<Vec<CustomValue>>>,
 }
 
 impl GivingLoaders {
     pub fn new(state: &AppState) -> Self {
         Self {
+            custom_of_contacts: loader(state, |s, keys| {
+                Box::pin(async move { custom_values::load(&s.db, Owner::Contact, &keys).await })
+            }),
+            custom_of_memberships: loader(state, |s, keys| {
+                Box::pin(async move { custom_values::load(&s.db, Owner::Membership, &keys).await })
+            }),
             contributions_of: loader(state, |s, keys| {
                 Box::pin(async move {
                     let rows =

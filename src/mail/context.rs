@@ -20,7 +20,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
 }
 
 /// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification`,
-/// `contribution`, `statement`, `tribute` or `payment`.
+/// `contribution`, `statement`, `tribute`, `payment` or `signup`.
 pub fn build(
     settings: &Settings,
     c: &Contact,
@@ -45,9 +45,10 @@ pub fn build(
             "fee": { "amount": format_minor(t.minimum_fee_minor, exponent), "currency": t.currency },
         })
     });
+    let path = settings.signup.renewal_path.trim_matches('/');
     let renewal = match m {
-        Some(info) => format!("{base}/renew?membership={}", info.membership.id),
-        None => format!("{base}/renew"),
+        Some(info) => format!("{base}/{path}?membership={}", info.membership.id),
+        None => format!("{base}/{path}"),
     };
     let mut ctx = json!({
         "contact": {
@@ -77,6 +78,7 @@ pub fn build(
         "statement": null,
         "tribute": null,
         "payment": null,
+        "signup": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {
@@ -122,4 +124,24 @@ pub fn for_login(settings: &Settings, email: &str, c: Option<&Contact>, extra: V
     };
     ctx["asLetter"] = Value::Bool(false);
     ctx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_renewal_link_goes_to_the_configured_page() {
+        let mut settings = Settings::default();
+        settings.server.public_url = "https://example.org/".parse().unwrap();
+        let ctx = for_login(&settings, "a@example.org", None, json!({}));
+        assert_eq!(ctx["links"]["renewal"], "https://example.org/renew");
+        settings.signup.renewal_path = "/members/renew-now/".into();
+        let ctx = for_login(&settings, "a@example.org", None, json!({}));
+        assert_eq!(
+            ctx["links"]["renewal"],
+            "https://example.org/members/renew-now"
+        );
+        assert_eq!(ctx["signup"], Value::Null);
+    }
 }

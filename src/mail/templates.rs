@@ -319,7 +319,11 @@ pub fn sample_context() -> Value {
             "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe" }
         },
         "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe", "donorName": "Mary Major" },
+        "signup": { "hasLogin": true, "invitationSent": false },
         "payment": {
+            "isSignup": true, "dues": "40.00",
+            "donation": { "amount": "10.00", "currency": "USD", "reference": "2026-000043" },
+            "separateDonation": false,
             "amount": "50.00", "currency": "USD", "reference": "2026-000042",
             "instructions": "Pay by bank transfer to IBAN XX00 0000, quoting the reference."
         },

@@ -82,8 +82,25 @@ pub async fn permissions<'v>(state: &AppState, viewer: &'v Viewer) -> AppResult<
         return Ok(&[]);
     };
     u.permissions
-        .get_or_load(|| crate::services::memberships::permissions_of(state, contact_id))
+        .get_or_load(|| async move {
+            if u.api_key_id.is_none() && awaiting_verification(state, u.user_id).await? {
+                return Ok(Vec::new());
+            }
+            crate::services::memberships::permissions_of(state, contact_id).await
+        })
         .await
+}
+
+/// A login made by self-service signup whose address is not confirmed yet: it may see and edit
+/// its own data, but holds no permission (members-only resources stay closed) until the
+/// verification link is opened — so typing someone else's address into a signup form gains
+/// nothing.
+async fn awaiting_verification(state: &AppState, user_id: i64) -> AppResult<bool> {
+    use sea_orm::EntityTrait;
+    let found = crate::db::entities::user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?;
+    Ok(found.is_some_and(|u| u.verification_required && u.email_verified_at.is_none()))
 }
 
 /// Whether the viewer holds `permission` through a current membership (a staff role alone does not).

@@ -56,6 +56,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        verification_required: Set(false),
         ..Default::default()
     }
     .insert(&txn)

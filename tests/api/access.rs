@@ -112,6 +112,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("signupForm", Public),
         ("signupForms", Admin),
         ("createSignupForm", Admin),
+        ("signUp", Public),
         ("updateSignupForm", Admin),
         ("renewalQuote", SelfOrStaff),
         ("renewMyMembership", SelfOrStaff),

@@ -29,6 +29,7 @@ mod reminders;
 mod scheduler;
 mod security;
 mod self_renewal;
+mod signup;
 mod signup_forms;
 mod smtp;
 mod status_job;

@@ -15,6 +15,8 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     /// When the login's email address was confirmed (None: not yet).
     pub email_verified_at: Option<DateTimeUtc>,
+    /// Created by self-service signup: holds no permission until the address is confirmed.
+    pub verification_required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,8 +2,11 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
-use crate::graphql::types::signup::{CreateSignupFormInput, SignupForm, UpdateSignupFormInput};
+use crate::graphql::types::signup::{
+    CreateSignupFormInput, SignUpInput, SignUpResult, SignupForm, UpdateSignupFormInput,
+};
 use crate::graphql::{parse_id, parse_ids};
+use crate::services::signup::{self as signup, SignUpInput as Input};
 use crate::services::signup_forms::{self, FormInput};
 
 #[derive(Default)]
@@ -76,5 +79,37 @@ impl SignupMutation {
         };
         let saved = signup_forms::save(state, guards::viewer(ctx), Some(id), form).await?;
         Ok(SignupForm(saved))
+    }
+
+    /// Signs someone up through a signup form (anyone may): the contact (a known email address is
+    /// matched, without saying so: its owner gets an email instead), the membership — active at
+    /// once when free, Pending until its dues are paid otherwise (payment instructions by email) —
+    /// the answers, an optional donation, and with a `password` an online account that must
+    /// confirm its address before it holds any member permission. Every problem is reported at
+    /// once (`extensions.fields`); nothing is written then. At most `signup.max_per_address_per_hour`
+    /// (20) signups per client address per hour, then TOO_MANY_REQUESTS.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The signup.")] input: SignUpInput,
+    ) -> Result<SignUpResult> {
+        let state = guards::state(ctx)?;
+        let client_ip = guards::client_ip(ctx);
+        let input = Input {
+            form_slug: input.form_slug,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            email: input.email,
+            phone: input.phone,
+            password: input.password,
+            // An unreadable id is reported with the other problems.
+            membership_type_id: parse_id(&input.membership_type_id, "membershipTypeId").ok(),
+            terms: input.terms,
+            custom_fields: input.custom_fields.map(|j| j.0),
+            donation: input.donation.map(|d| d.0),
+            website: input.website,
+        };
+        let done = signup::sign_up(state, guards::viewer(ctx), &client_ip, input).await?;
+        Ok(SignUpResult(done))
     }
 }

@@ -57,6 +57,7 @@ impl ContactQuery {
             created_from: f.created_from.map(|d| d.0),
             created_to: f.created_to.map(|d| d.0),
             in_trash: f.in_trash,
+            custom_fields: crate::graphql::types::signup::custom_filters(f.custom_fields),
         };
         let order = match order_by {
             // Searching without an order ranks by relevance.

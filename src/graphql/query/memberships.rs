@@ -117,6 +117,7 @@ impl MembershipQuery {
             end_date_from: f.end_date_from.map(|d| d.0),
             end_date_to: f.end_date_to.map(|d| d.0),
             is_current: f.is_current,
+            custom_fields: crate::graphql::types::signup::custom_filters(f.custom_fields),
         };
         let o = order_by.unwrap_or_default();
         let order = match (o.field, o.direction) {

@@ -127,6 +127,23 @@ impl Contact {
             .map(super::membership::Membership)
             .collect())
     }
+    /// Answers given on signup forms, kept on the person (staff, or the member themself).
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::signup::CustomFieldValue>> {
+        access::require_self_or_staff(guards::viewer(ctx), self.0.id)?;
+        let found = guards::loaders(ctx)?
+            .giving
+            .custom_of_contacts
+            .load_one(self.0.id)
+            .await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
     /// The contact's contributions, newest first (staff, or the member themself; at most 100 —
     /// the `contributions` list pages through more).
     async fn contributions(
@@ -314,6 +331,8 @@ pub struct ContactFilter {
     /// List the trash (deleted contacts) instead of live ones.
     #[graphql(default)]
     pub in_trash: bool,
+    /// Only contacts who gave these answers on a signup form (all of them; at most 5).
+    pub custom_fields: Option<Vec<super::signup::CustomFieldFilter>>,
 }
 
 /// What to sort contacts by.

@@ -446,6 +446,23 @@ impl Membership {
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
+    /// Answers given on the signup form, kept on the membership (staff, or the member themself).
+    async fn custom_fields(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::signup::CustomFieldValue>> {
+        access::require_self_or_staff(guards::viewer(ctx), self.0.contact_id)?;
+        let found = guards::loaders(ctx)?
+            .giving
+            .custom_of_memberships
+            .load_one(self.0.id)
+            .await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
     /// Every change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MembershipHistoryEntry>> {
         Ok(guards::loaders(ctx)?

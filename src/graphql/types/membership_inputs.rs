@@ -257,6 +257,8 @@ pub struct MembershipFilter {
     pub end_date_to: Option<Date>,
     /// Only memberships whose stored status counts as current (true) or not (false).
     pub is_current: Option<bool>,
+    /// Only memberships with these signup-form answers (all of them; at most 5).
+    pub custom_fields: Option<Vec<super::signup::CustomFieldFilter>>,
 }
 
 /// What to sort memberships by.

@@ -1,12 +1,15 @@
 //! Signup forms as clients render them.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject};
 
-use super::membership::MembershipType;
-use crate::domain::money::format_minor;
+use super::contribution::Contribution;
+use super::membership::{Membership, MembershipType};
+use crate::domain::money::{Currency, format_minor};
 use crate::domain::signup::{self as ds, CustomField};
 use crate::graphql::guards;
 use crate::graphql::scalars::Decimal;
+use crate::services::custom_values::{self, CustomValue};
+use crate::services::signup::SignUpOutcome;
 use crate::services::signup_forms::SignupForm as Form;
 
 crate::mirror_enum!(
@@ -254,4 +257,145 @@ pub struct UpdateSignupFormInput {
     pub fields: Option<Vec<SignupFieldInput>>,
     /// Whether it takes signups.
     pub is_active: Option<bool>,
+}
+
+/// A signup from a website or app (anyone may send one). Every problem is reported at once:
+/// `BAD_USER_INPUT` with `extensions.fields: [{ field, message }]`, custom fields named
+/// `customFields.<key>`.
+#[derive(Debug, InputObject)]
+pub struct SignUpInput {
+    /// The form's slug.
+    pub form_slug: String,
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Email address (a known one is matched; see `signUp`).
+    pub email: String,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// A password for an online account (optional; the account must confirm its address before
+    /// it holds any member permission).
+    pub password: Option<String>,
+    /// One of the form's membership types.
+    pub membership_type_id: ID,
+    /// Terms paid for at once (default 1; see the type's `priceOptions`).
+    pub terms: Option<i32>,
+    /// Answers: a JSON object of field key → answer (text, number, `YYYY-MM-DD`, boolean, option,
+    /// or a list of options).
+    pub custom_fields: Option<Json<serde_json::Value>>,
+    /// A donation to add, in the form's `currency` (when the form allows one).
+    pub donation: Option<Decimal>,
+    /// Leave empty: a field hidden from people (bots fill it, and their signup is refused).
+    pub website: Option<String>,
+}
+
+/// The person as they signed up: what they typed, never a stored record (so the answer is the same
+/// whether or not the address was already known).
+#[derive(Clone, Debug, SimpleObject)]
+pub struct SignedUpContact {
+    /// Given name.
+    pub first_name: String,
+    /// Family name.
+    pub last_name: String,
+    /// Email address, normalised.
+    pub email: String,
+    /// The name as shown.
+    pub display_name: String,
+}
+
+/// What a signup did.
+pub struct SignUpResult(pub SignUpOutcome);
+
+/// What a signup did: the membership (Pending until paid when it has a price), the payments
+/// awaited, and a token to pay them online without signing in.
+#[Object]
+impl SignUpResult {
+    /// The person who signed up.
+    async fn contact(&self) -> SignedUpContact {
+        let p = &self.0.person;
+        SignedUpContact {
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            email: p.email.clone(),
+            display_name: format!("{} {}", p.first_name, p.last_name),
+        }
+    }
+    /// The new membership: active at once when free, Pending until its dues are paid otherwise.
+    async fn membership(&self) -> Membership {
+        Membership(self.0.membership.clone())
+    }
+    /// The dues awaited (PENDING), when the membership has a price.
+    async fn contribution(&self) -> Option<Contribution> {
+        self.0.contribution.clone().map(Contribution)
+    }
+    /// The donation promised (PENDING), if one was added.
+    async fn donation(&self) -> Option<Contribution> {
+        self.0.donation.clone().map(Contribution)
+    }
+    /// Lets the payer pay these contributions online without signing in (shown only here; null
+    /// when nothing is due).
+    async fn payment_token(&self) -> Option<&str> {
+        self.0.payment_token.as_deref()
+    }
+    /// Dues and donation together, in `currency`.
+    async fn amount_due(&self) -> Decimal {
+        let exponent = Currency::parse(&self.0.currency, "currency").map_or(2, |c| c.exponent());
+        Decimal(format_minor(self.0.amount_due_minor, exponent))
+    }
+    /// ISO 4217 currency of `amountDue`.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// The form's thank-you text.
+    async fn thank_you(&self) -> Option<&str> {
+        self.0.thank_you.as_deref()
+    }
+}
+
+/// An answer to a signup form's question, kept on a contact or a membership. It keeps the label
+/// and type it was given with, however the form changes later.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct CustomFieldValue {
+    /// The field's key.
+    pub key: String,
+    /// The question as it was asked.
+    pub label: String,
+    /// The kind of answer.
+    #[graphql(name = "type")]
+    pub field_type: FieldType,
+    /// The answer: text, number, `YYYY-MM-DD`, boolean, or a list of options.
+    pub value: Json<serde_json::Value>,
+}
+
+impl From<CustomValue> for CustomFieldValue {
+    fn from(v: CustomValue) -> Self {
+        CustomFieldValue {
+            key: v.key,
+            label: v.label,
+            field_type: v.field_type.into(),
+            value: Json(v.value),
+        }
+    }
+}
+
+/// A list condition on a custom field: the answer to `key` is `value` (for MULTI_SELECT: `value`
+/// is among the options chosen). Values compare as text: `18`, `"18"` alike; `true`/`false`.
+#[derive(Debug, InputObject)]
+pub struct CustomFieldFilter {
+    /// The field's key.
+    pub key: String,
+    /// The answer looked for (a string, number or boolean).
+    pub value: Json<serde_json::Value>,
+}
+
+/// Custom-field conditions as the service takes them.
+pub fn custom_filters(f: Option<Vec<CustomFieldFilter>>) -> Vec<custom_values::CustomFieldFilter> {
+    f.unwrap_or_default()
+        .into_iter()
+        .map(|c| custom_values::CustomFieldFilter {
+            key: c.key,
+            value: c.value.0,
+        })
+        .collect()
 }

@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 11] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 12] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -34,6 +34,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 11] = [
     embed_message!("payment-instructions"),
     embed_message!("invitation"),
     embed_message!("verify-email"),
+    embed_message!("signup-existing"),
 ];
 
 macro_rules! embed_partial {

@@ -1,6 +1,6 @@
 use super::*;
 
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "annual-statement",
     "contribution-receipt",
     "invitation",
@@ -9,6 +9,7 @@ const KEYS: [&str; 11] = [
     "password-reset",
     "payment-instructions",
     "renewal-reminder",
+    "signup-existing",
     "tribute-notification",
     "verify-email",
     "welcome",
@@ -61,10 +62,12 @@ fn minimal_context(key: &str) -> Value {
         "statement",
         "tribute",
         "payment",
+        "signup",
     ] {
         if top != needs
             && !(key == "renewal-reminder" && top == "reminder")
             && !(key == "payment-instructions" && top == "payment")
+            && !(key == "signup-existing" && top == "signup")
         {
             ctx[top] = Value::Null;
         }

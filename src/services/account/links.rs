@@ -313,9 +313,26 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
 
 /// Creates a MEMBER login for a contact and emails an invitation to set a password.
 pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResult<User> {
-    let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let c = contacts::get_live_in(&txn, contact_id, "contactId").await?;
+    // Nobody knows this password: the invitation link sets the real one.
+    let unusable = hash_password(&new_token()).await?;
+    let u = invite_in(state, &txn, actor, &c, unusable).await?;
+    txn.commit().await?;
+    Ok(u)
+}
+
+/// [`invite`] inside the caller's transaction (self-service signup invites a known contact who
+/// asked for a login, rather than taking a password from an anonymous request). `unusable_hash`
+/// is the hash of a password nobody knows (hashed before the transaction: it is slow).
+pub async fn invite_in<C: ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    actor: &Actor,
+    c: &contact::Model,
+    unusable_hash: String,
+) -> AppResult<User> {
+    let now = state.clock.now();
     if c.is_deceased {
         return Err(AppError::bad_input(
             "contactId",
@@ -334,7 +351,7 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
                 .add(user::Column::ContactId.eq(c.id))
                 .add(user::Column::Email.eq(email.clone())),
         )
-        .count(&txn)
+        .count(txn)
         .await?;
     if taken > 0 {
         return Err(AppError::conflict(
@@ -342,25 +359,24 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
             "a login already exists for this contact or address",
         ));
     }
-    // Nobody knows this password: the invitation link sets the real one.
-    let unusable = hash_password(&new_token()).await?;
     let u = user::ActiveModel {
         email: Set(email),
-        password_hash: Set(unusable),
+        password_hash: Set(unusable_hash),
         role: Set(Role::Member),
         contact_id: Set(Some(c.id)),
         disabled_at: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        verification_required: Set(false),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    send_token(state, &txn, &u, TokenPurpose::Invite).await?;
+    send_token(state, txn, &u, TokenPurpose::Invite).await?;
     let view = json!({ "email": u.email, "role": u.role.as_str(), "contactId": u.contact_id });
     audit::record(
-        &txn,
+        txn,
         actor,
         "user.invite",
         "user",
@@ -370,6 +386,14 @@ pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResu
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(u.into())
+}
+
+/// Queues a verification link for a new login, inside the caller's transaction (signup).
+pub async fn send_verification_in<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    u: &user::Model,
+) -> AppResult<()> {
+    send_token(state, db, u, TokenPurpose::Verify).await
 }

@@ -6,7 +6,8 @@ mod links;
 mod logins;
 
 pub use links::{
-    invite, request_email_verification, request_password_reset, reset_password, verify_email,
+    invite, invite_in, request_email_verification, request_password_reset, reset_password,
+    send_verification_in, verify_email,
 };
 pub use logins::{UserChange, update_user};
 

@@ -11,14 +11,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
-use sha2::{Digest, Sha256};
 
 use crate::db::entities::login_attempt as attempt;
-use crate::db::sql::Sql;
-use crate::db::{begin_write, is_postgres};
+use crate::db::{begin_write, lock_subject, subject_key};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -41,16 +38,11 @@ pub async fn reserve(
     let email: String = email.chars().take(254).collect();
     let client_ip: String = client_ip.chars().take(64).collect();
     let txn = begin_write(&state.db).await?;
-    if is_postgres(&txn) {
-        let mut keys = [lock_key("account", &email), lock_key("address", &client_ip)];
-        keys.sort_unstable();
-        for key in keys {
-            let mut sql = Sql::new(DbBackend::Postgres);
-            sql.push("SELECT pg_advisory_xact_lock(")
-                .bind(key)
-                .push(")");
-            txn.execute_raw(sql.statement()).await?;
-        }
+    // Both subjects' turns, in a fixed order.
+    let mut keys = [("account", &email), ("address", &client_ip)];
+    keys.sort_unstable_by_key(|(kind, value)| subject_key(kind, value));
+    for (kind, value) in keys {
+        lock_subject(&txn, kind, value).await?;
     }
     let since = now - Duration::minutes(auth.failed_login_window_minutes);
     let failures = |col: attempt::Column, value: String| {
@@ -80,14 +72,6 @@ pub async fn reserve(
     .await?;
     txn.commit().await?;
     Ok(Reservation { id: row.id, email })
-}
-
-/// A 64-bit advisory-lock key for one throttled subject.
-fn lock_key(kind: &str, value: &str) -> i64 {
-    let digest = Sha256::digest(format!("tessera-login-throttle:{kind}:{value}").as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(bytes)
 }
 
 /// The password was right: clears the account's failures (the reservation among them), in the

@@ -19,6 +19,7 @@ use crate::domain::search;
 use crate::error::{AppError, AppResult};
 use crate::services::access;
 use crate::services::auth::Viewer;
+use crate::services::custom_values::{self, CustomFieldFilter, Owner};
 use crate::services::pagination::{Cursor, Page, PageArgs, escape_like};
 use crate::state::AppState;
 
@@ -34,6 +35,8 @@ pub struct ContactFilter {
     pub created_to: Option<chrono::DateTime<chrono::Utc>>,
     /// List the trash instead of live contacts.
     pub in_trash: bool,
+    /// Answers to signup-form questions the contact must have given.
+    pub custom_fields: Vec<CustomFieldFilter>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -165,6 +168,10 @@ fn filtered(
     if let Some(to) = filter.created_to {
         q = q.filter(contact::Column::CreatedAt.lt(to));
     }
+    // Checked by `list` already.
+    for sub in custom_values::matching(Owner::Contact, &filter.custom_fields).unwrap_or_default() {
+        q = q.filter(contact::Column::Id.in_subquery(sub));
+    }
     q
 }
 
@@ -256,6 +263,7 @@ pub async fn list(
     page: PageArgs,
 ) -> AppResult<Page<Contact>> {
     access::require_role(viewer, Role::Staff)?;
+    custom_values::matching(Owner::Contact, &filter.custom_fields)?;
     let text = filter.search.as_deref().unwrap_or_default();
     if text.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::bad_input(

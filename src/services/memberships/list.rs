@@ -8,6 +8,7 @@ use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::access;
 use crate::services::auth::Viewer;
+use crate::services::custom_values::{self, CustomFieldFilter, Owner};
 use crate::services::pagination::{Cursor, Page, PageArgs};
 use crate::services::statuses::Statuses;
 use crate::state::AppState;
@@ -29,6 +30,8 @@ pub struct MembershipFilter {
     pub end_date_to: Option<NaiveDate>,
     /// Only memberships whose stored status is (true) or is not (false) a current one.
     pub is_current: Option<bool>,
+    /// Answers to signup-form questions kept on the membership.
+    pub custom_fields: Vec<CustomFieldFilter>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,6 +78,9 @@ pub async fn list(
         membership::Entity::find().filter(membership::Column::ContactId.not_in_subquery(trashed));
     if let Some(c) = f.contact_id {
         q = q.filter(membership::Column::ContactId.eq(c));
+    }
+    for sub in custom_values::matching(Owner::Membership, &f.custom_fields)? {
+        q = q.filter(membership::Column::Id.in_subquery(sub));
     }
     if !f.membership_type_ids.is_empty() {
         q = q.filter(membership::Column::MembershipTypeId.is_in(f.membership_type_ids.clone()));

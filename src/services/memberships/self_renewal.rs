@@ -232,6 +232,10 @@ async fn queue_instructions<C: ConnectionTrait>(
     };
     let exponent = Currency::parse(&k.currency, "currency").map_or(2, |c| c.exponent());
     let payment = json!({ "payment": {
+        "isSignup": false,
+        "dues": null,
+        "donation": null,
+        "separateDonation": false,
         "amount": crate::domain::money::format_minor(k.amount_minor, exponent),
         "currency": k.currency,
         "reference": k.receipt_number(),
