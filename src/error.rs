@@ -62,6 +62,10 @@ pub enum AppError {
     },
     #[error("{0}")]
     TooManyRequests(String),
+    /// The payment provider (or another service) did not answer. Within the contract's codes this
+    /// is `INTERNAL`, but with its own message (try again later) and `extensions.retryable: true`.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything unexpected: what was being done, and the error that stopped it. Logged with its
     /// whole chain of causes ([`AppError::detail`]), never shown to a client.
     #[error("internal error: {context}")]
@@ -168,6 +172,7 @@ impl AppError {
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::TooManyRequests(_) => ErrorCode::TooManyRequests,
+            AppError::Unavailable(_) => ErrorCode::Internal,
             AppError::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -221,6 +226,9 @@ impl ErrorExtensions for AppError {
             e.set("code", self.code().as_str());
             if let Some(field) = self.field() {
                 e.set("field", field);
+            }
+            if let AppError::Unavailable(_) = self {
+                e.set("retryable", true);
             }
             if let AppError::InvalidFields(errors) = self {
                 let list: Vec<async_graphql::Value> = errors

@@ -11,6 +11,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod payments;
 pub mod services;
 pub mod state;
 pub mod telemetry;

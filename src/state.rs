@@ -10,6 +10,7 @@ use crate::config::{MailTransportKind, Settings, SmtpTls};
 use crate::mail::transport::{Kind, Tls, TransportConfig};
 use crate::mail::{Templates, Transport};
 use crate::metrics::Metrics;
+use crate::payments::PaymentProvider;
 use crate::services::auth::cache::TokenCache;
 use crate::services::reference::ReferenceCache;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// Membership statuses and types for requests (`database.reference_cache_secs`).
     pub reference: Arc<ReferenceCache>,
+    /// The payment provider `[payments]` chooses.
+    pub payments: Arc<dyn PaymentProvider>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
         let templates = Templates::load(Some(Path::new(&settings.mail.templates_dir)))
             .map_err(|e| format!("mail.templates_dir: {e}"))?;
         let mailer = Transport::new(&transport_config(&settings))?;
+        let payments = crate::payments::from_settings(&settings)?;
         let settings_token_ttl = settings.auth.token_cache_secs;
         let reference_ttl = settings.database.reference_cache_secs;
         let metrics = Arc::new(Metrics::default());
@@ -59,6 +63,7 @@ impl AppState {
             reference: Arc::new(ReferenceCache::new(std::time::Duration::from_secs(
                 reference_ttl,
             ))),
+            payments,
         })
     }
 }

@@ -16,6 +16,7 @@ mod m20261130_000010_contributions;
 mod m20261130_000011_prices;
 mod m20261130_000012_signup_forms;
 mod m20261130_000013_signups;
+mod m20261130_000014_payments;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_prices::Migration),
             Box::new(m20261130_000012_signup_forms::Migration),
             Box::new(m20261130_000013_signups::Migration),
+            Box::new(m20261130_000014_payments::Migration),
         ]
     }
 }

@@ -28,8 +28,8 @@ pub use cron::CronExpr;
 pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
-    MailTransportKind, MetricsSettings, OrganizationSettings, SchedulerSettings, ServerSettings,
-    SignupSettings, SmtpTls,
+    MailTransportKind, MetricsSettings, OrganizationSettings, PaymentsSettings, SchedulerSettings,
+    ServerSettings, SignupSettings, SmtpTls, StripeSettings,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -47,6 +47,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub organization: OrganizationSettings,
     pub signup: SignupSettings,
+    pub payments: PaymentsSettings,
     pub scheduler: SchedulerSettings,
     pub jobs: JobsSettings,
     pub metrics: MetricsSettings,
@@ -176,6 +177,54 @@ impl Settings {
             ));
         }
         at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
+        let p = &self.payments;
+        if !["offline", "stripe"].contains(&p.provider.as_str()) {
+            return Err(invalid(
+                "payments.provider",
+                "expected `offline` or `stripe`",
+            ));
+        }
+        if p.provider == "stripe" {
+            for (key, value) in [
+                ("payments.stripe.secret_key", &p.stripe.secret_key),
+                ("payments.stripe.webhook_secret", &p.stripe.webhook_secret),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(invalid(
+                        key,
+                        "is required when payments.provider is `stripe`",
+                    ));
+                }
+            }
+            let base = &p.stripe.api_base;
+            if !(base.starts_with("https://")
+                || base.starts_with("http://127.0.0.1")
+                || base.starts_with("http://localhost"))
+            {
+                return Err(invalid(
+                    "payments.stripe.api_base",
+                    "must be an https:// address (http only to a local test server)",
+                ));
+            }
+        }
+        if !(0..=60).contains(&p.auto_renew_days_before) {
+            return Err(invalid(
+                "payments.auto_renew_days_before",
+                "must be between 0 and 60",
+            ));
+        }
+        if p.retry_days.len() > 10 || p.retry_days.iter().any(|d| !(1..=60).contains(d)) {
+            return Err(invalid(
+                "payments.retry_days",
+                "at most 10 retries, each 1 to 60 days after the previous failure",
+            ));
+        }
+        at_least(
+            "payments.stripe.webhook_tolerance_secs",
+            p.stripe.webhook_tolerance_secs,
+            10,
+        )?;
+        at_least("payments.stripe.timeout_secs", p.stripe.timeout_secs, 1)?;
         let path = &self.signup.renewal_path;
         if path.len() > 200
             || !path

@@ -30,6 +30,7 @@ default_from_file!(
     MailSettings => mail,
     OrganizationSettings => organization,
     SignupSettings => signup,
+    PaymentsSettings => payments,
     SchedulerSettings => scheduler,
     JobsSettings => jobs,
 );
@@ -242,6 +243,53 @@ pub struct SignupSettings {
     /// Path of the renewal page on the organisation's site, after `server.public_url`; renewal
     /// reminders link there with `?membership=<id>`.
     pub renewal_path: String,
+}
+
+/// Online payments.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct PaymentsSettings {
+    /// `offline` (pay later, as `organization.payment_instructions` say; staff record payments) or
+    /// `stripe`.
+    pub provider: String,
+    /// Days before the end date the `auto-renew` job renews opted-in memberships.
+    pub auto_renew_days_before: i64,
+    /// Days after a failed automatic charge to try again, one entry per retry (e.g. 3, 5, 7).
+    pub retry_days: Vec<i64>,
+    pub stripe: StripeSettings,
+}
+
+/// Stripe: keys from the Stripe dashboard; never logged.
+#[derive(Clone, Deserialize, PartialEq)]
+pub struct StripeSettings {
+    /// Secret API key (`sk_live_…` or `sk_test_…`).
+    pub secret_key: String,
+    /// Signing secret of the webhook endpoint (`whsec_…`).
+    pub webhook_secret: String,
+    /// Stripe's API address (tests point it at a local fake).
+    pub api_base: String,
+    /// Where Checkout sends the payer after paying.
+    pub success_url: String,
+    /// Where Checkout sends the payer who gives up.
+    pub cancel_url: String,
+    /// Largest accepted age of a webhook's signature timestamp, in seconds.
+    pub webhook_tolerance_secs: i64,
+    /// Seconds one call to Stripe may take.
+    pub timeout_secs: u64,
+}
+
+impl std::fmt::Debug for StripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |s: &str| if s.is_empty() { "" } else { "<hidden>" };
+        f.debug_struct("StripeSettings")
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("webhook_secret", &hidden(&self.webhook_secret))
+            .field("api_base", &self.api_base)
+            .field("success_url", &self.success_url)
+            .field("cancel_url", &self.cancel_url)
+            .field("webhook_tolerance_secs", &self.webhook_tolerance_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]

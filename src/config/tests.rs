@@ -144,9 +144,39 @@ fn redacts_passwords() {
     s.database.url = "postgres://u:secret@h/db".into();
     s.mail.smtp_password = "hunter2".into();
     let dbg = format!("{s:?}");
-    assert!(!dbg.contains("secret") && !dbg.contains("hunter"), "{dbg}");
+    // (Field names such as `secret_key` may show; values never.)
+    assert!(
+        !dbg.contains(":secret@") && !dbg.contains("hunter"),
+        "{dbg}"
+    );
     assert!(dbg.contains("smtp://u:***@mail.example.org:587"), "{dbg}");
     // Nor in the error about a bad URL.
     let err = with("[mail]\nsmtp_url = \"smtps://u:hunter3@mail.example.org\"").unwrap_err();
     assert!(!err.to_string().contains("hunter3"), "{err}");
+}
+
+#[test]
+fn payment_secrets_never_show_in_debug_output() {
+    let s = with(
+        "[payments]\nprovider = \"stripe\"\n[payments.stripe]\nsecret_key = \"sk_test_topsecret\"\n\
+         webhook_secret = \"whsec_topsecret\"",
+    )
+    .unwrap();
+    let shown = format!("{s:?}");
+    assert!(!shown.contains("topsecret"), "{shown}");
+    assert!(shown.contains("<hidden>"));
+    for (key, overlay) in [
+        (
+            "payments.stripe.secret_key",
+            "[payments]\nprovider = \"stripe\"",
+        ),
+        ("payments.provider", "[payments]\nprovider = \"paypal\""),
+        ("payments.retry_days", "[payments]\nretry_days = [0]"),
+    ] {
+        let err = with(overlay).expect_err(overlay).to_string();
+        assert!(
+            err.starts_with(&format!("configuration key `{key}`")),
+            "{err}"
+        );
+    }
 }

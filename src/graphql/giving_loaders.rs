@@ -70,11 +70,19 @@ pub struct GivingLoaders {
     /// Custom-field answers kept on contacts and on memberships (signup forms).
     pub custom_of_contacts: DataLoader<FnLoader<Vec<CustomValue>>>,
     pub custom_of_memberships: DataLoader<FnLoader<Vec<CustomValue>>>,
+    /// Memberships whose members opted in to automatic renewal.
+    pub auto_renew: DataLoader<FnLoader<bool>>,
 }
 
 impl GivingLoaders {
     pub fn new(state: &AppState) -> Self {
         Self {
+            auto_renew: loader(state, |s, keys| {
+                Box::pin(async move {
+                    let on = crate::services::payments::renewals::opted_in(&s.db, &keys).await?;
+                    Ok(on.into_iter().map(|id| (id, true)).collect())
+                })
+            }),
             custom_of_contacts: loader(state, |s, keys| {
                 Box::pin(async move { custom_values::load(&s.db, Owner::Contact, &keys).await })
             }),

@@ -1,8 +1,9 @@
-//! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/healthz`, `/readyz`; request ids, request
+//! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/webhooks/stripe`, `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
 pub mod graphiql;
 mod graphql;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -45,6 +46,7 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
             "/graphql",
             get(graphql::get_handler).post(graphql::post_handler),
         )
+        .at("/webhooks/stripe", poem::post(webhooks::stripe))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics_with_token));

@@ -5,6 +5,7 @@
 //! - `scheduler`, `lease`, `schedule`: the in-process scheduler maps cron expressions to jobs and
 //!   holds a lease so two replicas never run the same job at once.
 
+pub mod auto_renew;
 pub mod deliver_mail;
 pub mod lease;
 pub mod recurring_gifts;

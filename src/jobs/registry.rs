@@ -6,7 +6,9 @@
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
-use super::{JobReport, deliver_mail, recurring_gifts, send_reminders, update_statuses};
+use super::{
+    JobReport, auto_renew, deliver_mail, recurring_gifts, send_reminders, update_statuses,
+};
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -63,6 +65,13 @@ pub static JOBS: &[JobSpec] = &[
         default_schedule: "0 30 0 * * *",
         description: "create the contributions recurring gifts owe as of the date, catching up missed periods",
         run: |state, as_of, _| Box::pin(recurring_gifts::run(state, as_of)),
+    },
+    JobSpec {
+        name: "auto-renew",
+        config_key: "auto_renew",
+        default_schedule: "0 45 0 * * *",
+        description: "renew opted-in memberships ending soon by charging saved cards (or emailing how to pay), and retry failed charges",
+        run: |state, as_of, _| Box::pin(auto_renew::run(state, as_of)),
     },
 ];
 

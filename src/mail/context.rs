@@ -20,7 +20,7 @@ fn date(d: Option<chrono::NaiveDate>) -> Value {
 }
 
 /// Builds the full context; `extra` fills `reminder`, `reset`, `invitation`, `verification`,
-/// `contribution`, `statement`, `tribute`, `payment` or `signup`.
+/// `contribution`, `statement`, `tribute`, `payment`, `signup` or `failure`.
 pub fn build(
     settings: &Settings,
     c: &Contact,
@@ -79,6 +79,7 @@ pub fn build(
         "tribute": null,
         "payment": null,
         "signup": null,
+        "failure": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {

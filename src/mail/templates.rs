@@ -320,6 +320,10 @@ pub fn sample_context() -> Value {
         },
         "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe", "donorName": "Mary Major" },
         "signup": { "hasLogin": true, "invitationSent": false },
+        "failure": {
+            "reason": "Your card was declined. (card_declined)", "attempt": 1, "isFinal": false,
+            "nextAttempt": "2026-12-04", "updateUrl": "https://members.example.org/"
+        },
         "payment": {
             "isSignup": true, "dues": "40.00",
             "donation": { "amount": "10.00", "currency": "USD", "reference": "2026-000043" },

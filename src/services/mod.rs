@@ -14,6 +14,7 @@ pub mod memberships;
 pub mod messages;
 pub mod notify;
 pub mod pagination;
+pub mod payments;
 pub mod reference;
 pub mod reminders;
 pub mod resources;

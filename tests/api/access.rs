@@ -116,6 +116,9 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("updateSignupForm", Admin),
         ("renewalQuote", SelfOrStaff),
         ("renewMyMembership", SelfOrStaff),
+        // Payments
+        ("startPayment", Credentials),
+        ("setMyAutoRenew", SelfOrStaff),
     ])
 }
 

@@ -7,6 +7,7 @@ mod contributions;
 mod jobs;
 mod memberships;
 mod messages;
+mod payments;
 mod reminders;
 mod resources;
 mod settings;
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     contributions::ContributionMutation,
     settings::SettingsMutation,
     signup::SignupMutation,
+    payments::PaymentMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

@@ -446,6 +446,15 @@ impl Membership {
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
+    /// Whether the member opted in to automatic renewal (`setMyAutoRenew`).
+    async fn auto_renew(&self, ctx: &Context<'_>) -> Result<bool> {
+        let on = guards::loaders(ctx)?
+            .giving
+            .auto_renew
+            .load_one(self.0.id)
+            .await?;
+        Ok(on.unwrap_or(false))
+    }
     /// Answers given on the signup form, kept on the membership (staff, or the member themself).
     async fn custom_fields(
         &self,

@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 12] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 13] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -35,6 +35,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 12] = [
     embed_message!("invitation"),
     embed_message!("verify-email"),
     embed_message!("signup-existing"),
+    embed_message!("payment-failed"),
 ];
 
 macro_rules! embed_partial {

@@ -1,12 +1,13 @@
 use super::*;
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "annual-statement",
     "contribution-receipt",
     "invitation",
     "membership-expired",
     "membership-renewed",
     "password-reset",
+    "payment-failed",
     "payment-instructions",
     "renewal-reminder",
     "signup-existing",
@@ -63,11 +64,13 @@ fn minimal_context(key: &str) -> Value {
         "tribute",
         "payment",
         "signup",
+        "failure",
     ] {
         if top != needs
             && !(key == "renewal-reminder" && top == "reminder")
             && !(key == "payment-instructions" && top == "payment")
             && !(key == "signup-existing" && top == "signup")
+            && !(key == "payment-failed" && top == "failure")
         {
             ctx[top] = Value::Null;
         }

@@ -44,9 +44,22 @@ pub async fn update(
     id: i64,
     patch: ContributionPatch,
 ) -> AppResult<Contribution> {
-    let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    let mut current = get_in(&txn, id).await?;
+    let updated = update_in(state, &txn, actor, id, patch).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// [`update`] inside the caller's transaction (payment-provider events record themselves with it).
+pub async fn update_in(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: i64,
+    patch: ContributionPatch,
+) -> AppResult<Contribution> {
+    let now = state.clock.now();
+    let mut current = get_in(txn, id).await?;
     let before = audit_view(&current);
     let mut completes = false;
     if let Some(to) = patch.status
@@ -73,17 +86,17 @@ pub async fn update(
             .col_expr(contribution::Column::UpdatedAt, Expr::value(now))
             .filter(contribution::Column::Id.eq(id))
             .filter(contribution::Column::Status.eq(current.status))
-            .exec(&txn)
+            .exec(txn)
             .await?
             .rows_affected;
         if moved == 1 {
             completes = to == ContributionStatus::Completed;
         }
-        current = get_in(&txn, id).await?;
+        current = get_in(txn, id).await?;
     }
     let mut active: contribution::ActiveModel = current.clone().into();
     if let Some(key) = &patch.financial_type {
-        let t = super::financial_types::by_key_in(&txn, key, "financialType", true).await?;
+        let t = super::financial_types::by_key_in(txn, key, "financialType", true).await?;
         active.financial_type_id = Set(t.id);
     }
     if patch.amount.is_some() || patch.currency.is_some() {
@@ -116,7 +129,7 @@ pub async fn update(
         "transactionId",
         255,
     )?;
-    check_transaction_id(&txn, &trxn, id).await?;
+    check_transaction_id(txn, &trxn, id).await?;
     active.transaction_id = Set(trxn);
     let text = |p: Patch<String>, cur: &Option<String>, field: &str, max: usize| {
         optional_text(p.apply(cur.clone()).as_deref(), field, max)
@@ -131,7 +144,7 @@ pub async fn update(
     )?);
     let campaign = patch.campaign_id.apply(current.campaign_id);
     if let Some(c) = campaign {
-        super::campaigns::get_in(&txn, c, "campaignId").await?;
+        super::campaigns::get_in(txn, c, "campaignId").await?;
     }
     active.campaign_id = Set(campaign);
     if completes {
@@ -139,10 +152,10 @@ pub async fn update(
     }
     active.updated_by = Set(actor.label());
     active.updated_at = Set(now);
-    let updated = active.update(&txn).await?;
+    let updated = active.update(txn).await?;
     let action = "contribution.update";
     audit::record(
-        &txn,
+        txn,
         actor,
         action,
         "contribution",
@@ -153,9 +166,8 @@ pub async fn update(
     )
     .await?;
     if completes {
-        on_completed(state, &txn, actor, &updated).await?;
+        on_completed(state, txn, actor, &updated).await?;
     }
-    txn.commit().await?;
     Ok(updated.into())
 }
 

@@ -30,10 +30,23 @@ pub async fn refund(
     id: i64,
     input: RefundInput,
 ) -> AppResult<Contribution> {
+    let txn = begin_write(&state.db).await?;
+    let updated = refund_in(state, &txn, actor, id, input).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// [`refund`] inside the caller's transaction (refunds reported by the payment provider).
+pub async fn refund_in(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: i64,
+    input: RefundInput,
+) -> AppResult<Contribution> {
     let now = state.clock.now();
     let reason = optional_text(input.reason.as_deref(), "reason", 2000)?;
-    let txn = begin_write(&state.db).await?;
-    let current = get_in(&txn, id).await?;
+    let current = get_in(txn, id).await?;
     if current.status != ContributionStatus::Completed {
         return Err(AppError::conflict(
             None,
@@ -69,7 +82,7 @@ pub async fn refund(
         .filter(contribution::Column::Id.eq(id))
         .filter(contribution::Column::Status.eq(ContributionStatus::Completed))
         .filter(contribution::Column::RefundedMinor.eq(current.refunded_minor))
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected;
     if moved == 0 {
@@ -87,12 +100,12 @@ pub async fn refund(
         refunded_by: Set(actor.label()),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     if input.cancel_memberships {
-        cancel_paid_memberships(state, &txn, actor, id, reason.clone()).await?;
+        cancel_paid_memberships(state, txn, actor, id, reason.clone()).await?;
     }
-    let updated = get_in(&txn, id).await?;
+    let updated = get_in(txn, id).await?;
     let mut after = audit_view(&updated);
     after["refund"] = serde_json::json!({
         "id": row.id, "amountMinor": amount, "reason": reason,
@@ -100,7 +113,7 @@ pub async fn refund(
     });
     let action = "contribution.refund";
     audit::record(
-        &txn,
+        txn,
         actor,
         action,
         "contribution",
@@ -110,7 +123,6 @@ pub async fn refund(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(updated.into())
 }
 
