@@ -41,6 +41,9 @@ enum PaymentTokens {
     CreatedAt,
 }
 
+/// `users.verification_required` is NOT NULL with a default, added by ALTER TABLE: every insert
+/// sets it explicitly (under parallel load SQLite's RETURNING was seen to give NULL for the
+/// defaulted column, which the entity cannot read).
 #[derive(DeriveIden)]
 enum Users {
     Table,

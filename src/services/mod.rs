@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod payments;
 pub mod reference;
 pub mod reminders;
+pub mod reports;
 pub mod resources;
 pub mod signup;
 pub mod signup_forms;

@@ -116,6 +116,8 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("updateSignupForm", Admin),
         ("renewalQuote", SelfOrStaff),
         ("renewMyMembership", SelfOrStaff),
+        // Reports
+        ("contributionSummary", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -28,6 +28,7 @@ mod payments;
 mod portal;
 mod prices;
 mod reminders;
+mod reports;
 mod scheduler;
 mod security;
 mod self_renewal;

@@ -7,6 +7,7 @@ mod jobs;
 mod memberships;
 mod messages;
 mod reminders;
+mod reports;
 mod signup;
 mod users;
 mod viewer;
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     jobs::JobQuery,
     messages::MessageQuery,
     reminders::ReminderQuery,
+    reports::ReportQuery,
     signup::SignupQuery,
     users::UserQuery,
     admin::AdminQuery,

@@ -13,5 +13,6 @@ pub mod membership_inputs;
 pub mod message;
 pub mod reminder;
 pub mod renewal;
+pub mod report;
 pub mod signup;
 pub mod user;
