@@ -6,6 +6,7 @@ mod giving;
 mod nodelay;
 mod records;
 pub mod sql;
+pub mod status_sql;
 
 use std::time::Duration;
 

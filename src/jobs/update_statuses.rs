@@ -18,7 +18,7 @@ use serde_json::json;
 use super::JobReport;
 use crate::db::begin_write;
 use crate::db::sql::Sql;
-use crate::domain::status::{Boundary, Event, StatusRule, ordered};
+use crate::db::status_sql::status_case;
 use crate::error::AppResult;
 use crate::services::memberships::change;
 use crate::services::statuses::{EXPIRED, PENDING, Statuses};
@@ -27,57 +27,6 @@ use crate::state::AppState;
 pub const NAME: &str = "update-statuses";
 /// Ids per transaction: small enough that other writers wait at most a moment between batches.
 const BATCH: i64 = 50_000;
-
-fn column(e: Event) -> &'static str {
-    match e {
-        Event::Join => "join_date",
-        Event::Start => "start_date",
-        Event::End => "end_date",
-    }
-}
-
-/// "event + offset <= D" as a comparison of the stored date with a constant.
-fn opened(sql: &mut Sql, b: Boundary, on: NaiveDate) {
-    let t = b.offset.latest_with_result_at_most(on);
-    let col = column(b.event);
-    if b.event == Event::End {
-        sql.push("end_date IS NOT NULL AND ");
-    }
-    sql.push(col).push(" <= ").bind(t);
-}
-
-/// "event + offset >= D"; an end counted from a missing end date (lifetime) never closes.
-fn not_closed(sql: &mut Sql, b: Boundary, on: NaiveDate) {
-    let t = b.offset.earliest_with_result_at_least(on);
-    if b.event == Event::End {
-        sql.push("(end_date IS NULL OR end_date >= ")
-            .bind(t)
-            .push(")");
-    } else {
-        sql.push(column(b.event)).push(" >= ").bind(t);
-    }
-}
-
-/// The status expression for `on`, mirroring `domain::status::compute` rule by rule.
-fn status_case(sql: &mut Sql, rules: &[StatusRule], on: NaiveDate, pending: i64) {
-    sql.push("(CASE WHEN join_date > ")
-        .bind(on)
-        .push(" THEN ")
-        .bind(pending);
-    for rule in ordered(rules) {
-        let Some(start) = rule.start else { continue };
-        sql.push(" WHEN (");
-        opened(sql, start, on);
-        sql.push(")");
-        if let Some(end) = rule.end {
-            sql.push(" AND (");
-            not_closed(sql, end, on);
-            sql.push(")");
-        }
-        sql.push(" THEN ").bind(rule.id);
-    }
-    sql.push(" ELSE ").bind(pending).push(" END)");
-}
 
 fn in_batch(sql: &mut Sql, lo: i64, hi: i64) {
     sql.push("id > ").bind(lo).push(" AND id <= ").bind(hi);

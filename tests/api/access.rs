@@ -118,6 +118,8 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("renewMyMembership", SelfOrStaff),
         // Reports
         ("contributionSummary", Staff),
+        ("membershipSummary", Staff),
+        ("retention", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -204,3 +204,290 @@ async fn contribution_summary_is_for_staff_with_sane_dates() {
         "{body}"
     );
 }
+
+/// What the brute force knows of a membership.
+struct Seen {
+    contact_id: i64,
+    rows: Vec<tessera::db::entities::membership_history::Model>,
+}
+
+/// Status ids of every membership on `on`, by the definition in `services::reports::memberships`,
+/// computed row by row in Rust with `domain::status::compute`.
+fn statuses_on(
+    seen: &BTreeMap<i64, Seen>,
+    statuses: &tessera::services::statuses::Statuses,
+    on: chrono::NaiveDate,
+) -> Vec<(i64, i64, i64, Option<chrono::NaiveDate>, i64)> {
+    use chrono::TimeZone;
+    use tessera::domain::status::{Computed, MembershipDates, compute};
+    let cutoff = chrono::Utc.from_utc_datetime(
+        &(on + chrono::Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    let pending = statuses.id_of("PENDING").unwrap();
+    let mut out = Vec::new();
+    for (id, m) in seen {
+        let row = m
+            .rows
+            .iter()
+            .rfind(|r| r.changed_at < cutoff)
+            .or(m.rows.first())
+            .unwrap();
+        if row.join_date > on {
+            continue;
+        }
+        let admin = statuses.get(row.status_id).is_some_and(|s| s.is_admin);
+        let status = if admin {
+            row.status_id
+        } else {
+            let dates = MembershipDates {
+                join: row.join_date,
+                start: row.start_date,
+                end: row.end_date,
+            };
+            match compute(&statuses.rules, &dates, on) {
+                Computed::Rule(s) => s,
+                Computed::Pending => pending,
+            }
+        };
+        out.push((
+            *id,
+            m.contact_id,
+            row.membership_type_id,
+            row.end_date,
+            status,
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn membership_reports_match_a_brute_force_over_random_histories() {
+    use sea_orm::{EntityTrait, QueryOrder};
+    use tessera::db::entities::{membership, membership_history};
+    let app = TestApp::spawn().await;
+    let seed: u64 = std::env::var("TESSERA_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    crate::fixtures::set_today(&app, "2025-01-01");
+    let admin = app.admin_token().await;
+    let yearly = crate::fixtures::create_type(
+        &app,
+        &admin,
+        json!({ "name": "Yearly", "durationUnit": "YEAR" }),
+    )
+    .await;
+    let monthly = crate::fixtures::create_type(
+        &app,
+        &admin,
+        json!({ "name": "Quarterly", "durationUnit": "MONTH", "durationInterval": 3 }),
+    )
+    .await;
+    let mut contacts = Vec::new();
+    for i in 0..8 {
+        contacts.push(new_contact(&app, &admin, &format!("R{i}")).await);
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for step in 0..30 {
+        let day = start + chrono::Duration::days(step * 13);
+        crate::fixtures::set_today(&app, &day.to_string());
+        let admin = app.admin_token().await;
+        for _ in 0..rng.random_range(0..4) {
+            match rng.random_range(0..10) {
+                0..=3 => {
+                    let join = day - chrono::Duration::days(rng.random_range(0..500));
+                    let t = if rng.random_bool(0.5) {
+                        &yearly
+                    } else {
+                        &monthly
+                    };
+                    let body = app
+                        .gql(
+                            &admin,
+                            "mutation($i: CreateMembershipInput!) { createMembership(input: $i) { id } }",
+                            json!({ "i": { "contactId": contacts[rng.random_range(0..contacts.len())], "membershipTypeId": t, "joinDate": join.to_string() } }),
+                        )
+                        .await;
+                    if let Some(id) = body["data"]["createMembership"]["id"].as_str() {
+                        ids.push(id.to_string());
+                    }
+                }
+                4..=7 if !ids.is_empty() => {
+                    let id = ids[rng.random_range(0..ids.len())].clone();
+                    app.gql(
+                        &admin,
+                        "mutation($id: ID!, $d: Date) { renewMembership(id: $id, input: { renewalDate: $d }) { id } }",
+                        json!({ "id": id, "d": day.to_string() }),
+                    )
+                    .await;
+                }
+                8 if !ids.is_empty() => {
+                    let id = ids[rng.random_range(0..ids.len())].clone();
+                    app.gql(
+                        &admin,
+                        "mutation($id: ID!) { cancelMembership(id: $id) { id } }",
+                        json!({ "id": id }),
+                    )
+                    .await;
+                }
+                _ => {}
+            }
+        }
+        if step % 3 == 0 {
+            app.gql(
+                &admin,
+                "mutation($d: Date) { runJob(name: \"update-statuses\", asOf: $d) { status } }",
+                json!({ "d": day.to_string() }),
+            )
+            .await;
+        }
+    }
+    // One contact goes to the trash: its memberships leave every report.
+    let admin = app.admin_token().await;
+    app.gql(
+        &admin,
+        "mutation($id: ID!) { deleteContact(id: $id) }",
+        json!({ "id": contacts[7] }),
+    )
+    .await;
+    let db = &app.state.db;
+    let statuses = tessera::services::statuses::Statuses::load(db)
+        .await
+        .unwrap();
+    let trashed: i64 = contacts[7].parse().unwrap();
+    let mut seen: BTreeMap<i64, Seen> = BTreeMap::new();
+    for m in membership::Entity::find().all(db).await.unwrap() {
+        if m.contact_id != trashed {
+            seen.insert(
+                m.id,
+                Seen {
+                    contact_id: m.contact_id,
+                    rows: Vec::new(),
+                },
+            );
+        }
+    }
+    for h in membership_history::Entity::find()
+        .order_by_asc(membership_history::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+    {
+        if let Some(s) = seen.get_mut(&h.membership_id) {
+            s.rows.push(h);
+        }
+    }
+    assert!(
+        seen.len() >= 10,
+        "seed {seed}: only {} memberships",
+        seen.len()
+    );
+    let current = |s: i64| statuses.is_current(s);
+    let dates: Vec<chrono::NaiveDate> = (0..8)
+        .map(|i| start - chrono::Duration::days(200) + chrono::Duration::days(i * 90))
+        .collect();
+    // The data must exercise the rules: several statuses over the dates, members on some.
+    let all: std::collections::BTreeSet<i64> = dates
+        .iter()
+        .flat_map(|on| statuses_on(&seen, &statuses, *on))
+        .map(|x| x.4)
+        .collect();
+    assert!(all.len() >= 3, "seed {seed}: statuses seen {all:?}");
+    for on in &dates {
+        let expected = statuses_on(&seen, &statuses, *on);
+        let mut want: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+        let mut members = std::collections::BTreeSet::new();
+        for (_, contact, t, _, s) in &expected {
+            *want.entry((*t, *s)).or_default() += 1;
+            if current(*s) {
+                members.insert(*contact);
+            }
+        }
+        let body = app
+            .gql(
+                &admin,
+                "query($d: Date!) { membershipSummary(asOf: $d) { currentMembers currentMemberships rows { membershipType { id } status { id } count } } }",
+                json!({ "d": on.to_string() }),
+            )
+            .await;
+        let s = &body["data"]["membershipSummary"];
+        let got: BTreeMap<(i64, i64), i64> = s["rows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("seed {seed}: {body}"))
+            .iter()
+            .map(|r| {
+                let id = |v: &Value| v["id"].as_str().unwrap().parse::<i64>().unwrap();
+                (
+                    (id(&r["membershipType"]), id(&r["status"])),
+                    r["count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "seed {seed}, as of {on}");
+        assert_eq!(
+            s["currentMembers"],
+            json!(members.len()),
+            "seed {seed}, {on}"
+        );
+    }
+    // Retention between consecutive dates, overall.
+    for pair in dates.windows(2) {
+        let (from, to) = (pair[0], pair[1]);
+        let a = statuses_on(&seen, &statuses, from);
+        let b = statuses_on(&seen, &statuses, to);
+        let current_contacts = |v: &[(i64, i64, i64, Option<chrono::NaiveDate>, i64)]| {
+            v.iter()
+                .filter(|x| current(x.4))
+                .map(|x| x.1)
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        let (ca, cb) = (current_contacts(&a), current_contacts(&b));
+        let retained = ca.intersection(&cb).count();
+        let due: Vec<_> = a
+            .iter()
+            .filter(|x| x.3.is_some_and(|e| e >= from && e <= to))
+            .collect();
+        let renewed = due
+            .iter()
+            .filter(|x| {
+                b.iter()
+                    .find(|y| y.0 == x.0)
+                    .is_some_and(|y| y.3.is_none() || y.3 > x.3)
+            })
+            .count();
+        let body = app
+            .gql(
+                &admin,
+                "query($f: Date!, $t: Date!) { retention(from: $f, to: $t) { startingMembers retained retentionRate churnRate cameDue renewed renewalRate byType { membershipType { name } startingMembers } } }",
+                json!({ "f": from.to_string(), "t": to.to_string() }),
+            )
+            .await;
+        let r = &body["data"]["retention"];
+        assert_eq!(
+            (
+                r["startingMembers"].as_i64(),
+                r["retained"].as_i64(),
+                r["cameDue"].as_i64(),
+                r["renewed"].as_i64()
+            ),
+            (
+                Some(ca.len() as i64),
+                Some(retained as i64),
+                Some(due.len() as i64),
+                Some(renewed as i64)
+            ),
+            "seed {seed}, {from}..{to}: {body}"
+        );
+        if !ca.is_empty() {
+            let rate = r["retentionRate"].as_f64().unwrap();
+            assert!((rate - retained as f64 / ca.len() as f64).abs() < 1e-9);
+            assert!((r["churnRate"].as_f64().unwrap() - (1.0 - rate)).abs() < 1e-9);
+        } else {
+            assert_eq!(r["retentionRate"], Value::Null);
+        }
+    }
+}

@@ -3,7 +3,9 @@ use async_graphql::{Context, Object, Result};
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::scalars::Date;
-use crate::graphql::types::report::{ContributionGroupBy, ContributionSummary};
+use crate::graphql::types::report::{
+    ContributionGroupBy, ContributionSummary, MembershipSummary, RetentionReport,
+};
 use crate::services::reports;
 
 #[derive(Default)]
@@ -33,5 +35,44 @@ impl ReportQuery {
         )
         .await?;
         Ok(ContributionSummary::new(from, to, rows))
+    }
+
+    /// Members on a date (staff): memberships by type and status as the records stood at the end
+    /// of that day, statuses judged by the status rules; current members (contacts) and current
+    /// memberships. With `compareTo`, the same figures for a second date in `comparison`.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn membership_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The date.")] as_of: Date,
+        #[graphql(desc = "A second date to compare with.")] compare_to: Option<Date>,
+    ) -> Result<MembershipSummary> {
+        let state = guards::state(ctx)?;
+        let viewer = guards::viewer(ctx);
+        let mut summary: MembershipSummary = reports::membership_summary(state, viewer, as_of.0)
+            .await?
+            .into();
+        if let Some(other) = compare_to {
+            let other: MembershipSummary = reports::membership_summary(state, viewer, other.0)
+                .await?
+                .into();
+            summary.comparison = Some(Box::new(other));
+        }
+        Ok(summary)
+    }
+
+    /// Retention from `from` to `to` (staff): of the contacts current on `from`, how many are
+    /// current on `to` (`retentionRate`, `churnRate = 1 − retentionRate`), and of the memberships
+    /// that came due in the range, how many were renewed (`renewalRate`) — overall and per type.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn retention(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Start of the range.")] from: Date,
+        #[graphql(desc = "End of the range.")] to: Date,
+    ) -> Result<RetentionReport> {
+        let state = guards::state(ctx)?;
+        let figures = reports::retention(state, guards::viewer(ctx), from.0, to.0).await?;
+        Ok(RetentionReport { from, to, figures })
     }
 }

@@ -483,12 +483,12 @@ impl Membership {
     }
 }
 
-async fn status_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipStatus>> {
+pub(crate) async fn status_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipStatus>> {
     let status = guards::loaders(ctx)?.status(id).await?;
     Ok(status.map(MembershipStatus))
 }
 
-async fn type_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipType>> {
+pub(crate) async fn type_by_id(ctx: &Context<'_>, id: i64) -> Result<Option<MembershipType>> {
     let t = guards::loaders(ctx)?.membership_type(id).await?;
     Ok(t.map(MembershipType))
 }

@@ -143,3 +143,192 @@ mod tests {
         }
     }
 }
+
+/// Memberships of one type with one status on the date.
+pub struct MembershipSummaryRow {
+    pub membership_type_id: i64,
+    pub status_id: i64,
+    pub count: i64,
+}
+
+/// Memberships of one type with one status on the date.
+#[async_graphql::Object]
+impl MembershipSummaryRow {
+    /// The membership type.
+    async fn membership_type(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::membership::MembershipType>> {
+        super::membership::type_by_id(ctx, self.membership_type_id).await
+    }
+    /// The status on the date.
+    async fn status(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::membership::MembershipStatus>> {
+        super::membership::status_by_id(ctx, self.status_id).await
+    }
+    /// How many memberships.
+    async fn count(&self) -> i64 {
+        self.count
+    }
+}
+
+/// Members on a date: what the membership records said then, judged by the status rules (see
+/// the README's report definitions).
+#[derive(SimpleObject)]
+pub struct MembershipSummary {
+    /// The date.
+    pub as_of: Date,
+    /// Contacts holding at least one membership whose status on the date counts as current.
+    pub current_members: i64,
+    /// Memberships whose status on the date counts as current.
+    pub current_memberships: i64,
+    /// Memberships by type and status (every status, current or not), by type then status.
+    pub rows: Vec<MembershipSummaryRow>,
+    /// The same figures for `compareTo`, when asked.
+    pub comparison: Option<Box<MembershipSummary>>,
+}
+
+impl From<reports::MembershipSummary> for MembershipSummary {
+    fn from(s: reports::MembershipSummary) -> Self {
+        MembershipSummary {
+            as_of: Date(s.as_of),
+            current_members: s.current_members,
+            current_memberships: s.current_memberships,
+            rows: s
+                .rows
+                .into_iter()
+                .map(|(t, st, n)| MembershipSummaryRow {
+                    membership_type_id: t,
+                    status_id: st,
+                    count: n,
+                })
+                .collect(),
+            comparison: None,
+        }
+    }
+}
+
+fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Retention overall or for one membership type.
+pub struct RetentionFigures(pub reports::Retention);
+
+/// Retention overall or for one membership type (definitions in the README).
+#[async_graphql::Object]
+impl RetentionFigures {
+    /// The type (null: all types together).
+    async fn membership_type(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::membership::MembershipType>> {
+        match self.0.membership_type_id {
+            Some(id) => super::membership::type_by_id(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Contacts current on `from` (for a type: with a current membership of that type).
+    async fn starting_members(&self) -> i64 {
+        self.0.starting
+    }
+    /// Of those, contacts current on `to` (for a type: still with a current membership of it).
+    async fn retained(&self) -> i64 {
+        self.0.retained
+    }
+    /// `retained ÷ startingMembers` (0 to 1; null when no one was a member on `from`).
+    async fn retention_rate(&self) -> Option<f64> {
+        rate(self.0.retained, self.0.starting)
+    }
+    /// `1 − retentionRate`.
+    async fn churn_rate(&self) -> Option<f64> {
+        rate(self.0.retained, self.0.starting).map(|r| 1.0 - r)
+    }
+    /// Memberships whose end date, as recorded on `from`, fell within `[from, to]`.
+    async fn came_due(&self) -> i64 {
+        self.0.came_due
+    }
+    /// Of those, the ones whose end date as recorded on `to` is later (renewed).
+    async fn renewed(&self) -> i64 {
+        self.0.renewed
+    }
+    /// `renewed ÷ cameDue` (null when none came due).
+    async fn renewal_rate(&self) -> Option<f64> {
+        rate(self.0.renewed, self.0.came_due)
+    }
+}
+
+/// Retention from one date to another: all types together, then each type.
+pub struct RetentionReport {
+    pub from: Date,
+    pub to: Date,
+    pub figures: Vec<reports::Retention>,
+}
+
+/// Retention from one date to another (definitions in the README).
+#[async_graphql::Object]
+impl RetentionReport {
+    /// Start of the range.
+    async fn from(&self) -> Date {
+        self.from
+    }
+    /// End of the range.
+    async fn to(&self) -> Date {
+        self.to
+    }
+    /// Contacts current on `from`.
+    async fn starting_members(&self) -> i64 {
+        self.overall().starting
+    }
+    /// Of those, contacts current on `to`.
+    async fn retained(&self) -> i64 {
+        self.overall().retained
+    }
+    /// `retained ÷ startingMembers` (null when no one was a member on `from`).
+    async fn retention_rate(&self) -> Option<f64> {
+        rate(self.overall().retained, self.overall().starting)
+    }
+    /// `1 − retentionRate`.
+    async fn churn_rate(&self) -> Option<f64> {
+        rate(self.overall().retained, self.overall().starting).map(|r| 1.0 - r)
+    }
+    /// Memberships that came due in the range.
+    async fn came_due(&self) -> i64 {
+        self.overall().came_due
+    }
+    /// Of those, the ones renewed.
+    async fn renewed(&self) -> i64 {
+        self.overall().renewed
+    }
+    /// `renewed ÷ cameDue`.
+    async fn renewal_rate(&self) -> Option<f64> {
+        rate(self.overall().renewed, self.overall().came_due)
+    }
+    /// The same figures for each membership type.
+    async fn by_type(&self) -> Vec<RetentionFigures> {
+        self.figures
+            .iter()
+            .filter(|f| f.membership_type_id.is_some())
+            .cloned()
+            .map(RetentionFigures)
+            .collect()
+    }
+}
+
+impl RetentionReport {
+    fn overall(&self) -> reports::Retention {
+        self.figures
+            .iter()
+            .find(|f| f.membership_type_id.is_none())
+            .cloned()
+            .unwrap_or(reports::Retention {
+                membership_type_id: None,
+                starting: 0,
+                retained: 0,
+                came_due: 0,
+                renewed: 0,
+            })
+    }
+}

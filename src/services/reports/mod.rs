@@ -1,8 +1,10 @@
 //! Reports: figures aggregated by the database (never rows loaded into Rust), for staff.
 //!
-//! So far: `contribution_summary`. Membership reports (summary, trends, retention, cohorts,
-//! lapsed members) and CSV exports are still to come.
+//! So far: `contribution_summary`, `membership_summary`, `retention`. Trends, cohorts, lapsed
+//! members, donor reports and CSV exports are still to come.
 
 mod contributions;
+mod memberships;
 
 pub use contributions::{ContributionGroupBy, SummaryRow, contribution_summary};
+pub use memberships::{MembershipSummary, Retention, membership_summary, retention};

@@ -1,0 +1,272 @@
+//! Membership reports for any date: what the membership record said then, judged by the status
+//! rules — aggregated by the database.
+//!
+//! **A membership on date D** is its history row in force at the end of D: the latest row recorded
+//! (`changed_at`) before D + 1 day, or — for a membership recorded later with earlier dates (an import,
+//! a back-dated entry) — its first row. Memberships whose join date is after D did not exist yet and
+//! are left out, and so are memberships of contacts in the trash.
+//! **Its status on D** is the row's status when that is an admin status (Pending, Cancelled,
+//! Deceased: set by hand or by a workflow, held), and otherwise what today's rules give for the
+//! row's dates on D (the same `CASE` the `update-statuses` job uses). A hand-set non-admin status
+//! (an override to Current, say) is not told apart in the history and is judged by the rules.
+//! **A current member** on D is a contact with at least one membership whose status on D counts as
+//! current (New, Current and Grace by default).
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::FromQueryResult;
+
+use crate::db::sql::Sql;
+use crate::db::status_sql::status_case;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::services::access;
+use crate::services::auth::Viewer;
+use crate::services::statuses::{PENDING, Statuses};
+use crate::state::AppState;
+
+/// The memberships on `on` as a derived table `(membership_id, membership_type_id, contact_id,
+/// end_date, status_id)`.
+fn snapshot(sql: &mut Sql, statuses: &Statuses, on: NaiveDate) -> AppResult<()> {
+    let pending = statuses.id_of(PENDING)?;
+    let admin: Vec<i64> = statuses
+        .statuses
+        .iter()
+        .filter(|s| s.is_admin)
+        .map(|s| s.id)
+        .collect();
+    let next_day = on + Duration::days(1);
+    let cutoff = Utc.from_utc_datetime(&next_day.and_hms_opt(0, 0, 0).unwrap_or_default());
+    sql.push(
+        "(SELECT x.membership_id, x.membership_type_id, m.contact_id, x.end_date, x.status_id FROM \
+         (SELECT membership_id, membership_type_id, end_date, CASE WHEN status_id IN ",
+    )
+    .bind_list(ids(admin))
+    .push(" THEN status_id ELSE ");
+    status_case(sql, &statuses.rules, on, pending);
+    sql.push(
+        " END AS status_id FROM membership_history WHERE id IN \
+         (SELECT COALESCE(MAX(CASE WHEN changed_at < ",
+    )
+    .bind(cutoff)
+    .push(
+        " THEN id END), MIN(id)) FROM membership_history GROUP BY membership_id) AND join_date <= ",
+    )
+    .bind(on)
+    .push(
+        ") x JOIN memberships m ON m.id = x.membership_id \
+         JOIN contacts c ON c.id = m.contact_id WHERE c.deleted_at IS NULL)",
+    );
+    Ok(())
+}
+
+/// An `IN` list that is never empty (no status id is negative).
+fn ids(v: Vec<i64>) -> Vec<i64> {
+    if v.is_empty() { vec![-1] } else { v }
+}
+
+fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
+    if to < from {
+        return Err(AppError::bad_input("to", "must not be before `from`"));
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    membership_type_id: i64,
+    status_id: i64,
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct One {
+    n: Option<i64>,
+}
+
+/// Members by type and status on a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipSummary {
+    pub as_of: NaiveDate,
+    /// Contacts holding at least one current membership.
+    pub current_members: i64,
+    /// Memberships whose status is a current one.
+    pub current_memberships: i64,
+    /// (membership type id, status id, memberships), by type then status.
+    pub rows: Vec<(i64, i64, i64)>,
+}
+
+pub async fn membership_summary(
+    state: &AppState,
+    viewer: &Viewer,
+    as_of: NaiveDate,
+) -> AppResult<MembershipSummary> {
+    access::require_role(viewer, Role::Staff)?;
+    let statuses = Statuses::load(&state.db).await?;
+    let backend = state.db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT s.membership_type_id, s.status_id, COUNT(*) AS n FROM ");
+    snapshot(&mut sql, &statuses, as_of)?;
+    sql.push(" s GROUP BY s.membership_type_id, s.status_id ORDER BY 1, 2");
+    let rows = CountRow::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?;
+    let current = ids(statuses.current_ids());
+    let current_memberships = rows
+        .iter()
+        .filter(|r| current.contains(&r.status_id))
+        .map(|r| r.n)
+        .sum();
+    let mut members = Sql::new(backend);
+    members.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM ");
+    snapshot(&mut members, &statuses, as_of)?;
+    members.push(" s WHERE s.status_id IN ").bind_list(current);
+    let current_members = One::find_by_statement(members.statement())
+        .one(&state.db)
+        .await?
+        .and_then(|r| r.n)
+        .unwrap_or(0);
+    Ok(MembershipSummary {
+        as_of,
+        current_members,
+        current_memberships,
+        rows: rows
+            .into_iter()
+            .map(|r| (r.membership_type_id, r.status_id, r.n))
+            .collect(),
+    })
+}
+
+/// Retention between two dates, overall (type None) or for one membership type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retention {
+    pub membership_type_id: Option<i64>,
+    /// Contacts current at `from` (with a membership of the type, for a type).
+    pub starting: i64,
+    /// Of those, contacts current at `to` (with a membership of the same type, for a type).
+    pub retained: i64,
+    /// Memberships whose end date on `from` fell within `[from, to]`.
+    pub came_due: i64,
+    /// Of those, the ones whose end date on `to` is later than it was on `from`.
+    pub renewed: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RetentionRow {
+    membership_type_id: Option<i64>,
+    starting: i64,
+    retained: Option<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct DueRow {
+    membership_type_id: i64,
+    came_due: i64,
+    renewed: Option<i64>,
+}
+
+/// Overall retention first, then one entry per membership type.
+pub async fn retention(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Retention>> {
+    access::require_role(viewer, Role::Staff)?;
+    check_range(from, to)?;
+    let statuses = Statuses::load(&state.db).await?;
+    let backend = state.db.get_database_backend();
+    let current = ids(statuses.current_ids());
+    // Current (contact, type) pairs on a date.
+    let pairs = |sql: &mut Sql, on: NaiveDate| -> AppResult<()> {
+        sql.push("(SELECT DISTINCT s.contact_id, s.membership_type_id FROM ");
+        snapshot(sql, &statuses, on)?;
+        sql.push(" s WHERE s.status_id IN ")
+            .bind_list(current.clone())
+            .push(")");
+        Ok(())
+    };
+    let contacts = |sql: &mut Sql, on: NaiveDate| -> AppResult<()> {
+        sql.push("(SELECT DISTINCT s.contact_id FROM ");
+        snapshot(sql, &statuses, on)?;
+        sql.push(" s WHERE s.status_id IN ")
+            .bind_list(current.clone())
+            .push(")");
+        Ok(())
+    };
+    let mut overall = Sql::new(backend);
+    overall.push(
+        "SELECT CAST(NULL AS BIGINT) AS membership_type_id, COUNT(*) AS starting, \
+         SUM(CASE WHEN b.contact_id IS NULL THEN 0 ELSE 1 END) AS retained FROM ",
+    );
+    contacts(&mut overall, from)?;
+    overall.push(" a LEFT JOIN ");
+    contacts(&mut overall, to)?;
+    overall.push(" b ON b.contact_id = a.contact_id");
+    let mut by_type = Sql::new(backend);
+    by_type.push(
+        "SELECT a.membership_type_id, COUNT(*) AS starting, \
+         SUM(CASE WHEN b.contact_id IS NULL THEN 0 ELSE 1 END) AS retained FROM ",
+    );
+    pairs(&mut by_type, from)?;
+    by_type.push(" a LEFT JOIN ");
+    pairs(&mut by_type, to)?;
+    by_type.push(
+        " b ON b.contact_id = a.contact_id AND b.membership_type_id = a.membership_type_id \
+         GROUP BY a.membership_type_id ORDER BY 1",
+    );
+    let mut due = Sql::new(backend);
+    due.push(
+        "SELECT a.membership_type_id, COUNT(*) AS came_due, \
+         SUM(CASE WHEN b.end_date IS NULL OR b.end_date > a.end_date THEN 1 ELSE 0 END) AS renewed \
+         FROM ",
+    );
+    snapshot(&mut due, &statuses, from)?;
+    due.push(" a LEFT JOIN ");
+    snapshot(&mut due, &statuses, to)?;
+    due.push(" b ON b.membership_id = a.membership_id WHERE a.end_date >= ")
+        .bind(from)
+        .push(" AND a.end_date <= ")
+        .bind(to)
+        .push(" GROUP BY a.membership_type_id");
+    let overall = RetentionRow::find_by_statement(overall.statement())
+        .one(&state.db)
+        .await?;
+    let typed = RetentionRow::find_by_statement(by_type.statement())
+        .all(&state.db)
+        .await?;
+    let dues = DueRow::find_by_statement(due.statement())
+        .all(&state.db)
+        .await?;
+    let due_of: BTreeMap<i64, (i64, i64)> = dues
+        .iter()
+        .map(|d| (d.membership_type_id, (d.came_due, d.renewed.unwrap_or(0))))
+        .collect();
+    let mut out = vec![Retention {
+        membership_type_id: None,
+        starting: overall.as_ref().map_or(0, |r| r.starting),
+        retained: overall.and_then(|r| r.retained).unwrap_or(0),
+        came_due: due_of.values().map(|d| d.0).sum(),
+        renewed: due_of.values().map(|d| d.1).sum(),
+    }];
+    let mut type_ids: Vec<i64> = typed
+        .iter()
+        .filter_map(|r| r.membership_type_id)
+        .chain(due_of.keys().copied())
+        .collect();
+    type_ids.sort_unstable();
+    type_ids.dedup();
+    for t in type_ids {
+        let r = typed.iter().find(|r| r.membership_type_id == Some(t));
+        let d = due_of.get(&t).copied().unwrap_or((0, 0));
+        out.push(Retention {
+            membership_type_id: Some(t),
+            starting: r.map_or(0, |r| r.starting),
+            retained: r.and_then(|r| r.retained).unwrap_or(0),
+            came_due: d.0,
+            renewed: d.1,
+        });
+    }
+    Ok(out)
+}
