@@ -120,6 +120,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("contributionSummary", Staff),
         ("membershipSummary", Staff),
         ("retention", Staff),
+        ("membershipTrends", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -208,6 +208,8 @@ async fn contribution_summary_is_for_staff_with_sane_dates() {
 /// What the brute force knows of a membership.
 struct Seen {
     contact_id: i64,
+    join_date: chrono::NaiveDate,
+    type_id: i64,
     rows: Vec<tessera::db::entities::membership_history::Model>,
 }
 
@@ -296,8 +298,11 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
         let day = start + chrono::Duration::days(step * 13);
         crate::fixtures::set_today(&app, &day.to_string());
         let admin = app.admin_token().await;
-        for _ in 0..rng.random_range(0..4) {
-            match rng.random_range(0..10) {
+        // A membership in each of the first steps, then random operations.
+        let first = if step < 12 { Some(0) } else { None };
+        for k in 0..rng.random_range(1..4) {
+            let op = if k == 0 { first } else { None };
+            match op.unwrap_or_else(|| rng.random_range(0..10)) {
                 0..=3 => {
                     let join = day - chrono::Duration::days(rng.random_range(0..500));
                     let t = if rng.random_bool(0.5) {
@@ -366,6 +371,8 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
                 m.id,
                 Seen {
                     contact_id: m.contact_id,
+                    join_date: m.join_date,
+                    type_id: m.membership_type_id,
                     rows: Vec::new(),
                 },
             );
@@ -488,6 +495,91 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
             assert!((r["churnRate"].as_f64().unwrap() - (1.0 - rate)).abs() < 1e-9);
         } else {
             assert_eq!(r["retentionRate"], Value::Null);
+        }
+    }
+    // Trends by quarter over the range, for all types and for one.
+    let expired = statuses.id_of("EXPIRED").unwrap();
+    let yearly_id: i64 = yearly.parse().unwrap();
+    for only in [None, Some(yearly_id)] {
+        let keep = |t: i64| only.is_none_or(|o| o == t);
+        let (from, to) = (dates[1], dates[7]);
+        let body = app
+            .gql(
+                &admin,
+                "query($f: Date!, $t: Date!, $ty: [ID!]) { membershipTrends(from: $f, to: $t, interval: QUARTER, membershipTypeIds: $ty) { periods { start end currentAtEnd joined renewed lapsed reinstated netChange } } }",
+                json!({ "f": from.to_string(), "t": to.to_string(), "ty": only.map(|o| vec![o.to_string()]) }),
+            )
+            .await;
+        let periods = body["data"]["membershipTrends"]["periods"]
+            .as_array()
+            .unwrap_or_else(|| panic!("seed {seed}: {body}"))
+            .clone();
+        assert!(periods.len() >= 5, "{body}");
+        for p in &periods {
+            let start: chrono::NaiveDate = p["start"].as_str().unwrap().parse().unwrap();
+            let end: chrono::NaiveDate = p["end"].as_str().unwrap().parse().unwrap();
+            let before = start - chrono::Duration::days(1);
+            let current_on = |on| {
+                statuses_on(&seen, &statuses, on)
+                    .into_iter()
+                    .filter(|x| current(x.4) && keep(x.2))
+                    .map(|x| x.1)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len() as i64
+            };
+            let (at_end, at_start) = (current_on(end), current_on(before));
+            let joined = seen
+                .values()
+                .filter(|m| m.join_date >= start && m.join_date <= end && keep(m.type_id))
+                .count() as i64;
+            let (lo, hi) = (
+                start.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+                (end + chrono::Duration::days(1))
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap()
+                    .and_utc(),
+            );
+            let mut renewed = 0;
+            let mut reinstated = 0;
+            for m in seen.values() {
+                for (i, r) in m.rows.iter().enumerate() {
+                    if r.change == "RENEWED"
+                        && r.changed_at >= lo
+                        && r.changed_at < hi
+                        && keep(r.membership_type_id)
+                    {
+                        renewed += 1;
+                        if i > 0 && m.rows[i - 1].status_id == expired {
+                            reinstated += 1;
+                        }
+                    }
+                }
+            }
+            let then = statuses_on(&seen, &statuses, before);
+            let lapsed = statuses_on(&seen, &statuses, end)
+                .into_iter()
+                .filter(|x| x.4 == expired && keep(x.2))
+                .filter(|x| !then.iter().any(|y| y.0 == x.0 && y.4 == expired))
+                .count() as i64;
+            assert_eq!(
+                (
+                    p["currentAtEnd"].as_i64(),
+                    p["netChange"].as_i64(),
+                    p["joined"].as_i64(),
+                    p["renewed"].as_i64(),
+                    p["reinstated"].as_i64(),
+                    p["lapsed"].as_i64()
+                ),
+                (
+                    Some(at_end),
+                    Some(at_end - at_start),
+                    Some(joined),
+                    Some(renewed),
+                    Some(reinstated),
+                    Some(lapsed)
+                ),
+                "seed {seed}, types {only:?}, period {start}..{end}"
+            );
         }
     }
 }

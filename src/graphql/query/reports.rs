@@ -2,9 +2,11 @@ use async_graphql::{Context, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
+use crate::graphql::parse_ids;
 use crate::graphql::scalars::Date;
 use crate::graphql::types::report::{
-    ContributionGroupBy, ContributionSummary, MembershipSummary, RetentionReport,
+    ContributionGroupBy, ContributionSummary, MembershipSummary, MembershipTrends, ReportInterval,
+    RetentionReport,
 };
 use crate::services::reports;
 
@@ -74,5 +76,38 @@ impl ReportQuery {
         let state = guards::state(ctx)?;
         let figures = reports::retention(state, guards::viewer(ctx), from.0, to.0).await?;
         Ok(RetentionReport { from, to, figures })
+    }
+
+    /// Members and movements per period from `from` to `to` (staff): current members at each
+    /// period's end, joins, renewals, lapses, reinstatements and the net change — for all types or
+    /// for `membershipTypeIds`. At most 400 periods.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn membership_trends(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day of the first period.")] from: Date,
+        #[graphql(desc = "Last day of the last period.")] to: Date,
+        #[graphql(desc = "Length of each period.")] interval: ReportInterval,
+        #[graphql(desc = "Only these membership types (default all).")] membership_type_ids: Option<
+            Vec<async_graphql::ID>,
+        >,
+    ) -> Result<MembershipTrends> {
+        let state = guards::state(ctx)?;
+        let types = parse_ids(
+            &membership_type_ids.unwrap_or_default(),
+            "membershipTypeIds",
+        )?;
+        let periods = reports::trends(
+            state,
+            guards::viewer(ctx),
+            from.0,
+            to.0,
+            interval.into(),
+            &types,
+        )
+        .await?;
+        Ok(MembershipTrends {
+            periods: periods.into_iter().map(Into::into).collect(),
+        })
     }
 }

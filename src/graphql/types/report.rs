@@ -332,3 +332,67 @@ impl RetentionReport {
             })
     }
 }
+
+/// The length of each period of a trend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ReportInterval {
+    /// Calendar months from `from` (e.g. the 1st to the end of the month).
+    Month,
+    /// Three months.
+    Quarter,
+    /// Twelve months.
+    Year,
+}
+
+impl From<ReportInterval> for reports::Interval {
+    fn from(i: ReportInterval) -> Self {
+        match i {
+            ReportInterval::Month => Self::Month,
+            ReportInterval::Quarter => Self::Quarter,
+            ReportInterval::Year => Self::Year,
+        }
+    }
+}
+
+/// One period of a trend (definitions in the README).
+#[derive(SimpleObject)]
+pub struct TrendPeriod {
+    /// First day.
+    pub start: Date,
+    /// Last day (the last period ends at `to`).
+    pub end: Date,
+    /// Contacts current on the last day.
+    pub current_at_end: i64,
+    /// Memberships whose join date is in the period.
+    pub joined: i64,
+    /// Renewals recorded in the period.
+    pub renewed: i64,
+    /// Memberships Expired on the last day that were not Expired the day before the period.
+    pub lapsed: i64,
+    /// Renewals in the period of memberships that were Expired just before (win-backs).
+    pub reinstated: i64,
+    /// `currentAtEnd` minus the contacts current the day before the period.
+    pub net_change: i64,
+}
+
+impl From<reports::TrendPeriod> for TrendPeriod {
+    fn from(p: reports::TrendPeriod) -> Self {
+        TrendPeriod {
+            start: Date(p.start),
+            end: Date(p.end),
+            current_at_end: p.current_at_end,
+            joined: p.joined,
+            renewed: p.renewed,
+            lapsed: p.lapsed,
+            reinstated: p.reinstated,
+            net_change: p.current_at_end - p.current_at_start,
+        }
+    }
+}
+
+/// Members and movements per period.
+#[derive(SimpleObject)]
+pub struct MembershipTrends {
+    /// The periods, oldest first.
+    pub periods: Vec<TrendPeriod>,
+}

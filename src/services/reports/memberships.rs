@@ -270,3 +270,177 @@ pub async fn retention(
     }
     Ok(out)
 }
+
+/// How long each period of a trend is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interval {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// One period of a trend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrendPeriod {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Contacts current on the period's last day.
+    pub current_at_end: i64,
+    /// Contacts current on the day before the period.
+    pub current_at_start: i64,
+    /// Memberships whose join date falls in the period.
+    pub joined: i64,
+    /// Renewals recorded in the period.
+    pub renewed: i64,
+    /// Memberships Expired on the period's last day that were not on the day before it.
+    pub lapsed: i64,
+    /// Renewals recorded in the period of memberships that were Expired just before.
+    pub reinstated: i64,
+}
+
+/// Most periods one trend covers.
+pub const MAX_PERIODS: usize = 400;
+
+/// The periods from `from` to `to`: each starts where the last ended, the last is cut at `to`.
+pub fn periods(
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+) -> AppResult<Vec<(NaiveDate, NaiveDate)>> {
+    check_range(from, to)?;
+    let months = match interval {
+        Interval::Month => 1,
+        Interval::Quarter => 3,
+        Interval::Year => 12,
+    };
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        if out.len() == MAX_PERIODS {
+            return Err(AppError::bad_input(
+                "to",
+                format!("at most {MAX_PERIODS} periods: choose a longer interval"),
+            ));
+        }
+        let next = start
+            .checked_add_months(chrono::Months::new(months))
+            .ok_or_else(|| AppError::bad_input("to", "out of range"))?;
+        let end = (next - Duration::days(1)).min(to);
+        out.push((start, end));
+        start = next;
+    }
+    Ok(out)
+}
+
+fn type_filter(sql: &mut Sql, column: &str, types: &[i64]) {
+    if !types.is_empty() {
+        sql.push(" AND ")
+            .push(column)
+            .push(" IN ")
+            .bind_list(types.iter().copied());
+    }
+}
+
+async fn scalar(state: &AppState, sql: Sql) -> AppResult<i64> {
+    Ok(One::find_by_statement(sql.statement())
+        .one(&state.db)
+        .await?
+        .and_then(|r| r.n)
+        .unwrap_or(0))
+}
+
+/// Members and movements per period (staff); `types` narrows to those membership types.
+pub async fn trends(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+    types: &[i64],
+) -> AppResult<Vec<TrendPeriod>> {
+    access::require_role(viewer, Role::Staff)?;
+    let spans = periods(from, to, interval)?;
+    let statuses = Statuses::load(&state.db).await?;
+    let backend = state.db.get_database_backend();
+    let current = ids(statuses.current_ids());
+    let expired = statuses.id_of(crate::services::statuses::EXPIRED)?;
+    let current_on = |on: NaiveDate| -> AppResult<Sql> {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM ");
+        snapshot(&mut sql, &statuses, on)?;
+        sql.push(" s WHERE s.status_id IN ")
+            .bind_list(current.clone());
+        type_filter(&mut sql, "s.membership_type_id", types);
+        Ok(sql)
+    };
+    let mut out = Vec::with_capacity(spans.len());
+    let mut before = scalar(state, current_on(from - Duration::days(1))?).await?;
+    for (start, end) in spans {
+        let at_end = scalar(state, current_on(end)?).await?;
+        let mut joined = Sql::new(backend);
+        joined
+            .push(
+                "SELECT COUNT(*) AS n FROM memberships m JOIN contacts c ON c.id = m.contact_id \
+                 WHERE c.deleted_at IS NULL AND m.join_date >= ",
+            )
+            .bind(start)
+            .push(" AND m.join_date <= ")
+            .bind(end);
+        type_filter(&mut joined, "m.membership_type_id", types);
+        let joined = scalar(state, joined).await?;
+        // Renewals recorded in the period; reinstated when the row before said Expired.
+        let from_ts = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).unwrap_or_default());
+        let to_ts = Utc.from_utc_datetime(
+            &(end + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default(),
+        );
+        let renewals = |reinstated: bool| {
+            let mut sql = Sql::new(backend);
+            sql.push(
+                "SELECT COUNT(*) AS n FROM membership_history h JOIN memberships m ON m.id = h.membership_id \
+                 JOIN contacts c ON c.id = m.contact_id WHERE c.deleted_at IS NULL AND h.change = 'RENEWED' \
+                 AND h.changed_at >= ",
+            )
+            .bind(from_ts)
+            .push(" AND h.changed_at < ")
+            .bind(to_ts);
+            type_filter(&mut sql, "h.membership_type_id", types);
+            if reinstated {
+                sql.push(
+                    " AND (SELECT p.status_id FROM membership_history p WHERE p.membership_id = h.membership_id \
+                     AND p.id < h.id ORDER BY p.id DESC LIMIT 1) = ",
+                )
+                .bind(expired);
+            }
+            sql
+        };
+        let renewed = scalar(state, renewals(false)).await?;
+        let reinstated = scalar(state, renewals(true)).await?;
+        let mut lapsed = Sql::new(backend);
+        lapsed.push("SELECT COUNT(*) AS n FROM ");
+        snapshot(&mut lapsed, &statuses, end)?;
+        lapsed.push(" b LEFT JOIN ");
+        snapshot(&mut lapsed, &statuses, start - Duration::days(1))?;
+        lapsed
+            .push(" a ON a.membership_id = b.membership_id WHERE b.status_id = ")
+            .bind(expired)
+            .push(" AND (a.status_id IS NULL OR a.status_id <> ")
+            .bind(expired)
+            .push(")");
+        type_filter(&mut lapsed, "b.membership_type_id", types);
+        let lapsed = scalar(state, lapsed).await?;
+        out.push(TrendPeriod {
+            start,
+            end,
+            current_at_end: at_end,
+            current_at_start: before,
+            joined,
+            renewed,
+            lapsed,
+            reinstated,
+        });
+        before = at_end;
+    }
+    Ok(out)
+}
