@@ -121,6 +121,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("membershipSummary", Staff),
         ("retention", Staff),
         ("membershipTrends", Staff),
+        ("lapsedMembers", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -582,4 +582,40 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
             );
         }
     }
+    // Lapsed and not renewed, through the connection, two at a time.
+    for pair in [(dates[2], dates[5]), (dates[4], dates[7])] {
+        let (from, to) = pair;
+        let at_to = statuses_on(&seen, &statuses, to);
+        let then = statuses_on(&seen, &statuses, from - chrono::Duration::days(1));
+        let still: std::collections::BTreeSet<i64> =
+            at_to.iter().filter(|x| current(x.4)).map(|x| x.1).collect();
+        let want: Vec<String> = at_to
+            .iter()
+            .filter(|x| x.4 == expired)
+            .filter(|x| !then.iter().any(|y| y.0 == x.0 && y.4 == expired))
+            .filter(|x| !still.contains(&x.1))
+            .map(|x| x.0.to_string())
+            .collect();
+        let mut got: Vec<String> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let body = app
+                .gql(
+                    &admin,
+                    "query($f: Date!, $t: Date!, $a: String) { lapsedMembers(from: $f, to: $t, first: 2, after: $a) { totalCount nodes { id status { code } } pageInfo { hasNextPage endCursor } } }",
+                    json!({ "f": from.to_string(), "t": to.to_string(), "a": after }),
+                )
+                .await;
+            let c = &body["data"]["lapsedMembers"];
+            assert_eq!(c["totalCount"], json!(want.len()), "seed {seed}: {body}");
+            for n in c["nodes"].as_array().unwrap_or_else(|| panic!("{body}")) {
+                got.push(n["id"].as_str().unwrap().to_string());
+            }
+            if c["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = c["pageInfo"]["endCursor"].as_str().map(str::to_string);
+        }
+        assert_eq!(got, want, "seed {seed}, lapsed {from}..{to}");
+    }
 }

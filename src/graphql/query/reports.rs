@@ -4,6 +4,7 @@ use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_ids;
 use crate::graphql::scalars::Date;
+use crate::graphql::types::membership::{Membership, MembershipConnection};
 use crate::graphql::types::report::{
     ContributionGroupBy, ContributionSummary, MembershipSummary, MembershipTrends, ReportInterval,
     RetentionReport,
@@ -109,5 +110,24 @@ impl ReportQuery {
         Ok(MembershipTrends {
             periods: periods.into_iter().map(Into::into).collect(),
         })
+    }
+
+    /// Memberships that lapsed from `from` to `to` and were not renewed (staff): Expired on `to`,
+    /// not Expired the day before `from`, and their contact holds no current membership on `to` —
+    /// the list a win-back campaign starts from. By membership id.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn lapsed_members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Start of the range.")] from: Date,
+        #[graphql(desc = "End of the range.")] to: Date,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<MembershipConnection> {
+        let state = guards::state(ctx)?;
+        let page = guards::page_args(ctx, first, after)?;
+        let result =
+            reports::lapsed_members(state, guards::viewer(ctx), from.0, to.0, page).await?;
+        Ok(MembershipConnection::from_page(result, Membership))
     }
 }

@@ -444,3 +444,82 @@ pub async fn trends(
     }
     Ok(out)
 }
+
+#[derive(Debug, FromQueryResult)]
+struct IdRow {
+    id: i64,
+}
+
+/// Memberships that lapsed from `from` to `to` and were not renewed (staff): Expired on `to`, not
+/// Expired on the day before `from`, and their contact holds no current membership on `to` — the
+/// list a win-back campaign starts from. By membership id.
+pub async fn lapsed_members(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    page: crate::services::pagination::PageArgs,
+) -> AppResult<crate::services::pagination::Page<crate::domain::membership::Membership>> {
+    use crate::services::pagination::{Cursor, Page};
+    const ORDER: &str = "ID_ASC";
+    access::require_role(viewer, Role::Staff)?;
+    check_range(from, to)?;
+    let statuses = Statuses::load(&state.db).await?;
+    let backend = state.db.get_database_backend();
+    let expired = statuses.id_of(crate::services::statuses::EXPIRED)?;
+    let current = ids(statuses.current_ids());
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| Cursor::decode(a, ORDER))
+        .transpose()?;
+    let body = |sql: &mut Sql| -> AppResult<()> {
+        snapshot(sql, &statuses, to)?;
+        sql.push(" b LEFT JOIN ");
+        snapshot(sql, &statuses, from - Duration::days(1))?;
+        sql.push(" a ON a.membership_id = b.membership_id WHERE b.status_id = ")
+            .bind(expired)
+            .push(" AND (a.status_id IS NULL OR a.status_id <> ")
+            .bind(expired)
+            .push(") AND b.contact_id NOT IN (SELECT s.contact_id FROM ");
+        snapshot(sql, &statuses, to)?;
+        sql.push(" s WHERE s.status_id IN ")
+            .bind_list(current.clone())
+            .push(")");
+        Ok(())
+    };
+    let total = if page.count {
+        let mut count = Sql::new(backend);
+        count.push("SELECT COUNT(*) AS n FROM ");
+        body(&mut count)?;
+        scalar(state, count).await?
+    } else {
+        0
+    };
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT b.membership_id AS id FROM ");
+    body(&mut sql)?;
+    if let Some(c) = &after {
+        sql.push(" AND b.membership_id > ").bind(c.id);
+    }
+    sql.push(" ORDER BY b.membership_id LIMIT ")
+        .bind(i64::try_from(page.first + 1).unwrap_or(i64::MAX));
+    let found: Vec<i64> = IdRow::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut rows = crate::services::memberships::load_many(state, &found).await?;
+    rows.sort_by_key(|m| m.id);
+    Ok(Page::from_rows(
+        rows,
+        page.first,
+        u64::try_from(total).unwrap_or(0),
+        |m| Cursor {
+            o: ORDER.into(),
+            k: None,
+            id: m.id,
+        },
+    ))
+}

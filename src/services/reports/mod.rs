@@ -8,6 +8,6 @@ mod memberships;
 
 pub use contributions::{ContributionGroupBy, SummaryRow, contribution_summary};
 pub use memberships::{
-    Interval, MembershipSummary, Retention, TrendPeriod, membership_summary, periods, retention,
-    trends,
+    Interval, MembershipSummary, Retention, TrendPeriod, lapsed_members, membership_summary,
+    periods, retention, trends,
 };
