@@ -122,6 +122,10 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("retention", Staff),
         ("membershipTrends", Staff),
         ("lapsedMembers", Staff),
+        ("lybunt", Staff),
+        ("sybunt", Staff),
+        ("donorRetention", Staff),
+        ("topDonors", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -14,6 +14,7 @@ const SUMMARY: &str = "query($f: Date!, $t: Date!, $g: ContributionGroupBy!) { c
 /// One generated contribution, as the brute force sees it.
 #[derive(Clone, Debug)]
 struct Gift {
+    contact: usize,
     kind: &'static str,
     currency: &'static str,
     date: String,
@@ -60,6 +61,7 @@ async fn contribution_summary_matches_a_brute_force_count() {
             + chrono::Duration::days(days))
         .to_string();
         let g = Gift {
+            contact: rng.random_range(0..3),
             kind: kinds[rng.random_range(0..3)],
             currency: ["USD", "EUR"][rng.random_range(0..2)],
             date,
@@ -74,7 +76,7 @@ async fn contribution_summary_matches_a_brute_force_count() {
                 &admin,
                 "mutation($i: RecordContributionInput!) { recordContribution(input: $i) { id } }",
                 json!({ "i": {
-                    "contactId": contacts[rng.random_range(0..3)], "financialType": g.kind,
+                    "contactId": contacts[g.contact], "financialType": g.kind,
                     "amount": decimal(g.amount), "currency": g.currency, "receivedDate": g.date,
                     "status": if g.completed { "COMPLETED" } else { "PENDING" },
                     "paymentInstrument": g.instrument,
@@ -171,6 +173,110 @@ async fn contribution_summary_matches_a_brute_force_count() {
             );
         }
     }
+    // Donor reports over the same gifts.
+    let gave = |c: usize, year: &str| {
+        gifts.iter().any(|g| {
+            g.contact == c && g.completed && g.refunded < g.amount && g.date.starts_with(year)
+        })
+    };
+    let ids_of = |f: &dyn Fn(usize) -> bool| -> Vec<String> {
+        (0..3)
+            .filter(|c| f(*c))
+            .map(|c| contacts[c].clone())
+            .collect()
+    };
+    for (query, want) in [
+        (
+            "{ lybunt(year: 2026) { totalCount nodes { id } } }",
+            ids_of(&|c| gave(c, "2025") && !gave(c, "2026")),
+        ),
+        (
+            "{ sybunt(year: 2027) { totalCount nodes { id } } }",
+            ids_of(&|c| gave(c, "2025") && !gave(c, "2026")),
+        ),
+        (
+            "{ sybunt(year: 2026) { totalCount nodes { id } } }",
+            ids_of(&|_| false),
+        ),
+    ] {
+        let body = app.gql(&admin, query, json!({})).await;
+        let c = body["data"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let got: Vec<String> = c["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("seed {seed}: {body}"))
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, want, "seed {seed}: {query}");
+        assert_eq!(c["totalCount"], json!(want.len()));
+    }
+    let body = app
+        .gql(
+            &admin,
+            "{ donorRetention(year: 2026) { previousYearDonors retained } }",
+            json!({}),
+        )
+        .await;
+    let previous = (0..3).filter(|c| gave(*c, "2025")).count();
+    let retained = (0..3)
+        .filter(|c| gave(*c, "2025") && gave(*c, "2026"))
+        .count();
+    assert_eq!(
+        body["data"]["donorRetention"],
+        json!({ "previousYearDonors": previous, "retained": retained }),
+        "seed {seed}"
+    );
+    let mut top: BTreeMap<(usize, &str), (i64, i64)> = BTreeMap::new();
+    for g in &gifts {
+        if g.completed && g.refunded < g.amount && g.date.as_str() >= from && g.date.as_str() <= to
+        {
+            let e = top.entry((g.contact, g.currency)).or_default();
+            e.0 += 1;
+            e.1 += g.amount - g.refunded;
+        }
+    }
+    let mut want: Vec<(String, String, i64, String)> = top
+        .iter()
+        .map(|((c, cur), (n, t))| (contacts[*c].clone(), cur.to_string(), *n, decimal(*t)))
+        .collect();
+    want.sort_by(|a, b| {
+        let total = |x: &(String, String, i64, String)| {
+            (x.3.parse::<f64>().unwrap() * 100.0).round() as i64
+        };
+        total(b)
+            .cmp(&total(a))
+            .then(
+                a.0.parse::<i64>()
+                    .unwrap()
+                    .cmp(&b.0.parse::<i64>().unwrap()),
+            )
+            .then(a.1.cmp(&b.1))
+    });
+    let body = app
+        .gql(
+            &admin,
+            "query($f: Date!, $t: Date!) { topDonors(from: $f, to: $t, limit: 100) { contact { id } count total currency } }",
+            json!({ "f": from, "t": to }),
+        )
+        .await;
+    let got: Vec<(String, String, i64, String)> = body["data"]["topDonors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("seed {seed}: {body}"))
+        .iter()
+        .map(|r| {
+            (
+                r["contact"]["id"].as_str().unwrap().to_string(),
+                r["currency"].as_str().unwrap().to_string(),
+                r["count"].as_i64().unwrap(),
+                r["total"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "seed {seed}: top donors");
 }
 
 #[tokio::test]

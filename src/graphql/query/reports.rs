@@ -4,10 +4,11 @@ use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard};
 use crate::graphql::parse_ids;
 use crate::graphql::scalars::Date;
+use crate::graphql::types::contact::{Contact, ContactConnection};
 use crate::graphql::types::membership::{Membership, MembershipConnection};
 use crate::graphql::types::report::{
-    ContributionGroupBy, ContributionSummary, MembershipSummary, MembershipTrends, ReportInterval,
-    RetentionReport,
+    ContributionGroupBy, ContributionSummary, DonorRetention, DonorTotal, MembershipSummary,
+    MembershipTrends, ReportInterval, RetentionReport,
 };
 use crate::services::reports;
 
@@ -129,5 +130,80 @@ impl ReportQuery {
         let result =
             reports::lapsed_members(state, guards::viewer(ctx), from.0, to.0, page).await?;
         Ok(MembershipConnection::from_page(result, Membership))
+    }
+
+    /// LYBUNT donors (staff): contacts who gave in `year − 1` but not in `year` (gave = a COMPLETED
+    /// contribution received that calendar year). By contact id.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn lybunt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "This year.")] year: i32,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<ContactConnection> {
+        let state = guards::state(ctx)?;
+        let page = guards::page_args(ctx, first, after)?;
+        let result = reports::lapsed_donors(
+            state,
+            guards::viewer(ctx),
+            reports::Lapsed::Lybunt,
+            year,
+            page,
+        )
+        .await?;
+        Ok(ContactConnection::from_page(result, Contact))
+    }
+
+    /// SYBUNT donors (staff): contacts who gave in some year before `year − 1` but neither in
+    /// `year − 1` nor in `year` (so never also on LYBUNT). By contact id.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn sybunt(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "This year.")] year: i32,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<ContactConnection> {
+        let state = guards::state(ctx)?;
+        let page = guards::page_args(ctx, first, after)?;
+        let result = reports::lapsed_donors(
+            state,
+            guards::viewer(ctx),
+            reports::Lapsed::Sybunt,
+            year,
+            page,
+        )
+        .await?;
+        Ok(ContactConnection::from_page(result, Contact))
+    }
+
+    /// Donor retention (staff): of the contacts who gave in `year − 1`, how many gave in `year`.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn donor_retention(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "This year.")] year: i32,
+    ) -> Result<DonorRetention> {
+        let state = guards::state(ctx)?;
+        Ok(reports::donor_retention(state, guards::viewer(ctx), year)
+            .await?
+            .into())
+    }
+
+    /// The largest donors from `from` to `to` (staff): completed contributions net of refunds per
+    /// contact and currency, largest first (ties by contact id).
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn top_donors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day counted.")] from: Date,
+        #[graphql(desc = "Last day counted.")] to: Date,
+        #[graphql(desc = "How many (default 10, at most 100).", default = 10)] limit: i32,
+    ) -> Result<Vec<DonorTotal>> {
+        let state = guards::state(ctx)?;
+        let limit = u64::try_from(limit).unwrap_or(0);
+        let rows = reports::top_donors(state, guards::viewer(ctx), from.0, to.0, limit).await?;
+        Ok(rows.into_iter().map(DonorTotal).collect())
     }
 }

@@ -396,3 +396,57 @@ pub struct MembershipTrends {
     /// The periods, oldest first.
     pub periods: Vec<TrendPeriod>,
 }
+
+/// A donor's giving in the range, in one currency.
+pub struct DonorTotal(pub reports::DonorTotal);
+
+/// A donor's giving in the range, in one currency.
+#[async_graphql::Object]
+impl DonorTotal {
+    /// The donor.
+    async fn contact(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<super::contact::Contact>> {
+        Ok(crate::graphql::guards::loaders(ctx)?
+            .contact(self.0.contact_id)
+            .await?
+            .map(super::contact::Contact))
+    }
+    /// Completed contributions in the range.
+    async fn count(&self) -> i64 {
+        self.0.count
+    }
+    /// Their total net of refunds.
+    async fn total(&self) -> Decimal {
+        money(self.0.total_minor, &self.0.currency)
+    }
+    /// ISO 4217 currency.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+}
+
+/// Donor retention for a year.
+#[derive(SimpleObject)]
+pub struct DonorRetention {
+    /// The year.
+    pub year: i32,
+    /// Contacts who gave the year before.
+    pub previous_year_donors: i64,
+    /// Of those, contacts who gave this year too.
+    pub retained: i64,
+    /// `retained ÷ previousYearDonors` (null when there were none).
+    pub retention_rate: Option<f64>,
+}
+
+impl From<reports::DonorRetention> for DonorRetention {
+    fn from(d: reports::DonorRetention) -> Self {
+        DonorRetention {
+            year: d.year,
+            previous_year_donors: d.previous_donors,
+            retained: d.retained,
+            retention_rate: rate(d.retained, d.previous_donors),
+        }
+    }
+}
