@@ -126,6 +126,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("sybunt", Staff),
         ("donorRetention", Staff),
         ("topDonors", Staff),
+        ("mailingStats", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -725,3 +725,64 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
         assert_eq!(got, want, "seed {seed}, lapsed {from}..{to}");
     }
 }
+
+#[tokio::test]
+async fn mailing_stats_count_each_template_by_outcome() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    // Three welcomes: one to a contact without email (a letter when posted... or cancelled), two
+    // with email; then delivery sends what it can.
+    let t = crate::fixtures::yearly_type(&app, &admin).await;
+    for (last, email) in [
+        ("A", Some("a@example.org")),
+        ("B", Some("b@example.org")),
+        ("C", None),
+    ] {
+        let body = app
+            .gql(
+                &admin,
+                "mutation($l: String!, $e: String) { createContact(input: { firstName: \"X\", lastName: $l, email: $e }) { id } }",
+                json!({ "l": last, "e": email }),
+            )
+            .await;
+        let c = body["data"]["createContact"]["id"].clone();
+        crate::fixtures::create_membership(
+            &app,
+            &admin,
+            json!({ "contactId": c, "membershipTypeId": t }),
+        )
+        .await;
+    }
+    crate::fixtures::deliver(&app).await;
+    let today = app.clock().today().to_string();
+    let body = app
+        .gql(
+            &admin,
+            "query($d: Date!) { mailingStats(from: $d, to: $d) { templateKey total queued sent failed cancelled letters } }",
+            json!({ "d": today }),
+        )
+        .await;
+    let rows = body["data"]["mailingStats"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    let welcome = rows
+        .iter()
+        .find(|r| r["templateKey"] == "welcome")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(welcome["total"], 3, "{body}");
+    let parts = ["queued", "sent", "failed", "cancelled", "letters"]
+        .iter()
+        .map(|k| welcome[*k].as_i64().unwrap())
+        .sum::<i64>();
+    assert_eq!(parts, 3, "every message is counted once: {welcome}");
+    assert_eq!(welcome["sent"], 2, "{welcome}");
+    // Another day: nothing.
+    let body = app
+        .gql(
+            &admin,
+            "{ mailingStats(from: \"2000-01-01\", to: \"2000-12-31\") { total } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["mailingStats"], json!([]), "{body}");
+}

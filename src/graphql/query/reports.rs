@@ -7,8 +7,8 @@ use crate::graphql::scalars::Date;
 use crate::graphql::types::contact::{Contact, ContactConnection};
 use crate::graphql::types::membership::{Membership, MembershipConnection};
 use crate::graphql::types::report::{
-    ContributionGroupBy, ContributionSummary, DonorRetention, DonorTotal, MembershipSummary,
-    MembershipTrends, ReportInterval, RetentionReport,
+    ContributionGroupBy, ContributionSummary, DonorRetention, DonorTotal, MailingStatsRow,
+    MembershipSummary, MembershipTrends, ReportInterval, RetentionReport,
 };
 use crate::services::reports;
 
@@ -205,5 +205,19 @@ impl ReportQuery {
         let limit = u64::try_from(limit).unwrap_or(0);
         let rows = reports::top_donors(state, guards::viewer(ctx), from.0, to.0, limit).await?;
         Ok(rows.into_iter().map(DonorTotal).collect())
+    }
+
+    /// Messages created from `from` to `to` (UTC days, both included) by template and by what became
+    /// of them: still queued, sent, failed, cancelled, letters (staff).
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn mailing_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day.")] from: Date,
+        #[graphql(desc = "Last day.")] to: Date,
+    ) -> Result<Vec<MailingStatsRow>> {
+        let state = guards::state(ctx)?;
+        let rows = reports::mailing_stats(state, guards::viewer(ctx), from.0, to.0).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -450,3 +450,36 @@ impl From<reports::DonorRetention> for DonorRetention {
         }
     }
 }
+
+/// One template's messages in the range.
+#[derive(SimpleObject)]
+pub struct MailingStatsRow {
+    /// The template, e.g. `renewal-reminder`.
+    pub template_key: String,
+    /// Messages created in the range.
+    pub total: i64,
+    /// Still waiting to be sent (QUEUED or SENDING).
+    pub queued: i64,
+    /// Handed to the mail server.
+    pub sent: i64,
+    /// Given up.
+    pub failed: i64,
+    /// Not sent (opted out, no address, cancelled by staff).
+    pub cancelled: i64,
+    /// To print and post.
+    pub letters: i64,
+}
+
+impl From<reports::MailStats> for MailingStatsRow {
+    fn from(m: reports::MailStats) -> Self {
+        MailingStatsRow {
+            template_key: m.template_key,
+            total: m.total,
+            queued: m.queued,
+            sent: m.sent,
+            failed: m.failed,
+            cancelled: m.cancelled,
+            letters: m.letters,
+        }
+    }
+}
