@@ -127,6 +127,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("donorRetention", Staff),
         ("topDonors", Staff),
         ("mailingStats", Staff),
+        ("cohortRetention", Staff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

@@ -688,6 +688,48 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
             );
         }
     }
+    // Join cohorts by quarter: for each, how many were current at the end of each quarter since.
+    {
+        let (from, to) = (dates[0], dates[7]);
+        let body = app
+            .gql(
+                &admin,
+                "query($f: Date!, $t: Date!) { cohortRetention(from: $f, to: $t, interval: QUARTER) { start end size stillCurrent retention } }",
+                json!({ "f": from.to_string(), "t": to.to_string() }),
+            )
+            .await;
+        let rows = body["data"]["cohortRetention"]
+            .as_array()
+            .unwrap_or_else(|| panic!("seed {seed}: {body}"))
+            .clone();
+        let ends: Vec<chrono::NaiveDate> = rows
+            .iter()
+            .map(|r| r["end"].as_str().unwrap().parse().unwrap())
+            .collect();
+        for (k, r) in rows.iter().enumerate() {
+            let start: chrono::NaiveDate = r["start"].as_str().unwrap().parse().unwrap();
+            let end = ends[k];
+            let members: Vec<i64> = seen
+                .iter()
+                .filter(|(_, m)| m.join_date >= start && m.join_date <= end)
+                .map(|(id, _)| *id)
+                .collect();
+            let still: Vec<i64> = ends[k..]
+                .iter()
+                .map(|e| {
+                    statuses_on(&seen, &statuses, *e)
+                        .iter()
+                        .filter(|x| members.contains(&x.0) && current(x.4))
+                        .count() as i64
+                })
+                .collect();
+            assert_eq!(
+                (r["size"].as_i64(), r["stillCurrent"].clone()),
+                (Some(members.len() as i64), json!(still)),
+                "seed {seed}, cohort {start}..{end}"
+            );
+        }
+    }
     // Lapsed and not renewed, through the connection, two at a time.
     for pair in [(dates[2], dates[5]), (dates[4], dates[7])] {
         let (from, to) = pair;

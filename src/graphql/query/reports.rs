@@ -7,8 +7,8 @@ use crate::graphql::scalars::Date;
 use crate::graphql::types::contact::{Contact, ContactConnection};
 use crate::graphql::types::membership::{Membership, MembershipConnection};
 use crate::graphql::types::report::{
-    ContributionGroupBy, ContributionSummary, DonorRetention, DonorTotal, MailingStatsRow,
-    MembershipSummary, MembershipTrends, ReportInterval, RetentionReport,
+    CohortRow, ContributionGroupBy, ContributionSummary, DonorRetention, DonorTotal,
+    MailingStatsRow, MembershipSummary, MembershipTrends, ReportInterval, RetentionReport,
 };
 use crate::services::reports;
 
@@ -218,6 +218,23 @@ impl ReportQuery {
     ) -> Result<Vec<MailingStatsRow>> {
         let state = guards::state(ctx)?;
         let rows = reports::mailing_stats(state, guards::viewer(ctx), from.0, to.0).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Join cohorts (staff): memberships grouped by the period their join date falls in, and for
+    /// each how many were still current at the end of every period since — the table a membership
+    /// manager reads retention from. At most 60 periods.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn cohort_retention(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day of the first cohort.")] from: Date,
+        #[graphql(desc = "Last day measured.")] to: Date,
+        #[graphql(desc = "Length of each period.")] interval: ReportInterval,
+    ) -> Result<Vec<CohortRow>> {
+        let state = guards::state(ctx)?;
+        let rows =
+            reports::cohorts(state, guards::viewer(ctx), from.0, to.0, interval.into()).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

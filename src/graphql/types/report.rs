@@ -483,3 +483,35 @@ impl From<reports::MailStats> for MailingStatsRow {
         }
     }
 }
+
+/// One join cohort: the memberships that joined in a period, and how many were still current at
+/// the end of that period and of each later one.
+#[derive(SimpleObject)]
+pub struct CohortRow {
+    /// First day of the joining period.
+    pub start: Date,
+    /// Last day of the joining period.
+    pub end: Date,
+    /// Memberships whose join date falls in the period.
+    pub size: i64,
+    /// Of those, current at the end of the joining period, the next one, and so on up to `to`.
+    pub still_current: Vec<i64>,
+    /// `stillCurrent ÷ size` for each (empty when the cohort is empty).
+    pub retention: Vec<f64>,
+}
+
+impl From<reports::Cohort> for CohortRow {
+    fn from(c: reports::Cohort) -> Self {
+        CohortRow {
+            start: Date(c.start),
+            end: Date(c.end),
+            size: c.size,
+            retention: c
+                .still_current
+                .iter()
+                .filter_map(|n| rate(*n, c.size))
+                .collect(),
+            still_current: c.still_current,
+        }
+    }
+}

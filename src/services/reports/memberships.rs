@@ -523,3 +523,118 @@ pub async fn lapsed_members(
         },
     ))
 }
+
+/// One join cohort: the memberships whose join date falls in a period, and how many of them were
+/// current at the end of that period and of each later one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cohort {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub size: i64,
+    /// Current at the end of the joining period, the next one, … up to `to`.
+    pub still_current: Vec<i64>,
+}
+
+/// Most periods a cohort table covers (the table grows with their square).
+pub const MAX_COHORT_PERIODS: usize = 60;
+
+#[derive(Debug, FromQueryResult)]
+struct CohortRow {
+    cohort: Option<i64>,
+    n: i64,
+}
+
+fn cohort_case(sql: &mut Sql, column: &str, spans: &[(NaiveDate, NaiveDate)]) {
+    sql.push("CASE");
+    for (i, (start, end)) in spans.iter().enumerate() {
+        sql.push(" WHEN ")
+            .push(column)
+            .push(" >= ")
+            .bind(*start)
+            .push(" AND ")
+            .push(column)
+            .push(" <= ")
+            .bind(*end)
+            .push(" THEN ")
+            .bind(i64::try_from(i).unwrap_or(0));
+    }
+    sql.push(" END");
+}
+
+/// Join cohorts from `from` to `to` (staff): for each period's joiners, how many memberships were
+/// still current at the end of each period since.
+pub async fn cohorts(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+) -> AppResult<Vec<Cohort>> {
+    access::require_role(viewer, Role::Staff)?;
+    let spans = periods(from, to, interval)?;
+    if spans.len() > MAX_COHORT_PERIODS {
+        return Err(AppError::bad_input(
+            "to",
+            format!("at most {MAX_COHORT_PERIODS} periods: choose a longer interval"),
+        ));
+    }
+    let statuses = Statuses::load(&state.db).await?;
+    let backend = state.db.get_database_backend();
+    let current = ids(statuses.current_ids());
+    let mut sizes = Sql::new(backend);
+    sizes.push("SELECT ");
+    cohort_case(&mut sizes, "m.join_date", &spans);
+    sizes
+        .push(
+            " AS cohort, COUNT(*) AS n FROM memberships m JOIN contacts c ON c.id = m.contact_id \
+             WHERE c.deleted_at IS NULL AND m.join_date >= ",
+        )
+        .bind(from)
+        .push(" AND m.join_date <= ")
+        .bind(to)
+        .push(" GROUP BY 1");
+    let mut out: Vec<Cohort> = spans
+        .iter()
+        .map(|(start, end)| Cohort {
+            start: *start,
+            end: *end,
+            size: 0,
+            still_current: Vec::new(),
+        })
+        .collect();
+    for r in CohortRow::find_by_statement(sizes.statement())
+        .all(&state.db)
+        .await?
+    {
+        if let Some(c) = r.cohort.and_then(|c| usize::try_from(c).ok())
+            && let Some(slot) = out.get_mut(c)
+        {
+            slot.size = r.n;
+        }
+    }
+    for (m, (_, end)) in spans.iter().enumerate() {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT ");
+        cohort_case(&mut sql, "mm.join_date", &spans[..=m]);
+        sql.push(" AS cohort, COUNT(*) AS n FROM ");
+        snapshot(&mut sql, &statuses, *end)?;
+        sql.push(" s JOIN memberships mm ON mm.id = s.membership_id WHERE s.status_id IN ")
+            .bind_list(current.clone())
+            .push(" AND mm.join_date >= ")
+            .bind(from)
+            .push(" AND mm.join_date <= ")
+            .bind(*end)
+            .push(" GROUP BY 1");
+        let rows = CohortRow::find_by_statement(sql.statement())
+            .all(&state.db)
+            .await?;
+        for (k, cohort) in out.iter_mut().enumerate().take(m + 1) {
+            let n = rows
+                .iter()
+                .find(|r| r.cohort == i64::try_from(k).ok())
+                .map_or(0, |r| r.n);
+            cohort.still_current.push(n);
+        }
+    }
+    Ok(out)
+}
