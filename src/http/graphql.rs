@@ -73,7 +73,7 @@ fn not_acceptable() -> Response {
 }
 
 /// Reads who is calling from `Authorization: Bearer <token>`.
-async fn viewer_of(
+pub(super) async fn viewer_of(
     state: &HttpState,
     headers: &HeaderMap,
 ) -> Result<Viewer, crate::error::AppError> {

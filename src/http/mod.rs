@@ -1,6 +1,8 @@
-//! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/webhooks/stripe`, `/healthz`, `/readyz`; request ids, request
+//! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/webhooks/stripe`, `/export/<name>.csv`,
+//! `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
+mod exports;
 pub mod graphiql;
 mod graphql;
 mod webhooks;
@@ -47,6 +49,7 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
             get(graphql::get_handler).post(graphql::post_handler),
         )
         .at("/webhooks/stripe", poem::post(webhooks::stripe))
+        .at("/export/:file", get(exports::export))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics_with_token));

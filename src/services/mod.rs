@@ -8,6 +8,7 @@ pub mod auth;
 pub mod contacts;
 pub mod contributions;
 pub mod custom_values;
+pub mod exports;
 pub mod letters;
 pub mod membership_types;
 pub mod memberships;

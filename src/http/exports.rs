@@ -1,0 +1,88 @@
+//! `GET /export/<name>.csv?<filters>`: the `contacts`, `memberships` and `contributions` lists as
+//! CSV, with the same bearer token, filters and access rules as the GraphQL fields; streamed page by
+//! page (see `services::exports`).
+
+use std::collections::HashMap;
+
+use poem::http::StatusCode;
+use poem::web::{Data, Path, Query};
+use poem::{Body, Request, Response, handler};
+
+use super::HttpState;
+use crate::error::{AppError, ErrorCode};
+use crate::services::auth::Viewer;
+use crate::services::exports;
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{message}\n"))
+}
+
+fn error_response(e: &AppError) -> Response {
+    let status = match e.code() {
+        ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        _ => {
+            tracing::error!(error = %e.detail(), "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    refused(status, &e.public_message())
+}
+
+#[handler]
+pub async fn export(
+    req: &Request,
+    Path(file): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Data(state): Data<&HttpState>,
+) -> Response {
+    let Some(name) = file.strip_suffix(".csv") else {
+        return refused(StatusCode::NOT_FOUND, "exports are /export/<name>.csv");
+    };
+    let viewer = match super::graphql::viewer_of(state, req.headers()).await {
+        Ok(Viewer::Invalid(why)) => return refused(StatusCode::UNAUTHORIZED, why),
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
+    };
+    let export = match exports::parse(name, &params) {
+        Ok(e) => e,
+        Err(e) => return error_response(&e),
+    };
+    // The first page answers for access and filters before the response starts.
+    let (first, next) = match exports::page(&state.app, &viewer, &export, None).await {
+        Ok(p) => p,
+        Err(e) => return error_response(&e),
+    };
+    let app = state.app.clone();
+    let rest = futures::stream::unfold(next, move |cursor| {
+        let (app, viewer, export) = (app.clone(), viewer.clone(), export.clone());
+        async move {
+            let cursor = cursor?;
+            match exports::page(&app, &viewer, &export, Some(cursor)).await {
+                Ok((bytes, next)) => Some((Ok(bytes), next)),
+                Err(e) => {
+                    tracing::error!(error = %e.detail(), "export stopped");
+                    Some((Err(std::io::Error::other("export stopped")), None))
+                }
+            }
+        }
+    });
+    let stream = futures::StreamExt::chain(
+        futures::stream::once(async move { Ok::<Vec<u8>, std::io::Error>(first) }),
+        rest,
+    );
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("text/csv; charset=utf-8")
+        .header(
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}.csv\""),
+        )
+        .body(Body::from_bytes_stream(stream))
+}
