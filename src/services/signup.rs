@@ -321,9 +321,10 @@ pub async fn sign_up(
     // One password hash whatever the address turns out to be, so the time taken tells nothing:
     // the typed password for a new login, an unknown one for an invitation.
     let known = known_address(&state.db, &email).await?;
+    // (hash, whether it is of the typed password)
     let hashed = match &c.password {
-        Some(p) if !known => Some(hash_password(p).await?),
-        Some(_) => Some(hash_password(&new_token()).await?),
+        Some(p) if !known => Some((hash_password(p).await?, true)),
+        Some(_) => Some((hash_password(&new_token()).await?, false)),
         None => None,
     };
     let now = state.clock.now();
@@ -440,8 +441,10 @@ pub async fn sign_up(
     };
     // Logins: a new one only for a new person at a new address.
     let mut invited = false;
-    if let Some(hash) = hashed {
-        if !is_known && login_for_address.is_none() {
+    if let Some((hash, typed)) = hashed {
+        // The address was unknown when the password was hashed and still is: the new person's login.
+        // (Had it been deleted in between, no login is made: the membership still is.)
+        if !is_known && login_for_address.is_none() && typed {
             let u = user::ActiveModel {
                 email: Set(email.clone()),
                 password_hash: Set(hash),
@@ -459,6 +462,13 @@ pub async fn sign_up(
             .await?;
             account::send_verification_in(state, &txn, &u).await?;
         } else if is_known && login_for_address.is_none() && !has_login(&txn, person.id).await? {
+            // Never the typed password on a known record: if the address became known after the
+            // hash was made (a race), hash an unknown one now.
+            let hash = if typed {
+                hash_password(&new_token()).await?
+            } else {
+                hash
+            };
             account::invite_in(state, &txn, &actor, &person, hash).await?;
             invited = true;
         }
