@@ -21,8 +21,9 @@ fn end_key(end: Option<NaiveDate>) -> String {
     end.map_or_else(|| "lifetime".into(), |d| d.format("%Y-%m-%d").to_string())
 }
 
-/// Renders and queues one message about one membership.
-async fn queue_for<C: ConnectionTrait>(
+/// Renders and queues one message about one membership, to its contact; `extra` fills the
+/// template's own keys. Returns how many rows were added (0 when the dedupe key exists).
+pub async fn queue_for<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     template: &str,

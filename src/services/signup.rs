@@ -36,15 +36,13 @@ use crate::domain::role::{Role, check_password};
 use crate::domain::signup::{CustomField, FieldTarget, MAX_FIELDS, check_answer};
 use crate::domain::text::Name;
 use crate::error::{AppError, AppResult};
-use crate::mail::context::{self, MembershipInfo};
-use crate::mail::outbox::{self, NewMessage, Renderer};
 use crate::services::auth::{Viewer, hash_password, new_token, token_digest};
 use crate::services::contributions::{self, NewContribution};
 use crate::services::custom_values::{self, Owner};
 use crate::services::memberships::{self, NewMembership};
 use crate::services::signup_forms::{self, SignupForm};
 use crate::services::statuses::{PENDING, Statuses};
-use crate::services::{access, account, audit, contacts, membership_types};
+use crate::services::{access, account, audit, contacts, membership_types, notify};
 use crate::state::AppState;
 
 /// The email to someone who signed up with an address Tessera already knows.
@@ -476,30 +474,11 @@ pub async fn sign_up(
     let has_any_login =
         login_for_address.is_some() || (is_known && has_login(&txn, person.id).await?);
     if is_known || login_for_address.is_some() {
-        queue_existing(
-            state,
-            &txn,
-            &person,
-            &email,
-            &c.mtype,
-            &membership,
-            has_any_login && !invited,
-            invited,
-        )
-        .await?;
+        queue_existing(state, &txn, &membership, has_any_login && !invited, invited).await?;
     }
     let amount_due_minor = awaited.iter().map(|k| k.amount_minor).sum::<i64>();
     if !awaited.is_empty() {
-        queue_payment(
-            state,
-            &txn,
-            &person,
-            &c.mtype,
-            &membership,
-            dues.as_ref(),
-            donation.as_ref(),
-        )
-        .await?;
+        queue_payment(state, &txn, &membership, dues.as_ref(), donation.as_ref()).await?;
     }
     audit::record(
         &txn,
@@ -620,93 +599,31 @@ async fn count_attempt<C: ConnectionTrait>(
     Ok(())
 }
 
-fn membership_info<'a>(
-    m: &'a Membership,
-    t: &'a MembershipType,
-    status: &'a str,
-) -> MembershipInfo<'a> {
-    MembershipInfo {
-        membership: m,
-        membership_type: t,
-        status_name: status,
-    }
-}
-
-async fn render_and_queue<C: ConnectionTrait>(
-    state: &AppState,
-    db: &C,
-    template: &str,
-    dedupe_key: String,
-    person: &contact::Model,
-    info: &MembershipInfo<'_>,
-    extra: Value,
-) -> AppResult<()> {
-    let contact = crate::domain::contact::Contact::from(person.clone());
-    let ctx = context::build(&state.settings, &contact, Some(info), extra);
-    let rendered = Renderer::load(&state.templates, db, &[template])
-        .await?
-        .render(template, &ctx)?;
-    let message = NewMessage {
-        dedupe_key,
-        template_key: template.into(),
-        contact,
-        membership_id: Some(info.membership.id),
-        rendered,
-    };
-    outbox::enqueue(
-        db,
-        vec![message],
-        state.clock.now(),
-        state.settings.mail.letters,
-    )
-    .await?;
-    Ok(())
-}
-
-/// "You already have a record with us": to the address that was typed, which is the known one.
-#[allow(clippy::too_many_arguments)]
+/// "You already have a record with us", to the known address.
 async fn queue_existing<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
-    person: &contact::Model,
-    email: &str,
-    t: &MembershipType,
     m: &Membership,
     has_login: bool,
     invited: bool,
 ) -> AppResult<()> {
-    // A login's address without a known contact: write to the login's address, greeting the
-    // new contact.
-    let mut person = person.clone();
-    person.email = Some(email.to_string());
-    let status = status_name(db, m).await?;
     let extra = json!({ "signup": { "hasLogin": has_login, "invitationSent": invited } });
-    let info = membership_info(m, t, &status);
-    render_and_queue(
+    notify::queue_for(
         state,
         db,
         EXISTING,
         format!("{EXISTING}.m{}", m.id),
-        &person,
-        &info,
+        m,
         extra,
     )
-    .await
-}
-
-async fn status_name<C: ConnectionTrait>(db: &C, m: &Membership) -> AppResult<String> {
-    let statuses = Statuses::load(db).await?;
-    Ok(statuses
-        .get(m.status_id)
-        .map_or(String::new(), |s| s.name.clone()))
+    .await?;
+    Ok(())
 }
 
 /// How to pay the dues and donation just promised.
 async fn queue_payment<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
-    person: &contact::Model,
-    t: &MembershipType,
     m: &Membership,
     dues: Option<&Contribution>,
     donation: Option<&Contribution>,
@@ -714,7 +631,7 @@ async fn queue_payment<C: ConnectionTrait>(
     let Some(first) = dues.or(donation) else {
         return Ok(());
     };
-    let exponent = |code: &str| Currency::parse(code, "currency").map_or(2, |c| c.exponent());
+    let exponent = contributions::exponent_of;
     let total: i64 = dues
         .iter()
         .chain(donation.iter())
@@ -737,16 +654,14 @@ async fn queue_payment<C: ConnectionTrait>(
         "separateDonation": !same_currency,
         "instructions": state.settings.organization.payment_instructions,
     }});
-    let status = status_name(db, m).await?;
-    let info = membership_info(m, t, &status);
-    render_and_queue(
+    notify::queue_for(
         state,
         db,
         crate::services::memberships::self_renewal::PAYMENT,
         format!("pay.k{}", first.id),
-        person,
-        &info,
+        m,
         payment,
     )
-    .await
+    .await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@ use async_graphql::{InputObject, SimpleObject};
 
 use super::contribution::Contribution;
 use super::membership::{Membership, PriceLine, PriceQuote};
-use crate::domain::money::{Currency, format_minor};
+use crate::domain::money::format_minor;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::services::memberships::self_renewal::{RenewalQuote as Quote, SelfRenewal};
 
@@ -25,7 +25,7 @@ pub struct RenewalQuote {
 
 impl From<Quote> for RenewalQuote {
     fn from(q: Quote) -> Self {
-        let exp = Currency::parse(&q.currency, "currency").map_or(2, |c| c.exponent());
+        let exp = crate::services::contributions::exponent_of(&q.currency);
         let money = |m: i64| Decimal(format_minor(m, exp));
         RenewalQuote {
             price: PriceQuote {

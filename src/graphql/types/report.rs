@@ -2,7 +2,7 @@
 
 use async_graphql::{Enum, SimpleObject};
 
-use crate::domain::money::{Currency, format_minor};
+use crate::domain::money::format_minor;
 use crate::graphql::scalars::{Date, Decimal};
 use crate::services::reports::{self, SummaryRow};
 
@@ -31,7 +31,7 @@ impl From<ContributionGroupBy> for reports::ContributionGroupBy {
 }
 
 fn money(minor: i64, currency: &str) -> Decimal {
-    let exponent = Currency::parse(currency, "currency").map_or(2, |c| c.exponent());
+    let exponent = crate::services::contributions::exponent_of(currency);
     Decimal(format_minor(minor, exponent))
 }
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Resu
 
 use super::contribution::Contribution;
 use super::membership::{Membership, MembershipType};
-use crate::domain::money::{Currency, format_minor};
+use crate::domain::money::format_minor;
 use crate::domain::signup::{self as ds, CustomField};
 use crate::graphql::guards;
 use crate::graphql::scalars::Decimal;
@@ -340,7 +340,7 @@ impl SignUpResult {
     }
     /// Dues and donation together, in `currency`.
     async fn amount_due(&self) -> Decimal {
-        let exponent = Currency::parse(&self.0.currency, "currency").map_or(2, |c| c.exponent());
+        let exponent = crate::services::contributions::exponent_of(&self.0.currency);
         Decimal(format_minor(self.0.amount_due_minor, exponent))
     }
     /// ISO 4217 currency of `amountDue`.

@@ -15,8 +15,6 @@ use crate::domain::membership::price::{Purpose, Quote, quote};
 use crate::domain::membership::{Membership, MembershipType};
 use crate::domain::money::{Currency, Money};
 use crate::error::{AppError, AppResult};
-use crate::mail::context::{self, MembershipInfo};
-use crate::mail::outbox::{self, NewMessage, Renderer};
 use crate::services::auth::Viewer;
 use crate::services::contributions::{self, NewContribution};
 use crate::services::statuses::{CANCELLED, DECEASED, PENDING, Statuses};
@@ -183,7 +181,7 @@ pub async fn renew_mine(
         recurring: None,
     };
     let created = contributions::record_in(state, &txn, &actor, new).await?;
-    queue_instructions(state, &txn, &rq, &t, &created).await?;
+    queue_instructions(state, &txn, &rq, &created).await?;
     txn.commit().await?;
     Ok(SelfRenewal {
         membership: rq.membership,
@@ -192,7 +190,7 @@ pub async fn renew_mine(
 }
 
 /// A pending dues payment already waiting for this membership.
-async fn pending_payment<C: ConnectionTrait>(
+pub(crate) async fn pending_payment<C: ConnectionTrait>(
     db: &C,
     membership_id: i64,
 ) -> AppResult<Option<contribution::Model>> {
@@ -216,21 +214,9 @@ async fn queue_instructions<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
     rq: &RenewalQuote,
-    t: &MembershipType,
     k: &Contribution,
 ) -> AppResult<()> {
-    let contact = crate::services::contacts::get_live_in(db, k.contact_id, "contactId").await?;
-    let contact = crate::domain::contact::Contact::from(contact);
-    let statuses = Statuses::load(db).await?;
-    let status = statuses
-        .get(rq.membership.status_id)
-        .map_or(String::new(), |s| s.name.clone());
-    let info = MembershipInfo {
-        membership: &rq.membership,
-        membership_type: t,
-        status_name: &status,
-    };
-    let exponent = Currency::parse(&k.currency, "currency").map_or(2, |c| c.exponent());
+    let exponent = crate::services::contributions::exponent_of(&k.currency);
     let payment = json!({ "payment": {
         "isSignup": false,
         "dues": null,
@@ -241,23 +227,7 @@ async fn queue_instructions<C: ConnectionTrait>(
         "reference": k.receipt_number(),
         "instructions": state.settings.organization.payment_instructions,
     }});
-    let ctx = context::build(&state.settings, &contact, Some(&info), payment);
-    let rendered = Renderer::load(&state.templates, db, &[PAYMENT])
-        .await?
-        .render(PAYMENT, &ctx)?;
-    let message = NewMessage {
-        dedupe_key: format!("pay.k{}", k.id),
-        template_key: PAYMENT.into(),
-        contact,
-        membership_id: Some(rq.membership.id),
-        rendered,
-    };
-    outbox::enqueue(
-        db,
-        vec![message],
-        state.clock.now(),
-        state.settings.mail.letters,
-    )
-    .await?;
+    let key = format!("pay.k{}", k.id);
+    crate::services::notify::queue_for(state, db, PAYMENT, key, &rq.membership, payment).await?;
     Ok(())
 }

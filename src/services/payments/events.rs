@@ -16,12 +16,11 @@ use serde_json::Value;
 use super::{CHARGE, CHECKOUT, EXPIRED, OPEN, SUCCEEDED, renewals};
 use crate::db::begin_write;
 use crate::db::entities::{contribution, payment, payment_method, webhook_event};
-use crate::domain::contribution::{ContributionStatus, PaymentInstrument};
-use crate::domain::patch::Patch;
+use crate::domain::contribution::ContributionStatus;
 use crate::error::{AppError, is_unique_violation};
 use crate::payments::signature::{self, SignatureError};
 use crate::services::Actor;
-use crate::services::contributions::{self, ContributionPatch, RefundInput};
+use crate::services::contributions::{self, RefundInput};
 use crate::state::AppState;
 
 const ACTOR: Actor = Actor::Job("stripe-webhook");
@@ -216,33 +215,12 @@ async fn complete(
         );
         return Ok(Outcome::Ignored);
     }
-    match k.status {
-        ContributionStatus::Pending | ContributionStatus::Failed => {
-            let keep_id = k.transaction_id.is_some() || transaction_id.is_none();
-            let patch = ContributionPatch {
-                status: Some(ContributionStatus::Completed),
-                payment_instrument: Patch::Set(PaymentInstrument::Card),
-                transaction_id: if keep_id {
-                    Patch::Keep
-                } else {
-                    Patch::Set(transaction_id.unwrap_or_default().to_string())
-                },
-                received_date: Some(state.clock.today()),
-                ..Default::default()
-            };
-            contributions::update_in(state, txn, &ACTOR, id, patch).await?;
-            Ok(Outcome::Applied)
-        }
-        ContributionStatus::Cancelled => {
-            // Paid after staff cancelled it: the money is there; staff decide (refund or reopen).
-            tracing::warn!(
-                contribution = id,
-                "a cancelled contribution was paid at Stripe"
-            );
-            Ok(Outcome::Ignored)
-        }
-        ContributionStatus::Completed | ContributionStatus::Refunded => Ok(Outcome::Ignored),
-    }
+    let moved = super::complete_paid(state, txn, &ACTOR, &k, transaction_id).await?;
+    Ok(if moved {
+        Outcome::Applied
+    } else {
+        Outcome::Ignored
+    })
 }
 
 /// Keeps the card a payer agreed to save, for automatic renewals.

@@ -230,3 +230,42 @@ async fn checkout_request(
         idempotency_key: format!("tessera-checkout-{}-{attempt}", k.id),
     })
 }
+
+/// Completes a contribution the provider says is paid: CARD, received today, the provider's
+/// payment id as its transaction id (unless it has one). Returns whether it moved: a completed or
+/// refunded one is left as it is, and so is a cancelled one (paid after staff cancelled it: the
+/// money is there and staff decide — refund or reopen; logged).
+pub async fn complete_paid(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &crate::services::Actor,
+    k: &contribution::Model,
+    transaction_id: Option<&str>,
+) -> AppResult<bool> {
+    use crate::domain::contribution::PaymentInstrument;
+    use crate::domain::patch::Patch;
+    match k.status {
+        ContributionStatus::Pending | ContributionStatus::Failed => {
+            let patch = contributions::ContributionPatch {
+                status: Some(ContributionStatus::Completed),
+                payment_instrument: Patch::Set(PaymentInstrument::Card),
+                transaction_id: match transaction_id {
+                    Some(t) if k.transaction_id.is_none() => Patch::Set(t.to_string()),
+                    _ => Patch::Keep,
+                },
+                received_date: Some(state.clock.today()),
+                ..Default::default()
+            };
+            contributions::update_in(state, txn, actor, k.id, patch).await?;
+            Ok(true)
+        }
+        ContributionStatus::Cancelled => {
+            tracing::warn!(
+                contribution = k.id,
+                "a cancelled contribution was paid online"
+            );
+            Ok(false)
+        }
+        ContributionStatus::Completed | ContributionStatus::Refunded => Ok(false),
+    }
+}

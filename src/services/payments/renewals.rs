@@ -28,19 +28,16 @@ use crate::db::entities::{
     contribution, contribution_membership as link, membership, membership_auto_renew as opted,
     payment, payment_method,
 };
-use crate::domain::contribution::{ContributionStatus, PaymentInstrument};
+use crate::domain::contribution::ContributionStatus;
 use crate::domain::membership::price::{Purpose, quote};
 use crate::domain::membership::{AutoRenew, Membership, MembershipType};
 use crate::domain::money::{Currency, Money, format_minor};
-use crate::domain::patch::Patch;
 use crate::error::{AppError, AppResult, is_unique_violation};
-use crate::mail::context::{self, MembershipInfo};
-use crate::mail::outbox::{self, NewMessage, Renderer};
 use crate::payments::{ChargeOutcome, ChargeRequest};
 use crate::services::auth::Viewer;
-use crate::services::contributions::{self, ContributionPatch, NewContribution};
+use crate::services::contributions::{self, NewContribution};
 use crate::services::statuses::{CANCELLED, DECEASED, PENDING, Statuses};
-use crate::services::{Actor, access, audit, contacts, membership_types, memberships};
+use crate::services::{Actor, access, audit, membership_types, memberships};
 use crate::state::AppState;
 
 pub const FAILED_TEMPLATE: &str = "payment-failed";
@@ -199,7 +196,7 @@ async fn renewal_payment(
     if t.auto_renew == AutoRenew::No {
         return Ok(None);
     }
-    if let Some(k) = awaited(&txn, m.id).await? {
+    if let Some(k) = memberships::self_renewal::pending_payment(&txn, m.id).await? {
         txn.commit().await?;
         return Ok(Some((k, false)));
     }
@@ -238,29 +235,6 @@ async fn renewal_payment(
     let k = contributions::get_in(&txn, created.id).await?;
     txn.commit().await?;
     Ok(Some((k, true)))
-}
-
-/// A renewal payment already awaited for this membership (PENDING, not applied).
-async fn awaited<C: ConnectionTrait>(
-    db: &C,
-    membership_id: i64,
-) -> AppResult<Option<contribution::Model>> {
-    let ids: Vec<i64> = link::Entity::find()
-        .filter(link::Column::MembershipId.eq(membership_id))
-        .filter(link::Column::AppliedAt.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.contribution_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(None);
-    }
-    Ok(contribution::Entity::find()
-        .filter(contribution::Column::Id.is_in(ids))
-        .filter(contribution::Column::Status.eq(ContributionStatus::Pending))
-        .one(db)
-        .await?)
 }
 
 /// Charges the saved card for attempt `n` (resuming it if it was started and never finished), or
@@ -357,7 +331,8 @@ async fn charge_or_ask(
             active.status = Set(SUCCEEDED.into());
             active.updated_at = Set(state.clock.now());
             active.update(&txn).await?;
-            complete_paid(state, &txn, k.id, &id).await?;
+            let current = contributions::get_in(&txn, k.id).await?;
+            super::complete_paid(state, &txn, &ACTOR, &current, Some(&id)).await?;
             tally.charged += 1;
         }
         ChargeOutcome::Processing { id } => {
@@ -376,34 +351,6 @@ async fn charge_or_ask(
         }
     }
     txn.commit().await?;
-    Ok(())
-}
-
-/// Completes a contribution the provider says is paid (a no-op when it already is).
-async fn complete_paid(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    id: i64,
-    transaction_id: &str,
-) -> AppResult<()> {
-    let k = contributions::get_in(txn, id).await?;
-    if !matches!(
-        k.status,
-        ContributionStatus::Pending | ContributionStatus::Failed
-    ) {
-        return Ok(());
-    }
-    let patch = ContributionPatch {
-        status: Some(ContributionStatus::Completed),
-        payment_instrument: Patch::Set(PaymentInstrument::Card),
-        transaction_id: if k.transaction_id.is_some() {
-            Patch::Keep
-        } else {
-            Patch::Set(transaction_id.to_string())
-        },
-        ..Default::default()
-    };
-    contributions::update_in(state, txn, &ACTOR, id, patch).await?;
     Ok(())
 }
 
@@ -481,7 +428,8 @@ pub async fn record_failure(
         format!("{FAILED_TEMPLATE}.k{}.a{}", k.id, attempt.attempt),
         failure,
     )
-    .await
+    .await?;
+    Ok(())
 }
 
 /// Failed charges whose retry is due: the next attempt.
@@ -530,7 +478,7 @@ async fn retry_due(state: &AppState, tally: &mut Tally) -> AppResult<()> {
 /// No saved card: the member is emailed the amount and how to pay (online through the portal when
 /// online payments are on). Once per contribution.
 async fn ask_to_pay(state: &AppState, k: &contribution::Model) -> AppResult<bool> {
-    let exponent = Currency::parse(&k.currency, "currency").map_or(2, |c| c.exponent());
+    let exponent = contributions::exponent_of(&k.currency);
     let portal = format!(
         "{}/",
         state.settings.server.public_url.trim_end_matches('/')
@@ -550,8 +498,7 @@ async fn ask_to_pay(state: &AppState, k: &contribution::Model) -> AppResult<bool
         },
     }});
     let txn = begin_write(&state.db).await?;
-    let before = outbox_count(&txn, k.id).await?;
-    queue_for(
+    let added = queue_for(
         state,
         &txn,
         k,
@@ -560,21 +507,12 @@ async fn ask_to_pay(state: &AppState, k: &contribution::Model) -> AppResult<bool
         payment,
     )
     .await?;
-    let after = outbox_count(&txn, k.id).await?;
     txn.commit().await?;
-    Ok(after > before)
+    Ok(added > 0)
 }
 
-async fn outbox_count<C: ConnectionTrait>(db: &C, contribution_id: i64) -> AppResult<u64> {
-    use crate::db::entities::outbound_message as outbound;
-    use sea_orm::PaginatorTrait;
-    Ok(outbound::Entity::find()
-        .filter(outbound::Column::DedupeKey.eq(format!("pay.k{contribution_id}")))
-        .count(db)
-        .await?)
-}
-
-/// Renders `template` for the contribution's contact and its membership, and queues it.
+/// Queues `template` about the membership the contribution pays for (every automatic renewal has
+/// one). Returns how many rows were added.
 async fn queue_for<C: ConnectionTrait>(
     state: &AppState,
     db: &C,
@@ -582,59 +520,14 @@ async fn queue_for<C: ConnectionTrait>(
     template: &str,
     dedupe_key: String,
     extra: serde_json::Value,
-) -> AppResult<()> {
-    let contact: crate::domain::contact::Contact =
-        contacts::get_live_in(db, k.contact_id, "contactId")
-            .await?
-            .into();
+) -> AppResult<u64> {
     let paid = link::Entity::find()
         .filter(link::Column::ContributionId.eq(k.id))
         .one(db)
         .await?;
-    let m = match paid {
-        Some(l) => Some(Membership::from(
-            memberships::get_in(db, l.membership_id).await?,
-        )),
-        None => None,
+    let Some(l) = paid else {
+        return Ok(0);
     };
-    let t: Option<MembershipType> = match &m {
-        Some(m) => Some(
-            membership_types::get(db, m.membership_type_id, "membershipTypeId")
-                .await?
-                .into(),
-        ),
-        None => None,
-    };
-    let statuses = Statuses::load(db).await?;
-    let status = m
-        .as_ref()
-        .and_then(|m| statuses.get(m.status_id))
-        .map_or(String::new(), |s| s.name.clone());
-    let info = match (&m, &t) {
-        (Some(m), Some(t)) => Some(MembershipInfo {
-            membership: m,
-            membership_type: t,
-            status_name: &status,
-        }),
-        _ => None,
-    };
-    let ctx = context::build(&state.settings, &contact, info.as_ref(), extra);
-    let rendered = Renderer::load(&state.templates, db, &[template])
-        .await?
-        .render(template, &ctx)?;
-    let message = NewMessage {
-        dedupe_key,
-        template_key: template.into(),
-        contact,
-        membership_id: m.as_ref().map(|m| m.id),
-        rendered,
-    };
-    outbox::enqueue(
-        db,
-        vec![message],
-        state.clock.now(),
-        state.settings.mail.letters,
-    )
-    .await?;
-    Ok(())
+    let m = Membership::from(memberships::get_in(db, l.membership_id).await?);
+    crate::services::notify::queue_for(state, db, template, dedupe_key, &m, extra).await
 }
