@@ -503,3 +503,86 @@ async fn when_stripe_is_down_payers_are_told_and_the_job_sends_the_same_charge_l
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn offline_payments_and_auto_renew_rules_answer_clearly() {
+    // Offline (the default): nothing to pay online.
+    let app = TestApp::spawn().await;
+    let (admin, t) = form(&app, "NO").await;
+    let (m, k, token) = sign_up(&app, &t, "ada@example.org").await;
+    let body = app.anon(START, json!({ "id": k, "t": token })).await;
+    assert_eq!(code(&body), "CONFLICT", "{body}");
+    assert_eq!(app.count("payments").await, 0);
+    // A type without automatic renewal refuses it; REQUIRED cannot be turned off; other members'
+    // memberships are not theirs to change.
+    let set = "mutation($id: ID!, $on: Boolean!) { setMyAutoRenew(membershipId: $id, enabled: $on) { autoRenew } }";
+    let body = app.gql(&admin, set, json!({ "id": m, "on": true })).await;
+    assert_eq!(
+        (code(&body), crate::helpers::field(&body)),
+        ("BAD_USER_INPUT", "membershipId"),
+        "{body}"
+    );
+    let required = create_type(
+        &app,
+        &admin,
+        json!({ "name": "Always", "durationUnit": "YEAR", "autoRenew": "REQUIRED" }),
+    )
+    .await;
+    let (member, own) = app.token_for("MEMBER").await;
+    let body = crate::fixtures::create_membership(
+        &app,
+        &admin,
+        json!({ "contactId": own.unwrap(), "membershipTypeId": required }),
+    )
+    .await;
+    let mine = body["data"]["createMembership"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = app
+        .gql(&member, set, json!({ "id": mine, "on": false }))
+        .await;
+    assert_eq!(
+        (code(&body), crate::helpers::field(&body)),
+        ("BAD_USER_INPUT", "enabled"),
+        "{body}"
+    );
+    let body = app
+        .gql(&member, set, json!({ "id": mine, "on": true }))
+        .await;
+    assert_eq!(body["data"]["setMyAutoRenew"]["autoRenew"], true, "{body}");
+    let body = app.gql(&member, set, json!({ "id": m, "on": false })).await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
+}
+
+#[tokio::test]
+async fn an_expired_checkout_page_is_replaced_by_a_new_one() {
+    let (app, fake) = paying_app().await;
+    let (_, t) = form(&app, "NO").await;
+    let (_, k, token) = sign_up(&app, &t, "ada@example.org").await;
+    let body = app.anon(START, json!({ "id": k, "t": token })).await;
+    assert_eq!(
+        body["data"]["startPayment"]["url"], "https://checkout.stripe.test/pay/cs_test_1",
+        "{body}"
+    );
+    let expired = event(
+        "evt_x",
+        "checkout.session.expired",
+        json!({ "id": "cs_test_1", "metadata": { "contribution_id": k } }),
+    );
+    assert_eq!(deliver(&app, &expired).await, 200);
+    assert_eq!(app.count("payments WHERE status = 'EXPIRED'").await, 1);
+    let body = app.anon(START, json!({ "id": k, "t": token })).await;
+    assert_eq!(
+        body["data"]["startPayment"]["url"], "https://checkout.stripe.test/pay/cs_test_2",
+        "{body}"
+    );
+    let keys: Vec<Option<String>> = fake.requests().into_iter().map(|(_, _, key)| key).collect();
+    assert_eq!(
+        keys,
+        vec![
+            Some(format!("tessera-checkout-{k}-1")),
+            Some(format!("tessera-checkout-{k}-2"))
+        ]
+    );
+}

@@ -297,6 +297,46 @@ async fn contribution_summary_is_for_staff_with_sane_dates() {
         )
         .await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "to"));
+    // Every report refuses inputs that make no sense or would cost too much, naming the argument.
+    for (query, want_field) in [
+        (
+            "{ membershipTrends(from: \"2000-01-01\", to: \"2026-01-01\", interval: MONTH) { periods { start } } }",
+            "to",
+        ),
+        (
+            "{ cohortRetention(from: \"2000-01-01\", to: \"2026-01-01\", interval: MONTH) { size } }",
+            "to",
+        ),
+        (
+            "{ retention(from: \"2026-01-01\", to: \"2025-01-01\") { retained } }",
+            "to",
+        ),
+        (
+            "{ lapsedMembers(from: \"2026-01-01\", to: \"2025-01-01\") { totalCount } }",
+            "to",
+        ),
+        (
+            "{ mailingStats(from: \"2026-01-01\", to: \"2025-01-01\") { total } }",
+            "to",
+        ),
+        (
+            "{ topDonors(from: \"2026-01-01\", to: \"2026-12-31\", limit: 0) { total } }",
+            "limit",
+        ),
+        (
+            "{ topDonors(from: \"2026-01-01\", to: \"2026-12-31\", limit: 101) { total } }",
+            "limit",
+        ),
+        ("{ lybunt(year: 1) { totalCount } }", "year"),
+        ("{ donorRetention(year: 5000) { retained } }", "year"),
+    ] {
+        let body = app.gql(&admin, query, json!({})).await;
+        assert_eq!(
+            (code(&body), field(&body)),
+            ("BAD_USER_INPUT", want_field),
+            "{query}: {body}"
+        );
+    }
     let body = app
         .gql(
             &admin,

@@ -15,6 +15,20 @@ use crate::services::reports;
 #[derive(Default)]
 pub struct ReportQuery;
 
+/// LYBUNT or SYBUNT as a contact connection.
+async fn lapsed_donors(
+    ctx: &Context<'_>,
+    which: reports::Lapsed,
+    year: i32,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<ContactConnection> {
+    let state = guards::state(ctx)?;
+    let page = guards::page_args(ctx, first, after)?;
+    let result = reports::lapsed_donors(state, guards::viewer(ctx), which, year, page).await?;
+    Ok(ContactConnection::from_page(result, Contact))
+}
+
 #[Object]
 impl ReportQuery {
     /// Completed contributions received from `from` to `to` (both included), grouped, per currency
@@ -82,7 +96,7 @@ impl ReportQuery {
 
     /// Members and movements per period from `from` to `to` (staff): current members at each
     /// period's end, joins, renewals, lapses, reinstatements and the net change — for all types or
-    /// for `membershipTypeIds`. At most 400 periods.
+    /// for `membershipTypeIds`. At most 120 periods.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn membership_trends(
         &self,
@@ -142,17 +156,7 @@ impl ReportQuery {
         #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
     ) -> Result<ContactConnection> {
-        let state = guards::state(ctx)?;
-        let page = guards::page_args(ctx, first, after)?;
-        let result = reports::lapsed_donors(
-            state,
-            guards::viewer(ctx),
-            reports::Lapsed::Lybunt,
-            year,
-            page,
-        )
-        .await?;
-        Ok(ContactConnection::from_page(result, Contact))
+        lapsed_donors(ctx, reports::Lapsed::Lybunt, year, first, after).await
     }
 
     /// SYBUNT donors (staff): contacts who gave in some year before `year − 1` but neither in
@@ -165,17 +169,7 @@ impl ReportQuery {
         #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
     ) -> Result<ContactConnection> {
-        let state = guards::state(ctx)?;
-        let page = guards::page_args(ctx, first, after)?;
-        let result = reports::lapsed_donors(
-            state,
-            guards::viewer(ctx),
-            reports::Lapsed::Sybunt,
-            year,
-            page,
-        )
-        .await?;
-        Ok(ContactConnection::from_page(result, Contact))
+        lapsed_donors(ctx, reports::Lapsed::Sybunt, year, first, after).await
     }
 
     /// Donor retention (staff): of the contacts who gave in `year − 1`, how many gave in `year`.

@@ -298,8 +298,9 @@ pub struct TrendPeriod {
     pub reinstated: i64,
 }
 
-/// Most periods one trend covers.
-pub const MAX_PERIODS: usize = 400;
+/// Most periods one trend covers (ten years of months): each period reads the history a few times,
+/// so one request's cost is bounded.
+pub const MAX_PERIODS: usize = 120;
 
 /// The periods from `from` to `to`: each starts where the last ended, the last is cut at `to`.
 pub fn periods(
