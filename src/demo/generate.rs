@@ -9,7 +9,7 @@ use sea_orm::sea_query::SimpleExpr;
 use crate::domain::membership::{Period, PeriodRules};
 use crate::domain::status::MembershipDates;
 use crate::error::{AppError, AppResult};
-use crate::services::memberships::computed_status;
+use crate::services::memberships::{change, computed_status};
 use crate::services::statuses::{CANCELLED, DECEASED, Statuses};
 
 use super::giving::{GivingIds, GivingRefs, GivingRows, Payer, generate_giving};
@@ -80,11 +80,20 @@ pub(super) struct DemoMembership {
     pub(super) join: NaiveDate,
     pub(super) period: Period,
     pub(super) held: bool,
-    pub(super) renewed_on: Option<NaiveDate>,
+    /// Its history, oldest first: joining, each renewal, and a cancellation or death.
+    pub(super) history: Vec<DemoChange>,
     pub(super) cancel_reason: Option<&'static str>,
     /// The day each paid term began (joining, then each renewal).
     pub(super) terms: Vec<NaiveDate>,
     pub(super) fee_minor: i64,
+}
+
+/// One row of a demo membership's history: what changed on which day, and the record after it.
+pub(super) struct DemoChange {
+    pub(super) change: &'static str,
+    pub(super) on: NaiveDate,
+    pub(super) period: Period,
+    pub(super) status_id: i64,
 }
 
 fn pick_type<'a>(rng: &mut StdRng, types: &'a [DemoType]) -> &'a DemoType {
@@ -231,28 +240,57 @@ fn membership(
         .rules
         .initial_period(join, None, None, 1)
         .map_err(broken)?;
-    let mut renewed_on = None;
     let mut terms = vec![join];
+    let mut periods = vec![period];
     while let Some(end) = period.end {
         if end >= as_of || !rng.random_bool(0.72) {
             break;
         }
         period = t.rules.renew(period, end, true, 1).map_err(broken)?;
-        renewed_on = Some(end);
         terms.push(end);
+        periods.push(period);
     }
-    let dates = MembershipDates {
-        join,
-        start: period.start,
-        end: period.end,
+    let status_on = |period: Period, on: NaiveDate| {
+        let dates = MembershipDates {
+            join,
+            start: period.start,
+            end: period.end,
+        };
+        computed_status(statuses, &dates, on)
     };
+    let mut history = Vec::with_capacity(periods.len() + 1);
+    for (i, (on, p)) in terms.iter().zip(&periods).enumerate() {
+        history.push(DemoChange {
+            change: if i == 0 {
+                change::CREATED
+            } else {
+                change::RENEWED
+            },
+            on: *on,
+            period: *p,
+            status_id: status_on(*p, *on)?,
+        });
+    }
     let cancelled = !deceased && rng.random_bool(0.02);
-    let status_id = if deceased {
-        statuses.id_of(DECEASED)?
-    } else if cancelled {
-        statuses.id_of(CANCELLED)?
+    let last_term = *terms.last().unwrap_or(&join);
+    let status_id = if deceased || cancelled {
+        // Ended by hand some day between the last term's start and today.
+        let span = (as_of - last_term).num_days().max(0);
+        let on = last_term + Duration::days(rng.random_range(0..=span));
+        let (change, status) = if deceased {
+            (change::DECEASED, statuses.id_of(DECEASED)?)
+        } else {
+            (change::CANCELLED, statuses.id_of(CANCELLED)?)
+        };
+        history.push(DemoChange {
+            change,
+            on,
+            period,
+            status_id: status,
+        });
+        status
     } else {
-        computed_status(statuses, &dates, as_of)?
+        status_on(period, as_of)?
     };
     Ok(DemoMembership {
         id: 0,
@@ -262,7 +300,7 @@ fn membership(
         join,
         period,
         held: deceased || cancelled,
-        renewed_on,
+        history,
         cancel_reason: cancelled.then_some("moved away"),
         terms,
         fee_minor: t.fee_minor,

@@ -243,23 +243,19 @@ impl Batch {
                 created.into(),
                 now.into(),
             ]);
-            let row = |change: &str, at: NaiveDate| -> Vec<SimpleExpr> {
-                let at = Utc.from_utc_datetime(&at.and_hms_opt(9, 0, 0).unwrap_or_default());
-                vec![
+            for h in &m.history {
+                let at = Utc.from_utc_datetime(&h.on.and_hms_opt(9, 0, 0).unwrap_or_default());
+                history.push(vec![
                     m.id.into(),
-                    change.into(),
-                    m.status_id.into(),
+                    h.change.into(),
+                    h.status_id.into(),
                     m.type_id.into(),
                     m.join.into(),
-                    m.period.start.into(),
-                    m.period.end.into(),
+                    h.period.start.into(),
+                    h.period.end.into(),
                     at.into(),
                     "demo".into(),
-                ]
-            };
-            history.push(row("CREATED", m.join));
-            if let Some(on) = m.renewed_on {
-                history.push(row("RENEWED", on));
+                ]);
             }
         }
         let membership_cols = [
