@@ -1,6 +1,6 @@
-//! `GET /export/<name>.csv?<filters>`: the `contacts`, `memberships` and `contributions` lists as
-//! CSV, with the same bearer token, filters and access rules as the GraphQL fields; streamed page by
-//! page (see `services::exports`).
+//! `GET /export/<name>.csv?<arguments>`: the `contacts`, `memberships` and `contributions` lists and
+//! the reports as CSV, with the same bearer token, arguments and access rules as the GraphQL fields;
+//! lists streamed page by page (see `services::exports`).
 
 use std::collections::HashMap;
 

@@ -4,7 +4,7 @@ use async_graphql::{Enum, SimpleObject};
 
 use crate::domain::money::format_minor;
 use crate::graphql::scalars::{Date, Decimal};
-use crate::services::reports::{self, SummaryRow};
+use crate::services::reports::{self, SummaryRow, average_minor as average, rate};
 
 /// How `contributionSummary` groups contributions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -33,16 +33,6 @@ impl From<ContributionGroupBy> for reports::ContributionGroupBy {
 fn money(minor: i64, currency: &str) -> Decimal {
     let exponent = crate::services::contributions::exponent_of(currency);
     Decimal(format_minor(minor, exponent))
-}
-
-/// `total ÷ count`, rounded half away from zero to the minor unit.
-fn average(total: i64, count: i64) -> i64 {
-    if count == 0 {
-        return 0;
-    }
-    let (t, n) = (i128::from(total), i128::from(count));
-    let q = (2 * t.abs() + n) / (2 * n);
-    i64::try_from(if t < 0 { -q } else { q }).unwrap_or(0)
 }
 
 /// One group of contributions in one currency.
@@ -208,10 +198,6 @@ impl From<reports::MembershipSummary> for MembershipSummary {
             comparison: None,
         }
     }
-}
-
-fn rate(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// Retention overall or for one membership type.

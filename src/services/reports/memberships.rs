@@ -178,58 +178,82 @@ pub async fn retention(
     let statuses = Statuses::load(&state.db).await?;
     let backend = state.db.get_database_backend();
     let current = ids(statuses.current_ids());
-    // Current (contact, type) pairs on a date.
-    let pairs = |sql: &mut Sql, on: NaiveDate| -> AppResult<()> {
-        sql.push("(SELECT DISTINCT s.contact_id, s.membership_type_id FROM ");
-        snapshot(sql, &statuses, on)?;
-        sql.push(" s WHERE s.status_id IN ")
-            .bind_list(current.clone())
-            .push(")");
-        Ok(())
-    };
-    let contacts = |sql: &mut Sql, on: NaiveDate| -> AppResult<()> {
-        sql.push("(SELECT DISTINCT s.contact_id FROM ");
-        snapshot(sql, &statuses, on)?;
-        sql.push(" s WHERE s.status_id IN ")
-            .bind_list(current.clone())
-            .push(")");
+    // The two dates' snapshots are stacked (UNION ALL, tagged `w`) and grouped, never joined: a
+    // join of two derived tables has no index and grows with the square of the memberships.
+    let stacked = |sql: &mut Sql, columns: &str, current_only: bool| -> AppResult<()> {
+        sql.push("(");
+        for (w, on) in [(0, from), (1, to)] {
+            if w == 1 {
+                sql.push(" UNION ALL ");
+            }
+            sql.push("SELECT ")
+                .push(columns)
+                .push(", ")
+                .push(if w == 0 {
+                    "1 AS a, 0 AS b"
+                } else {
+                    "0 AS a, 1 AS b"
+                })
+                .push(" FROM ");
+            snapshot(sql, &statuses, on)?;
+            sql.push(" s");
+            if current_only {
+                sql.push(" WHERE s.status_id IN ")
+                    .bind_list(current.clone());
+            }
+        }
+        sql.push(")");
         Ok(())
     };
     let mut overall = Sql::new(backend);
     overall.push(
         "SELECT CAST(NULL AS BIGINT) AS membership_type_id, COUNT(*) AS starting, \
-         SUM(CASE WHEN b.contact_id IS NULL THEN 0 ELSE 1 END) AS retained FROM ",
+         SUM(u.b) AS retained FROM (SELECT x.contact_id, MAX(x.a) AS a, MAX(x.b) AS b FROM ",
     );
-    contacts(&mut overall, from)?;
-    overall.push(" a LEFT JOIN ");
-    contacts(&mut overall, to)?;
-    overall.push(" b ON b.contact_id = a.contact_id");
+    stacked(&mut overall, "s.contact_id", true)?;
+    overall.push(" x GROUP BY x.contact_id) u WHERE u.a = 1");
     let mut by_type = Sql::new(backend);
     by_type.push(
-        "SELECT a.membership_type_id, COUNT(*) AS starting, \
-         SUM(CASE WHEN b.contact_id IS NULL THEN 0 ELSE 1 END) AS retained FROM ",
+        "SELECT u.membership_type_id, COUNT(*) AS starting, SUM(u.b) AS retained FROM \
+         (SELECT x.contact_id, x.membership_type_id, MAX(x.a) AS a, MAX(x.b) AS b FROM ",
     );
-    pairs(&mut by_type, from)?;
-    by_type.push(" a LEFT JOIN ");
-    pairs(&mut by_type, to)?;
+    stacked(&mut by_type, "s.contact_id, s.membership_type_id", true)?;
     by_type.push(
-        " b ON b.contact_id = a.contact_id AND b.membership_type_id = a.membership_type_id \
-         GROUP BY a.membership_type_id ORDER BY 1",
+        " x GROUP BY x.contact_id, x.membership_type_id) u WHERE u.a = 1 \
+         GROUP BY u.membership_type_id ORDER BY 1",
     );
+    // Came due: the end date on `from` within the range; renewed: the end date on `to` is later
+    // (or gone: a lifetime membership).
     let mut due = Sql::new(backend);
     due.push(
-        "SELECT a.membership_type_id, COUNT(*) AS came_due, \
-         SUM(CASE WHEN b.end_date IS NULL OR b.end_date > a.end_date THEN 1 ELSE 0 END) AS renewed \
-         FROM ",
+        "SELECT u.membership_type_id, COUNT(*) AS came_due, \
+         SUM(CASE WHEN u.b = 0 OR u.b_lifetime = 1 OR u.b_end > u.a_end THEN 1 ELSE 0 END) AS renewed \
+         FROM (SELECT x.membership_id, MAX(CASE WHEN x.a = 1 THEN x.membership_type_id END) AS membership_type_id, \
+         MAX(x.a) AS a, MAX(x.b) AS b, MAX(CASE WHEN x.a = 1 THEN x.end_date END) AS a_end, \
+         MAX(CASE WHEN x.b = 1 THEN x.end_date END) AS b_end, \
+         MAX(CASE WHEN x.b = 1 AND x.end_date IS NULL THEN 1 ELSE 0 END) AS b_lifetime FROM (",
     );
-    snapshot(&mut due, &statuses, from)?;
-    due.push(" a LEFT JOIN ");
-    snapshot(&mut due, &statuses, to)?;
-    due.push(" b ON b.membership_id = a.membership_id WHERE a.end_date >= ")
-        .bind(from)
-        .push(" AND a.end_date <= ")
-        .bind(to)
-        .push(" GROUP BY a.membership_type_id");
+    for (w, on) in [(0, from), (1, to)] {
+        if w == 1 {
+            due.push(" UNION ALL ");
+        }
+        due.push("SELECT s.membership_id, s.membership_type_id, s.end_date, ")
+            .push(if w == 0 {
+                "1 AS a, 0 AS b"
+            } else {
+                "0 AS a, 1 AS b"
+            })
+            .push(" FROM ");
+        snapshot(&mut due, &statuses, on)?;
+        due.push(" s");
+        if w == 0 {
+            due.push(" WHERE s.end_date >= ")
+                .bind(from)
+                .push(" AND s.end_date <= ")
+                .bind(to);
+        }
+    }
+    due.push(") x GROUP BY x.membership_id) u WHERE u.a = 1 GROUP BY u.membership_type_id");
     let overall = RetentionRow::find_by_statement(overall.statement())
         .one(&state.db)
         .await?;
@@ -420,16 +444,13 @@ pub async fn trends(
         let reinstated = scalar(state, renewals(true)).await?;
         let mut lapsed = Sql::new(backend);
         lapsed.push("SELECT COUNT(*) AS n FROM ");
-        snapshot(&mut lapsed, &statuses, end)?;
-        lapsed.push(" b LEFT JOIN ");
-        snapshot(&mut lapsed, &statuses, start - Duration::days(1))?;
-        lapsed
-            .push(" a ON a.membership_id = b.membership_id WHERE b.status_id = ")
-            .bind(expired)
-            .push(" AND (a.status_id IS NULL OR a.status_id <> ")
-            .bind(expired)
-            .push(")");
-        type_filter(&mut lapsed, "b.membership_type_id", types);
+        newly_expired(
+            &mut lapsed,
+            &statuses,
+            start - Duration::days(1),
+            end,
+            types,
+        )?;
         let lapsed = scalar(state, lapsed).await?;
         out.push(TrendPeriod {
             start,
@@ -444,6 +465,36 @@ pub async fn trends(
         before = at_end;
     }
     Ok(out)
+}
+
+/// Memberships Expired on `on` that were not Expired on `before` (or did not exist yet), as a
+/// derived table `b (membership_id, contact_id)` followed by an open `WHERE`: the two snapshots are
+/// stacked and grouped by membership rather than joined (see `retention`). `types` (when not empty)
+/// narrows to memberships of those types on `on`.
+fn newly_expired(
+    sql: &mut Sql,
+    statuses: &Statuses,
+    before: NaiveDate,
+    on: NaiveDate,
+    types: &[i64],
+) -> AppResult<()> {
+    let expired = statuses.id_of(crate::services::statuses::EXPIRED)?;
+    sql.push(
+        "(SELECT x.membership_id, MAX(x.contact_id) AS contact_id, MAX(x.now_expired) AS now_expired, \
+         MAX(x.was_expired) AS was_expired FROM (SELECT s.membership_id, s.contact_id, 1 AS now_expired, \
+         0 AS was_expired FROM ",
+    );
+    snapshot(sql, statuses, on)?;
+    sql.push(" s WHERE s.status_id = ").bind(expired);
+    type_filter(sql, "s.membership_type_id", types);
+    sql.push(
+        " UNION ALL SELECT s.membership_id, s.contact_id, 0 AS now_expired, 1 AS was_expired FROM ",
+    );
+    snapshot(sql, statuses, before)?;
+    sql.push(" s WHERE s.status_id = ")
+        .bind(expired)
+        .push(") x GROUP BY x.membership_id) b WHERE b.now_expired = 1 AND b.was_expired = 0");
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -467,7 +518,6 @@ pub async fn lapsed_members(
     check_range(from, to)?;
     let statuses = Statuses::load(&state.db).await?;
     let backend = state.db.get_database_backend();
-    let expired = statuses.id_of(crate::services::statuses::EXPIRED)?;
     let current = ids(statuses.current_ids());
     let after = page
         .after
@@ -475,14 +525,8 @@ pub async fn lapsed_members(
         .map(|a| Cursor::decode(a, ORDER))
         .transpose()?;
     let body = |sql: &mut Sql| -> AppResult<()> {
-        snapshot(sql, &statuses, to)?;
-        sql.push(" b LEFT JOIN ");
-        snapshot(sql, &statuses, from - Duration::days(1))?;
-        sql.push(" a ON a.membership_id = b.membership_id WHERE b.status_id = ")
-            .bind(expired)
-            .push(" AND (a.status_id IS NULL OR a.status_id <> ")
-            .bind(expired)
-            .push(") AND b.contact_id NOT IN (SELECT s.contact_id FROM ");
+        newly_expired(sql, &statuses, from - Duration::days(1), to, &[])?;
+        sql.push(" AND b.contact_id NOT IN (SELECT s.contact_id FROM ");
         snapshot(sql, &statuses, to)?;
         sql.push(" s WHERE s.status_id IN ")
             .bind_list(current.clone())

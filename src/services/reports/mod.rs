@@ -1,7 +1,7 @@
 //! Reports: figures aggregated by the database (never rows loaded into Rust), for staff.
 //!
 //! So far: `contribution_summary`, `membership_summary`, `retention`, `trends`, `lapsed_members`,
-//! `cohorts`, donor reports, `mailing_stats`. CSV exports are still to come.
+//! `cohorts`, donor reports, `mailing_stats`; `services::exports` writes them as CSV.
 
 mod contributions;
 mod donors;
@@ -15,3 +15,18 @@ pub use memberships::{
     Cohort, Interval, MembershipSummary, Retention, TrendPeriod, cohorts, lapsed_members,
     membership_summary, periods, retention, trends,
 };
+
+/// `part ÷ whole`, or None when there is no whole (a rate of nothing is not 0 %).
+pub fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// `total ÷ count`, rounded half away from zero to the minor unit (0 for no count).
+pub fn average_minor(total: i64, count: i64) -> i64 {
+    if count == 0 {
+        return 0;
+    }
+    let (t, n) = (i128::from(total), i128::from(count));
+    let q = (2 * t.abs() + n) / (2 * n);
+    i64::try_from(if t < 0 { -q } else { q }).unwrap_or(0)
+}
