@@ -17,6 +17,7 @@ mod m20261130_000011_prices;
 mod m20261130_000012_signup_forms;
 mod m20261130_000013_signups;
 mod m20261130_000014_payments;
+mod m20261130_000015_history_in_force;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_signup_forms::Migration),
             Box::new(m20261130_000013_signups::Migration),
             Box::new(m20261130_000014_payments::Migration),
+            Box::new(m20261130_000015_history_in_force::Migration),
         ]
     }
 }

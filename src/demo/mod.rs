@@ -243,8 +243,12 @@ impl Batch {
                 created.into(),
                 now.into(),
             ]);
-            for h in &m.history {
-                let at = Utc.from_utc_datetime(&h.on.and_hms_opt(9, 0, 0).unwrap_or_default());
+            let at =
+                |on: NaiveDate| Utc.from_utc_datetime(&on.and_hms_opt(9, 0, 0).unwrap_or_default());
+            for (i, h) in m.history.iter().enumerate() {
+                let from = (i > 0).then(|| at(h.on));
+                let until = m.history.get(i + 1).map(|next| at(next.on));
+                let at = at(h.on);
                 history.push(vec![
                     m.id.into(),
                     h.change.into(),
@@ -255,6 +259,8 @@ impl Batch {
                     h.period.end.into(),
                     at.into(),
                     "demo".into(),
+                    from.into(),
+                    until.into(),
                 ]);
             }
         }
@@ -283,6 +289,8 @@ impl Batch {
             "end_date",
             "changed_at",
             "changed_by",
+            "in_force_from",
+            "in_force_until",
         ];
         insert_rows(txn, "membership_history", &history_cols, &history).await?;
         let g = &self.giving;

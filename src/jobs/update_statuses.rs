@@ -32,8 +32,10 @@ fn in_batch(sql: &mut Sql, lo: i64, hi: i64) {
     sql.push("id > ").bind(lo).push(" AND id <= ").bind(hi);
 }
 
-const HISTORY_COLUMNS: &str = "INSERT INTO membership_history (membership_id, change, status_id, membership_type_id, join_date, start_date, end_date, changed_at, changed_by) ";
+const HISTORY_COLUMNS: &str = "INSERT INTO membership_history (membership_id, change, status_id, membership_type_id, join_date, start_date, end_date, changed_at, changed_by, in_force_from) ";
 
+/// A history row for each selected membership (the `WHERE` follows), in force from `now`: every
+/// membership already has its CREATED row.
 fn history_select(sql: &mut Sql, kind: &str, now: chrono::DateTime<chrono::Utc>) {
     sql.push(HISTORY_COLUMNS)
         .push("SELECT id, ")
@@ -42,7 +44,19 @@ fn history_select(sql: &mut Sql, kind: &str, now: chrono::DateTime<chrono::Utc>)
         .bind(now)
         .push(", ")
         .bind(format!("job:{NAME}"))
+        .push(", ")
+        .bind(now)
         .push(" FROM memberships WHERE ");
+}
+
+/// The latest history rows of the selected memberships (the `WHERE` on `memberships` follows, then
+/// a closing parenthesis) stop being in force at `now`.
+fn close_history(sql: &mut Sql, now: chrono::DateTime<chrono::Utc>) {
+    sql.push("UPDATE membership_history SET in_force_until = ")
+        .bind(now)
+        .push(
+            " WHERE in_force_until IS NULL AND membership_id IN (SELECT id FROM memberships WHERE ",
+        );
 }
 
 async fn scalar_i64<C: ConnectionTrait>(db: &C, sql: Sql) -> AppResult<i64> {
@@ -72,6 +86,16 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         let hi = lo + BATCH;
         let txn = begin_write(db).await?;
         // Overrides whose end date has passed are released first, with a history row each.
+        let mut close = Sql::new(backend);
+        close_history(&mut close, now);
+        in_batch(&mut close, lo, hi);
+        close
+            .push(" AND is_override = ")
+            .bind(true)
+            .push(" AND override_until < ")
+            .bind(as_of)
+            .push(")");
+        txn.execute_raw(close.statement()).await?;
         let mut ended = Sql::new(backend);
         history_select(&mut ended, change::OVERRIDE_ENDED, now);
         in_batch(&mut ended, lo, hi);
@@ -119,6 +143,11 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         status_case(&mut update, &statuses.rules, as_of, pending);
         changed += txn.execute_raw(update.statement()).await?.rows_affected() as i64;
 
+        let mut close = Sql::new(backend);
+        close_history(&mut close, now);
+        in_batch(&mut close, lo, hi);
+        close.push(" AND status_run_id = ").bind(run_id).push(")");
+        txn.execute_raw(close.statement()).await?;
         let mut history = Sql::new(backend);
         history_select(&mut history, change::STATUS_CHANGED, now);
         in_batch(&mut history, lo, hi);

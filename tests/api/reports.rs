@@ -562,6 +562,25 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
         "seed {seed}: only {} memberships",
         seen.len()
     );
+    // Every write path (mutations and the status job) keeps each row's span in force: from its own
+    // time (the first row: from always), until the next row's.
+    for (id, m) in &seen {
+        for (i, row) in m.rows.iter().enumerate() {
+            let from = (i > 0).then_some(row.changed_at);
+            let until = m.rows.get(i + 1).map(|n| n.changed_at);
+            assert_eq!(
+                (row.in_force_from, row.in_force_until),
+                (from, until),
+                "seed {seed}: membership {id}, row {i} ({})",
+                row.change
+            );
+        }
+    }
+    assert!(
+        seen.values()
+            .any(|m| m.rows.iter().any(|r| r.change == "STATUS_CHANGED")),
+        "seed {seed}: the status job wrote rows"
+    );
     let current = |s: i64| statuses.is_current(s);
     let dates: Vec<chrono::NaiveDate> = (0..8)
         .map(|i| start - chrono::Duration::days(200) + chrono::Duration::days(i * 90))

@@ -17,6 +17,11 @@ pub struct Model {
     /// `user:12`, `job:update-statuses`, `cli`.
     pub changed_by: String,
     pub note: Option<String>,
+    /// From when the row is the record: its `changed_at`, or None for the membership's first row
+    /// (which also stands for every earlier day).
+    pub in_force_from: Option<DateTimeUtc>,
+    /// Until when: the next row's `changed_at`; None for the latest row.
+    pub in_force_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,7 +11,8 @@ pub use paid::*;
 pub use write::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::entities::{membership, membership_history as history};
 use crate::domain::status::{Computed, MembershipDates, compute};
@@ -100,7 +101,17 @@ pub async fn write_history<C: ConnectionTrait>(
     at: DateTime<Utc>,
     note: Option<String>,
 ) -> AppResult<()> {
+    // The row it follows (the latest, open-ended one) stops being in force now.
+    let closed = history::Entity::update_many()
+        .col_expr(history::Column::InForceUntil, Expr::value(at))
+        .filter(history::Column::MembershipId.eq(m.id))
+        .filter(history::Column::InForceUntil.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
     history::ActiveModel {
+        in_force_from: Set((closed > 0).then_some(at)),
+        in_force_until: Set(None),
         membership_id: Set(m.id),
         change: Set(kind.into()),
         status_id: Set(m.status_id),

@@ -3,7 +3,8 @@
 //!
 //! **A membership on date D** is its history row in force at the end of D: the latest row recorded
 //! (`changed_at`) before D + 1 day, or — for a membership recorded later with earlier dates (an import,
-//! a back-dated entry) — its first row. Memberships whose join date is after D did not exist yet and
+//! a back-dated entry) — its first row. Each row stores that span (`in_force_from`, NULL for the
+//! first row, and `in_force_until`, the next row's `changed_at`), so a snapshot is one filtered scan. Memberships whose join date is after D did not exist yet and
 //! are left out, and so are memberships of contacts in the trash.
 //! **Its status on D** is the row's status when that is an admin status (Pending, Cancelled,
 //! Deceased: set by hand or by a workflow, held), and otherwise what today's rules give for the
@@ -46,13 +47,13 @@ fn snapshot(sql: &mut Sql, statuses: &Statuses, on: NaiveDate) -> AppResult<()> 
     .push(" THEN status_id ELSE ");
     status_case(sql, &statuses.rules, on, pending);
     sql.push(
-        " END AS status_id FROM membership_history WHERE id IN \
-         (SELECT COALESCE(MAX(CASE WHEN changed_at < ",
+        " END AS status_id FROM membership_history \
+         WHERE (in_force_from IS NULL OR in_force_from < ",
     )
     .bind(cutoff)
-    .push(
-        " THEN id END), MIN(id)) FROM membership_history GROUP BY membership_id) AND join_date <= ",
-    )
+    .push(") AND (in_force_until IS NULL OR in_force_until >= ")
+    .bind(cutoff)
+    .push(") AND join_date <= ")
     .bind(on)
     .push(
         ") x JOIN memberships m ON m.id = x.membership_id \
