@@ -28,7 +28,7 @@ use crate::services::statuses::{PENDING, Statuses};
 use crate::state::AppState;
 
 /// The memberships on `on` as a derived table `(membership_id, membership_type_id, contact_id,
-/// end_date, status_id)`.
+/// end_date, status_id, joined_on)` — `joined_on` is the membership's join date today.
 fn snapshot(sql: &mut Sql, statuses: &Statuses, on: NaiveDate) -> AppResult<()> {
     let pending = statuses.id_of(PENDING)?;
     let admin: Vec<i64> = statuses
@@ -40,7 +40,8 @@ fn snapshot(sql: &mut Sql, statuses: &Statuses, on: NaiveDate) -> AppResult<()> 
     let next_day = on + Duration::days(1);
     let cutoff = Utc.from_utc_datetime(&next_day.and_hms_opt(0, 0, 0).unwrap_or_default());
     sql.push(
-        "(SELECT x.membership_id, x.membership_type_id, m.contact_id, x.end_date, x.status_id FROM \
+        "(SELECT x.membership_id, x.membership_type_id, m.contact_id, x.end_date, x.status_id, \
+         m.join_date AS joined_on FROM \
          (SELECT membership_id, membership_type_id, end_date, CASE WHEN status_id IN ",
     )
     .bind_list(ids(admin))
@@ -390,82 +391,123 @@ pub async fn trends(
     let backend = state.db.get_database_backend();
     let current = ids(statuses.current_ids());
     let expired = statuses.id_of(crate::services::statuses::EXPIRED)?;
-    let current_on = |on: NaiveDate| -> AppResult<Sql> {
+    let midnight =
+        |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+    // Joinings and renewals of every period in one grouped query each.
+    let mut joined = Sql::new(backend);
+    joined.push("SELECT ");
+    cohort_case(&mut joined, "m.join_date", &spans);
+    joined
+        .push(
+            " AS cohort, COUNT(*) AS n FROM memberships m JOIN contacts c ON c.id = m.contact_id \
+             WHERE c.deleted_at IS NULL AND m.join_date >= ",
+        )
+        .bind(from)
+        .push(" AND m.join_date <= ")
+        .bind(to);
+    type_filter(&mut joined, "m.membership_type_id", types);
+    joined.push(" GROUP BY 1");
+    let joined = CohortRow::find_by_statement(joined.statement())
+        .all(&state.db)
+        .await?;
+    let mut renewals = Sql::new(backend);
+    renewals.push("SELECT CASE");
+    for (i, (_, end)) in spans.iter().enumerate() {
+        renewals
+            .push(" WHEN h.changed_at < ")
+            .bind(midnight(*end + Duration::days(1)))
+            .push(" THEN ")
+            .bind(i64::try_from(i).unwrap_or(0));
+    }
+    renewals
+        .push(
+            " END AS cohort, COUNT(*) AS n, SUM(CASE WHEN (SELECT p.status_id FROM membership_history p \
+             WHERE p.membership_id = h.membership_id AND p.id < h.id ORDER BY p.id DESC LIMIT 1) = ",
+        )
+        .bind(expired)
+        .push(
+            " THEN 1 ELSE 0 END) AS reinstated FROM membership_history h \
+             JOIN memberships m ON m.id = h.membership_id JOIN contacts c ON c.id = m.contact_id \
+             WHERE c.deleted_at IS NULL AND h.change = 'RENEWED' AND h.changed_at >= ",
+        )
+        .bind(midnight(from))
+        .push(" AND h.changed_at < ")
+        .bind(midnight(to + Duration::days(1)));
+    type_filter(&mut renewals, "h.membership_type_id", types);
+    renewals.push(" GROUP BY 1");
+    let renewals = RenewalRow::find_by_statement(renewals.statement())
+        .all(&state.db)
+        .await?;
+    // Each period end: current contacts and newly Expired memberships from one stacked query over
+    // the snapshots of the day before the period and of its last day.
+    let mut out = Vec::with_capacity(spans.len());
+    let mut before = None;
+    for (i, (start, end)) in spans.iter().copied().enumerate() {
         let mut sql = Sql::new(backend);
-        sql.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM ");
-        snapshot(&mut sql, &statuses, on)?;
-        sql.push(" s WHERE s.status_id IN ")
+        sql.push(
+            "SELECT COUNT(DISTINCT u.now_current) AS current_at_end, \
+             COUNT(DISTINCT u.was_current) AS current_at_start, \
+             SUM(CASE WHEN u.now_expired = 1 AND u.was_expired = 0 THEN 1 ELSE 0 END) AS lapsed FROM \
+             (SELECT x.membership_id, MAX(x.now_current) AS now_current, MAX(x.was_current) AS was_current, \
+             MAX(x.now_expired) AS now_expired, MAX(x.was_expired) AS was_expired FROM (",
+        );
+        // The period's last day: current contacts and Expired memberships of the chosen types.
+        sql.push("SELECT s.membership_id, CASE WHEN s.status_id IN ")
+            .bind_list(current.clone())
+            .push(
+                " THEN s.contact_id END AS now_current, NULL AS was_current, \
+                 CASE WHEN s.status_id = ",
+            )
+            .bind(expired)
+            .push(" THEN 1 ELSE 0 END AS now_expired, 0 AS was_expired FROM ");
+        snapshot(&mut sql, &statuses, end)?;
+        sql.push(" s WHERE 1 = 1");
+        type_filter(&mut sql, "s.membership_type_id", types);
+        // The day before: current contacts of the chosen types; Expired of any type (a membership
+        // that changed type while Expired did not lapse again).
+        sql.push(" UNION ALL SELECT s.membership_id, NULL, CASE WHEN s.status_id IN ")
             .bind_list(current.clone());
         type_filter(&mut sql, "s.membership_type_id", types);
-        Ok(sql)
-    };
-    let mut out = Vec::with_capacity(spans.len());
-    let mut before = scalar(state, current_on(from - Duration::days(1))?).await?;
-    for (start, end) in spans {
-        let at_end = scalar(state, current_on(end)?).await?;
-        let mut joined = Sql::new(backend);
-        joined
-            .push(
-                "SELECT COUNT(*) AS n FROM memberships m JOIN contacts c ON c.id = m.contact_id \
-                 WHERE c.deleted_at IS NULL AND m.join_date >= ",
-            )
-            .bind(start)
-            .push(" AND m.join_date <= ")
-            .bind(end);
-        type_filter(&mut joined, "m.membership_type_id", types);
-        let joined = scalar(state, joined).await?;
-        // Renewals recorded in the period; reinstated when the row before said Expired.
-        let from_ts = Utc.from_utc_datetime(&start.and_hms_opt(0, 0, 0).unwrap_or_default());
-        let to_ts = Utc.from_utc_datetime(
-            &(end + Duration::days(1))
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or_default(),
-        );
-        let renewals = |reinstated: bool| {
-            let mut sql = Sql::new(backend);
-            sql.push(
-                "SELECT COUNT(*) AS n FROM membership_history h JOIN memberships m ON m.id = h.membership_id \
-                 JOIN contacts c ON c.id = m.contact_id WHERE c.deleted_at IS NULL AND h.change = 'RENEWED' \
-                 AND h.changed_at >= ",
-            )
-            .bind(from_ts)
-            .push(" AND h.changed_at < ")
-            .bind(to_ts);
-            type_filter(&mut sql, "h.membership_type_id", types);
-            if reinstated {
-                sql.push(
-                    " AND (SELECT p.status_id FROM membership_history p WHERE p.membership_id = h.membership_id \
-                     AND p.id < h.id ORDER BY p.id DESC LIMIT 1) = ",
-                )
-                .bind(expired);
-            }
-            sql
-        };
-        let renewed = scalar(state, renewals(false)).await?;
-        let reinstated = scalar(state, renewals(true)).await?;
-        let mut lapsed = Sql::new(backend);
-        lapsed.push("SELECT COUNT(*) AS n FROM ");
-        newly_expired(
-            &mut lapsed,
-            &statuses,
-            start - Duration::days(1),
-            end,
-            types,
-        )?;
-        let lapsed = scalar(state, lapsed).await?;
+        sql.push(" THEN s.contact_id END, 0, CASE WHEN s.status_id = ")
+            .bind(expired)
+            .push(" THEN 1 ELSE 0 END FROM ");
+        snapshot(&mut sql, &statuses, start - Duration::days(1))?;
+        sql.push(" s");
+        sql.push(") x GROUP BY x.membership_id) u");
+        let row = EndRow::find_by_statement(sql.statement())
+            .one(&state.db)
+            .await?;
+        let at_end = row.as_ref().map_or(0, |r| r.current_at_end);
+        let at_start = row.as_ref().map_or(0, |r| r.current_at_start);
+        let k = i64::try_from(i).ok();
+        let renewal = renewals.iter().find(|r| r.cohort == k);
         out.push(TrendPeriod {
             start,
             end,
             current_at_end: at_end,
-            current_at_start: before,
-            joined,
-            renewed,
-            lapsed,
-            reinstated,
+            current_at_start: before.unwrap_or(at_start),
+            joined: joined.iter().find(|r| r.cohort == k).map_or(0, |r| r.n),
+            renewed: renewal.map_or(0, |r| r.n),
+            lapsed: row.and_then(|r| r.lapsed).unwrap_or(0),
+            reinstated: renewal.and_then(|r| r.reinstated).unwrap_or(0),
         });
-        before = at_end;
+        before = Some(at_end);
     }
     Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RenewalRow {
+    cohort: Option<i64>,
+    n: i64,
+    reinstated: Option<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct EndRow {
+    current_at_end: i64,
+    current_at_start: i64,
+    lapsed: Option<i64>,
 }
 
 /// Memberships Expired on `on` that were not Expired on `before` (or did not exist yet), as a
@@ -661,14 +703,14 @@ pub async fn cohorts(
     for (m, (_, end)) in spans.iter().enumerate() {
         let mut sql = Sql::new(backend);
         sql.push("SELECT ");
-        cohort_case(&mut sql, "mm.join_date", &spans[..=m]);
+        cohort_case(&mut sql, "s.joined_on", &spans[..=m]);
         sql.push(" AS cohort, COUNT(*) AS n FROM ");
         snapshot(&mut sql, &statuses, *end)?;
-        sql.push(" s JOIN memberships mm ON mm.id = s.membership_id WHERE s.status_id IN ")
+        sql.push(" s WHERE s.status_id IN ")
             .bind_list(current.clone())
-            .push(" AND mm.join_date >= ")
+            .push(" AND s.joined_on >= ")
             .bind(from)
-            .push(" AND mm.join_date <= ")
+            .push(" AND s.joined_on <= ")
             .bind(*end)
             .push(" GROUP BY 1");
         let rows = CohortRow::find_by_statement(sql.statement())
