@@ -18,6 +18,7 @@ mod m20261130_000012_signup_forms;
 mod m20261130_000013_signups;
 mod m20261130_000014_payments;
 mod m20261130_000015_history_in_force;
+mod m20261130_000016_report_indexes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_signups::Migration),
             Box::new(m20261130_000014_payments::Migration),
             Box::new(m20261130_000015_history_in_force::Migration),
+            Box::new(m20261130_000016_report_indexes::Migration),
         ]
     }
 }
