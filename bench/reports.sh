@@ -22,7 +22,7 @@ cargo build --release --quiet
 BIN="$CARGO_TARGET_DIR/release/tessera"
 WORK=$(mktemp -d)
 SERVER=
-cleanup() { [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
+cleanup() { [[ -n $SERVER ]] && kill -9 "$SERVER" 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 export TESSERA_LOG__LEVEL=warn TESSERA_SCHEDULER__ENABLED=false TESSERA_SERVER__LISTEN="127.0.0.1:$PORT"
 BASE="http://127.0.0.1:$PORT"
@@ -98,7 +98,8 @@ measure() {  # $1 database label
   secs=$(bc -l <<<"$end - $start")
   printf '| %s | export/memberships.csv: %s rows, %.0f MB | %.1f s, %.0f rows/s | RSS %s MB before, %s MB peak while streaming (high-water mark since start %s MB) |\n' \
     "$db" "$rows" "$(bc -l <<<"$bytes / 1000000")" "$secs" "$(bc -l <<<"$rows / $secs")" "$before" "$peak" "$(peak_rss "$SERVER")"
-  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
+  # A query that outlived its request (a timeout) still holds the server: stop it for good.
+  kill "$SERVER"; sleep 2; kill -9 "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=
 }
 
 echo "| database | report | median | slowest |"

@@ -27,15 +27,31 @@ fn year_start(year: i32, field: &str) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| AppError::bad_input(field, "not a year"))
 }
 
-/// "gave in [from, to)" for the contact `c.id`.
-fn gave(sql: &mut Sql, from: Option<NaiveDate>, to: NaiveDate) {
-    sql.push(
-        "EXISTS (SELECT 1 FROM contributions k WHERE k.contact_id = c.id AND k.status = 'COMPLETED'",
-    );
-    if let Some(from) = from {
-        sql.push(" AND k.received_date >= ").bind(from);
+/// Every contact who gave before `next`, with flags: gave before `last` (`before_last`), in
+/// `[last, this)` (`in_last`) and in `[this, next)` (`in_this`) — as a derived table `d` joined to
+/// contacts `c` not in the trash, followed by an open `WHERE`. One grouped pass over the completed
+/// contributions (a per-contact `EXISTS` let SQLite's planner walk all of them for each contact).
+fn donors(sql: &mut Sql, last: NaiveDate, this: NaiveDate, next: NaiveDate, after: Option<i64>) {
+    sql.push("(SELECT k.contact_id, MAX(CASE WHEN k.received_date < ")
+        .bind(last)
+        .push(" THEN 1 ELSE 0 END) AS before_last, MAX(CASE WHEN k.received_date >= ")
+        .bind(last)
+        .push(" AND k.received_date < ")
+        .bind(this)
+        .push(" THEN 1 ELSE 0 END) AS in_last, MAX(CASE WHEN k.received_date >= ")
+        .bind(this)
+        .push(
+            " THEN 1 ELSE 0 END) AS in_this FROM contributions k \
+             WHERE k.status = 'COMPLETED' AND k.received_date < ",
+        )
+        .bind(next);
+    if let Some(id) = after {
+        sql.push(" AND k.contact_id > ").bind(id);
     }
-    sql.push(" AND k.received_date < ").bind(to).push(")");
+    sql.push(
+        " GROUP BY k.contact_id) d JOIN contacts c ON c.id = d.contact_id \
+         WHERE c.deleted_at IS NULL",
+    );
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -75,25 +91,18 @@ pub async fn lapsed_donors(
         .map(|a| Cursor::decode(a, ORDER))
         .transpose()?;
     let backend = state.db.get_database_backend();
-    let body = |sql: &mut Sql| {
-        sql.push(" FROM contacts c WHERE c.deleted_at IS NULL AND ");
-        match which {
-            Lapsed::Lybunt => {
-                gave(sql, Some(last), this);
-                sql.push(" AND NOT ");
-                gave(sql, Some(this), next);
-            }
-            Lapsed::Sybunt => {
-                gave(sql, None, last);
-                sql.push(" AND NOT ");
-                gave(sql, Some(last), next);
-            }
-        }
+    let body = |sql: &mut Sql, after: Option<i64>| {
+        sql.push(" FROM ");
+        donors(sql, last, this, next, after);
+        sql.push(match which {
+            Lapsed::Lybunt => " AND d.in_last = 1 AND d.in_this = 0",
+            Lapsed::Sybunt => " AND d.before_last = 1 AND d.in_last = 0 AND d.in_this = 0",
+        });
     };
     let total = if page.count {
         let mut count = Sql::new(backend);
         count.push("SELECT COUNT(*) AS n");
-        body(&mut count);
+        body(&mut count, None);
         CountRow::find_by_statement(count.statement())
             .one(&state.db)
             .await?
@@ -104,10 +113,7 @@ pub async fn lapsed_donors(
     };
     let mut sql = Sql::new(backend);
     sql.push("SELECT c.id AS id");
-    body(&mut sql);
-    if let Some(c) = &after {
-        sql.push(" AND c.id > ").bind(c.id);
-    }
+    body(&mut sql, after.as_ref().map(|c| c.id));
     sql.push(" ORDER BY c.id LIMIT ")
         .bind(i64::try_from(page.first + 1).unwrap_or(i64::MAX));
     let ids: Vec<i64> = IdRow::find_by_statement(sql.statement())
@@ -152,11 +158,11 @@ pub async fn donor_retention(
     let backend = state.db.get_database_backend();
     let count = |retained: bool| {
         let mut sql = Sql::new(backend);
-        sql.push("SELECT COUNT(*) AS n FROM contacts c WHERE c.deleted_at IS NULL AND ");
-        gave(&mut sql, Some(last), this);
+        sql.push("SELECT COUNT(*) AS n FROM ");
+        donors(&mut sql, last, this, next, None);
+        sql.push(" AND d.in_last = 1");
         if retained {
-            sql.push(" AND ");
-            gave(&mut sql, Some(this), next);
+            sql.push(" AND d.in_this = 1");
         }
         sql
     };
@@ -210,8 +216,8 @@ pub async fn top_donors(
     sql.push(
         "SELECT k.contact_id AS contact_id, k.currency AS currency, COUNT(*) AS count, \
          CAST(SUM(k.amount_minor - k.refunded_minor) AS BIGINT) AS total_minor \
-         FROM contributions k JOIN contacts c ON c.id = k.contact_id \
-         WHERE c.deleted_at IS NULL AND k.status = 'COMPLETED' AND k.received_date >= ",
+         FROM contributions k WHERE k.status = 'COMPLETED' AND k.contact_id NOT IN \
+         (SELECT id FROM contacts WHERE deleted_at IS NOT NULL) AND k.received_date >= ",
     )
     .bind(from)
     .push(" AND k.received_date <= ")
