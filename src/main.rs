@@ -58,6 +58,30 @@ enum Command {
         /// The new file to write; it must not exist.
         file: PathBuf,
     },
+    /// Import contacts, memberships or contributions from a CSV file (see README, "Importing your
+    /// members"). Prints a JSON report; rejected rows go to FILE.rejected.csv with a reason column.
+    Import {
+        /// What the file holds: contacts, memberships or contributions.
+        #[arg(value_parser = import_kind)]
+        kind: tessera::services::import::ImportKind,
+        /// The CSV file (UTF-8, with a header row; comma, semicolon or tab separated).
+        file: PathBuf,
+        /// A mapping file (TOML) for headers, date order, value tables (see config/import/).
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Report what would be created, updated, skipped or rejected; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// What to do with a row that matches an existing record: update (default) or skip.
+        #[arg(long, value_parser = ["update", "skip"])]
+        on_match: Option<String>,
+        /// Where to write the rejected rows (default FILE.rejected.csv).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// Also write every row's outcome (row, action, detail) to this CSV file.
+        #[arg(long)]
+        outcomes: Option<PathBuf>,
+    },
     /// Manage logins.
     Admin {
         #[command(subcommand)]
@@ -88,6 +112,12 @@ enum JobsCommand {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+}
+
+/// The kind an `import` argument names.
+fn import_kind(name: &str) -> Result<tessera::services::import::ImportKind, String> {
+    name.parse()
+        .map_err(|_| format!("`{name}` is not contacts, memberships or contributions"))
 }
 
 /// The job a `jobs run` argument names.
@@ -209,6 +239,45 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             tessera::db::close(state.db.clone()).await;
             let summary = summary.map_err(for_operator)?;
             println!("{}", tessera::demo::describe(&summary, as_of));
+        }
+        Command::Import {
+            kind,
+            file,
+            mapping,
+            dry_run,
+            on_match,
+            rejects,
+            outcomes,
+        } => {
+            use tessera::services::import::{self, OnMatch, file::FileImport};
+            let state = tessera::connect_state(settings, Clock::system()).await?;
+            let job = FileImport {
+                kind,
+                file,
+                mapping,
+                options: import::ImportOptions {
+                    dry_run,
+                    on_match: on_match.map(|m| {
+                        if m == "skip" {
+                            OnMatch::Skip
+                        } else {
+                            OnMatch::Update
+                        }
+                    }),
+                    file_name: None,
+                },
+                rejects,
+                outcomes,
+                progress_bar: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            let result = import::file::import_file(&state, job).await;
+            tessera::db::close(state.db.clone()).await;
+            let (mut report, rejected) = result.map_err(for_operator)?;
+            report.outcomes.clear();
+            report.errors.truncate(100);
+            let mut out = serde_json::to_value(&report)?;
+            out["rejectedFile"] = rejected.map(|p| p.display().to_string()).into();
+            println!("{}", serde_json::to_string_pretty(&out)?);
         }
         Command::Schema => unreachable!("handled before settings are loaded"),
     }

@@ -19,6 +19,8 @@ mod m20261130_000013_signups;
 mod m20261130_000014_payments;
 mod m20261130_000015_history_in_force;
 mod m20261130_000016_report_indexes;
+mod m20261201_000017_import;
+mod m20261201_000018_privacy;
 
 pub struct Migrator;
 
@@ -42,6 +44,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_payments::Migration),
             Box::new(m20261130_000015_history_in_force::Migration),
             Box::new(m20261130_000016_report_indexes::Migration),
+            Box::new(m20261201_000017_import::Migration),
+            Box::new(m20261201_000018_privacy::Migration),
         ]
     }
 }

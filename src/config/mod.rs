@@ -28,8 +28,8 @@ pub use cron::CronExpr;
 pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
-    MailTransportKind, MetricsSettings, OrganizationSettings, PaymentsSettings, SchedulerSettings,
-    ServerSettings, SignupSettings, SmtpTls, StripeSettings,
+    MailTransportKind, MetricsSettings, OrganizationSettings, PaymentsSettings, PrivacySettings,
+    SchedulerSettings, ServerSettings, SignupSettings, SmtpTls, StripeSettings,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -51,6 +51,9 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub jobs: JobsSettings,
     pub metrics: MetricsSettings,
+    /// `[privacy]`: optional (absent means every default, i.e. retention off).
+    #[serde(default)]
+    pub privacy: PrivacySettings,
 }
 
 /// The built-in defaults, read once.
@@ -250,6 +253,12 @@ impl Settings {
             return Err(invalid(
                 "jobs.idle_run_retention_hours",
                 "must not be negative (0 keeps every run)",
+            ));
+        }
+        if !(0..=36_500).contains(&self.privacy.erase_trashed_after_days) {
+            return Err(invalid(
+                "privacy.erase_trashed_after_days",
+                "must be between 0 (off) and 36500 days",
             ));
         }
         if self.jobs.reminder_catch_up_days < 0 {

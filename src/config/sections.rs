@@ -318,3 +318,12 @@ impl std::fmt::Debug for MetricsSettings {
             .finish()
     }
 }
+
+/// `[privacy]`: how long personal data is kept. Its `Default` (retention off) is derived rather
+/// than read from `config/default.toml`, so that layers without the section still load.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct PrivacySettings {
+    /// Days after which the `purge-trash` job erases a contact left in the trash; 0: never.
+    #[serde(default)]
+    pub erase_trashed_after_days: i64,
+}

@@ -90,6 +90,14 @@ fn each_typed_key_refuses_a_bad_value_naming_the_key() {
             "signup.renewal_path",
             "[signup]\nrenewal_path = \"renew?x=\\\"><script>\"",
         ),
+        (
+            "privacy.erase_trashed_after_days",
+            "[privacy]\nerase_trashed_after_days = -1",
+        ),
+        (
+            "privacy.erase_trashed_after_days",
+            "[privacy]\nerase_trashed_after_days = \"soon\"",
+        ),
     ];
     for (key, overlay) in cases {
         let err = with(overlay).expect_err(overlay).to_string();
@@ -179,4 +187,23 @@ fn payment_secrets_never_show_in_debug_output() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn retention_is_off_by_default_and_the_privacy_section_may_be_absent() {
+    assert_eq!(Settings::default().privacy.erase_trashed_after_days, 0);
+    let key = "erase_trashed_after_days = 0\n";
+    let start = DEFAULT_TOML.find("[privacy]").unwrap();
+    let end = start + DEFAULT_TOML[start..].find(key).unwrap() + key.len();
+    let without = format!("{}{}", &DEFAULT_TOML[..start], &DEFAULT_TOML[end..]);
+    assert!(!without.contains("[privacy]"));
+    let s = Settings::from_figment(Figment::from(Toml::string(&without))).unwrap();
+    assert_eq!(s.privacy.erase_trashed_after_days, 0);
+    assert_eq!(
+        with("[privacy]\nerase_trashed_after_days = 90")
+            .unwrap()
+            .privacy
+            .erase_trashed_after_days,
+        90
+    );
 }

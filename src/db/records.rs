@@ -42,6 +42,7 @@ impl From<contact::Model> for Contact {
             created_at: m.created_at,
             updated_at: m.updated_at,
             deleted_at: m.deleted_at,
+            erased_at: m.erased_at,
         }
     }
 }

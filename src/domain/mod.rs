@@ -13,6 +13,7 @@ pub mod contribution;
 pub mod country;
 pub mod dates;
 pub mod email;
+pub mod import;
 pub mod job;
 pub mod membership;
 pub mod message;

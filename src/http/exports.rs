@@ -1,6 +1,7 @@
 //! `GET /export/<name>.csv?<arguments>`: the `contacts`, `memberships` and `contributions` lists and
 //! the reports as CSV, with the same bearer token, arguments and access rules as the GraphQL fields;
-//! lists streamed page by page (see `services::exports`).
+//! lists streamed page by page (see `services::exports`). `GET /export/personal-data/<contactId>.json`:
+//! the `exportPersonalData` document, with the same token and access (`services::privacy`).
 
 use std::collections::HashMap;
 
@@ -27,6 +28,7 @@ fn error_response(e: &AppError) -> Response {
         ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
         _ => {
             tracing::error!(error = %e.detail(), "export failed");
             StatusCode::INTERNAL_SERVER_ERROR
@@ -85,4 +87,44 @@ pub async fn export(
             format!("attachment; filename=\"{name}.csv\""),
         )
         .body(Body::from_bytes_stream(stream))
+}
+
+/// `GET /export/personal-data/<contactId>.json`: everything held about a person, as a download.
+#[handler]
+pub async fn personal_data(
+    req: &Request,
+    Path(file): Path<String>,
+    Data(state): Data<&HttpState>,
+) -> Response {
+    let Some(id) = file
+        .strip_suffix(".json")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return refused(
+            StatusCode::NOT_FOUND,
+            "personal data exports are /export/personal-data/<contactId>.json",
+        );
+    };
+    let viewer = match super::graphql::viewer_of(state, req.headers()).await {
+        Ok(Viewer::Invalid(why)) => return refused(StatusCode::UNAUTHORIZED, why),
+        Ok(v) => v,
+        Err(e) => return error_response(&e),
+    };
+    let doc = match crate::services::privacy::export(&state.app, &viewer, id).await {
+        Ok(doc) => doc,
+        Err(e) => return error_response(&e),
+    };
+    let body = match serde_json::to_vec_pretty(&doc) {
+        Ok(b) => b,
+        Err(e) => return error_response(&AppError::internal(e)),
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("application/json; charset=utf-8")
+        .header("Cache-Control", "no-store")
+        .header(
+            "Content-Disposition",
+            format!("attachment; filename=\"personal-data-{id}.json\""),
+        )
+        .body(body)
 }

@@ -1,4 +1,5 @@
 //! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/webhooks/stripe`, `/export/<name>.csv`,
+//! `/export/personal-data/<contactId>.json`,
 //! `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
@@ -50,6 +51,7 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
         )
         .at("/webhooks/stripe", poem::post(webhooks::stripe))
         .at("/export/:file", get(exports::export))
+        .at("/export/personal-data/:file", get(exports::personal_data))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/metrics", get(metrics_with_token));

@@ -8,6 +8,7 @@
 pub mod auto_renew;
 pub mod deliver_mail;
 pub mod lease;
+pub mod purge_trash;
 pub mod recurring_gifts;
 pub mod registry;
 pub mod runs;

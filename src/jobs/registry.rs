@@ -7,7 +7,8 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use super::{
-    JobReport, auto_renew, deliver_mail, recurring_gifts, send_reminders, update_statuses,
+    JobReport, auto_renew, deliver_mail, purge_trash, recurring_gifts, send_reminders,
+    update_statuses,
 };
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};
@@ -72,6 +73,13 @@ pub static JOBS: &[JobSpec] = &[
         default_schedule: "0 45 0 * * *",
         description: "renew opted-in memberships ending soon by charging saved cards (or emailing how to pay), and retry failed charges",
         run: |state, as_of, _| Box::pin(auto_renew::run(state, as_of)),
+    },
+    JobSpec {
+        name: "purge-trash",
+        config_key: "purge_trash",
+        default_schedule: "0 0 3 * * *",
+        description: "erase contacts left in the trash longer than privacy.erase_trashed_after_days (off while 0)",
+        run: |state, as_of, _| Box::pin(purge_trash::run(state, as_of)),
     },
 ];
 

@@ -119,6 +119,7 @@ pub fn for_login(settings: &Settings, email: &str, c: Option<&Contact>, extra: V
                 created_at: chrono::DateTime::UNIX_EPOCH,
                 updated_at: chrono::DateTime::UNIX_EPOCH,
                 deleted_at: None,
+                erased_at: None,
             };
             build(settings, &stand_in, None, extra)
         }

@@ -42,8 +42,9 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewUser) -> AppResul
             .filter(contact::Column::DeletedAt.is_null())
             .one(&txn)
             .await?;
-        if live.is_none() {
-            return Err(AppError::not_found("contact", contact_id, "contactId"));
+        match live {
+            None => return Err(AppError::not_found("contact", contact_id, "contactId")),
+            Some(c) => crate::services::contacts::refuse_erased(&c)?,
         }
     }
     let now = state.clock.now();

@@ -32,6 +32,10 @@ pub struct Model {
     /// What search matches: the folded names and email (`domain::search::contact_key`); NULL until
     /// the server has written it.
     pub search_text: Option<String>,
+    /// Its id in the system it was imported from (unique): a re-run of the import finds it.
+    pub external_id: Option<String>,
+    /// When its personal data was erased (`services::privacy`); an erased contact cannot change.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub cancel_reason: Option<String>,
     /// The job run that last changed the status (lets the job write history set-based).
     pub status_run_id: Option<i64>,
+    /// Its id in the system it was imported from (unique): a re-run of the import finds it.
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

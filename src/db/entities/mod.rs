@@ -10,6 +10,7 @@ pub mod contribution_refund;
 pub mod contribution_soft_credit;
 pub mod custom_value;
 pub mod financial_type;
+pub mod import_job;
 pub mod job_lease;
 pub mod job_run;
 pub mod login_attempt;

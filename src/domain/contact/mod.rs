@@ -43,6 +43,8 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
     /// Set while the contact is in the trash.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When its personal data was erased; an erased contact cannot be changed or restored.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 impl Contact {

@@ -4,10 +4,12 @@ mod account;
 mod auth;
 mod contacts;
 mod contributions;
+mod import;
 mod jobs;
 mod memberships;
 mod messages;
 mod payments;
+mod privacy;
 mod reminders;
 mod resources;
 mod settings;
@@ -27,6 +29,8 @@ pub struct MutationRoot(
     settings::SettingsMutation,
     signup::SignupMutation,
     payments::PaymentMutation,
+    privacy::PrivacyMutation,
+    import::ImportMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

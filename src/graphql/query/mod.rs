@@ -3,9 +3,11 @@
 mod admin;
 mod contacts;
 mod contributions;
+mod import;
 mod jobs;
 mod memberships;
 mod messages;
+mod privacy;
 mod reminders;
 mod reports;
 mod signup;
@@ -22,8 +24,10 @@ pub struct QueryRoot(
     contacts::ContactQuery,
     memberships::MembershipQuery,
     contributions::ContributionQuery,
+    import::ImportQuery,
     jobs::JobQuery,
     messages::MessageQuery,
+    privacy::PrivacyQuery,
     reminders::ReminderQuery,
     reports::ReportQuery,
     signup::SignupQuery,

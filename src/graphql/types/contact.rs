@@ -116,6 +116,11 @@ impl Contact {
     async fn deleted_at(&self) -> Option<DateTime> {
         self.0.deleted_at.map(DateTime)
     }
+    /// When the contact's personal data was erased (`eraseContact`); null unless erased. An erased
+    /// contact keeps its memberships and contributions but can no longer be changed or restored.
+    async fn erased_at(&self) -> Option<DateTime> {
+        self.0.erased_at.map(DateTime)
+    }
     /// The contact's memberships, oldest first (staff, or the member themself).
     async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<super::membership::Membership>> {
         access::require_self_or_staff(guards::viewer(ctx), self.0.id)?;

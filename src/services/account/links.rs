@@ -315,6 +315,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &str) -
 pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> AppResult<User> {
     let txn = begin_write(&state.db).await?;
     let c = contacts::get_live_in(&txn, contact_id, "contactId").await?;
+    contacts::refuse_erased(&c)?;
     // Nobody knows this password: the invitation link sets the real one.
     let unusable = hash_password(&new_token()).await?;
     let u = invite_in(state, &txn, actor, &c, unusable).await?;

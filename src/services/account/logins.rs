@@ -50,7 +50,7 @@ pub async fn update_user(
         ));
     }
     if let Some(cid) = contact_id.filter(|c| Some(*c) != current.contact_id) {
-        contacts::get_live_in(&txn, cid, "contactId").await?;
+        contacts::refuse_erased(&contacts::get_live_in(&txn, cid, "contactId").await?)?;
     }
     let was_active_admin = current.role == Role::Admin && current.disabled_at.is_none();
     if was_active_admin && (role != Role::Admin || disabled) {

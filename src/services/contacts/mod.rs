@@ -16,7 +16,7 @@ use crate::services::auth::Viewer;
 use crate::services::{Actor, access};
 use crate::state::AppState;
 
-fn apply_draft(active: &mut contact::ActiveModel, d: ContactDraft) {
+pub(crate) fn apply_draft(active: &mut contact::ActiveModel, d: ContactDraft) {
     let key = search::contact_key(
         &d.sort_name,
         &d.display_name,
@@ -90,6 +90,7 @@ pub async fn update(
 ) -> AppResult<Contact> {
     let txn = begin_write(&state.db).await?;
     let current = get_live_in(&txn, id, "id").await?;
+    refuse_erased(&current)?;
     let was_deceased = current.is_deceased;
     let fields = Contact::from(current.clone()).fields();
     let draft = ContactDraft::parse(fields.patched(patch), state.clock.today())?;
@@ -110,6 +111,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<i64> {
     let txn = begin_write(&state.db).await?;
     let current = get_live_in(&txn, id, "id").await?;
+    refuse_erased(&current)?;
     let mut active: contact::ActiveModel = current.into();
     let now = state.clock.now();
     active.deleted_at = Set(Some(now));
@@ -127,6 +129,7 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<Cont
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("contact", id, "id"))?;
+    refuse_erased(&current)?;
     if current.deleted_at.is_none() {
         return Err(AppError::conflict(None, "this contact is not in the trash"));
     }
@@ -145,6 +148,20 @@ pub async fn restore(state: &AppState, actor: &Actor, id: i64) -> AppResult<Cont
     })?;
     txn.commit().await?;
     Ok(restored.into())
+}
+
+/// CONFLICT for a contact whose personal data was erased: it stays as it is for good.
+pub fn refuse_erased(c: &contact::Model) -> AppResult<()> {
+    match c.erased_at {
+        Some(_) => Err(AppError::conflict(
+            None,
+            format!(
+                "contact {} was erased; it cannot be changed or restored",
+                c.id
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A contact by id, including one in the trash: staff, or the member it belongs to.

@@ -22,6 +22,8 @@ use crate::services::statuses::{PENDING, Statuses};
 /// Kinds of history rows.
 pub mod change {
     pub const CREATED: &str = "CREATED";
+    /// Created by an import, with the dates the file gave.
+    pub const IMPORTED: &str = "IMPORTED";
     pub const UPDATED: &str = "UPDATED";
     pub const RENEWED: &str = "RENEWED";
     pub const ACTIVATED: &str = "ACTIVATED";
