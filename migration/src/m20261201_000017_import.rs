@@ -23,6 +23,7 @@ enum ImportJobs {
     Skipped,
     Rejected,
     Errors,
+    Outcomes,
     RejectedCsv,
     Error,
     StartedBy,
@@ -80,6 +81,7 @@ impl MigrationTrait for Migration {
                             .not_null(),
                     )
                     .col(ColumnDef::new(ImportJobs::Errors).text().null())
+                    .col(ColumnDef::new(ImportJobs::Outcomes).text().null())
                     .col(ColumnDef::new(ImportJobs::RejectedCsv).text().null())
                     .col(ColumnDef::new(ImportJobs::Error).text().null())
                     .col(ColumnDef::new(ImportJobs::StartedBy).string().not_null())

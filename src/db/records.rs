@@ -43,6 +43,7 @@ impl From<contact::Model> for Contact {
             updated_at: m.updated_at,
             deleted_at: m.deleted_at,
             erased_at: m.erased_at,
+            external_id: m.external_id,
         }
     }
 }

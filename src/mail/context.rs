@@ -120,6 +120,7 @@ pub fn for_login(settings: &Settings, email: &str, c: Option<&Contact>, extra: V
                 updated_at: chrono::DateTime::UNIX_EPOCH,
                 deleted_at: None,
                 erased_at: None,
+                external_id: None,
             };
             build(settings, &stand_in, None, extra)
         }

@@ -596,7 +596,7 @@ async fn staff_import_through_the_api_as_a_job() {
         .as_str()
         .unwrap_or_else(|| panic!("{body}"))
         .to_string();
-    let read = "query($id: ID!) { importJob(id: $id) { status rows created rejected errors { row column value reason } rejectedCsv startedBy } }";
+    let read = "query($id: ID!) { importJob(id: $id) { status rows created rejected errors { row column value reason } outcomes { row action detail } rejectedCsv startedBy } }";
     let mut job = json!(null);
     for _ in 0..100 {
         job = app.gql(&admin, read, json!({ "id": id })).await["data"]["importJob"].clone();
@@ -615,6 +615,19 @@ async fn staff_import_through_the_api_as_a_job() {
         (Some(6), Some(4), Some(2))
     );
     assert_eq!(job["errors"][1]["value"], "Atlantis");
+    let actions: Vec<&str> = job["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "CREATED", "CREATED", "CREATED", "CREATED", "REJECTED", "REJECTED"
+        ]
+    );
+    assert_eq!(job["outcomes"][0]["detail"], "new contact Ada Lovelace");
     assert!(job["rejectedCsv"].as_str().unwrap().contains("Atlantis"));
     assert!(job["startedBy"].as_str().unwrap().starts_with("user:"));
     assert_eq!(app.count("contacts").await, contacts_before + 4);
@@ -669,9 +682,10 @@ async fn staff_import_through_the_api_as_a_job() {
         (
             job["rejectedCsv"].clone(),
             job["errors"].clone(),
+            job["outcomes"].clone(),
             job["rejected"].as_i64()
         ),
-        (json!(null), json!([]), Some(2)),
+        (json!(null), json!([]), json!([]), Some(2)),
         "{job}"
     );
 }

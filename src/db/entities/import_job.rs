@@ -21,6 +21,9 @@ pub struct Model {
     /// JSON array of the first row errors (see `services::import::MAX_LISTED_ERRORS`).
     #[sea_orm(column_type = "Text", nullable)]
     pub errors: Option<String>,
+    /// JSON array of the first rows' outcomes (what a dry run would do to each).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub outcomes: Option<String>,
     /// The rejected rows as CSV, with a reason column.
     #[sea_orm(column_type = "Text", nullable)]
     pub rejected_csv: Option<String>,

@@ -45,6 +45,8 @@ pub struct Contact {
     pub deleted_at: Option<DateTime<Utc>>,
     /// When its personal data was erased; an erased contact cannot be changed or restored.
     pub erased_at: Option<DateTime<Utc>>,
+    /// Its id in the system it was imported from.
+    pub external_id: Option<String>,
 }
 
 impl Contact {

@@ -54,6 +54,10 @@ impl Contact {
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Its id in the system it was imported from (`tessera import`), which a re-import matches.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
     /// Phone number as entered.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()

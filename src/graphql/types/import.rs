@@ -4,7 +4,7 @@ use async_graphql::{Enum, ID, InputObject, Object, SimpleObject};
 
 use crate::db::entities::import_job;
 use crate::graphql::scalars::DateTime;
-use crate::services::import::{ImportKind as Kind, OnMatch, RowError};
+use crate::services::import::{Action, ImportKind as Kind, OnMatch, RowError, RowOutcome};
 
 /// What an imported file holds.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,32 @@ pub struct ImportRowError {
     pub reason: String,
 }
 
+/// What happened (or, in a dry run, would happen) to a row.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ImportAction {
+    /// A new record.
+    Created,
+    /// The matched record changed.
+    Updated,
+    /// The matched record already held the row's values.
+    Unchanged,
+    /// The matched record was left alone.
+    Skipped,
+    /// Not imported: see `errors`.
+    Rejected,
+}
+
+/// What happened to one row of an imported file.
+#[derive(SimpleObject)]
+pub struct ImportRowOutcome {
+    /// The row as a spreadsheet numbers it (the header is row 1).
+    pub row: i64,
+    /// What happened.
+    pub action: ImportAction,
+    /// The record it matched or made (e.g. `contact 12`), or why it was rejected.
+    pub detail: String,
+}
+
 /// An import started through the API; read it again with `importJob(id)` until its status is
 /// not RUNNING.
 pub struct ImportJob(pub import_job::Model);
@@ -143,6 +169,29 @@ impl ImportJob {
                 column: e.column,
                 value: e.value,
                 reason: e.reason,
+            })
+            .collect()
+    }
+    /// What happened to each of the first 1,000 rows — in a dry run, what would happen.
+    async fn outcomes(&self) -> Vec<ImportRowOutcome> {
+        let parsed: Vec<RowOutcome> = self
+            .0
+            .outcomes
+            .as_deref()
+            .and_then(|e| serde_json::from_str(e).ok())
+            .unwrap_or_default();
+        parsed
+            .into_iter()
+            .map(|o| ImportRowOutcome {
+                row: i64::try_from(o.row).unwrap_or(i64::MAX),
+                action: match o.action {
+                    Action::Created => ImportAction::Created,
+                    Action::Updated => ImportAction::Updated,
+                    Action::Unchanged => ImportAction::Unchanged,
+                    Action::Skipped => ImportAction::Skipped,
+                    Action::Rejected => ImportAction::Rejected,
+                },
+                detail: o.detail,
             })
             .collect()
     }

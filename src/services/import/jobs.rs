@@ -178,6 +178,7 @@ async fn finish(
         a.skipped = n(r.skipped);
         a.rejected = n(r.rejected);
         a.errors = Set(serde_json::to_string(&r.errors).ok());
+        a.outcomes = Set(serde_json::to_string(&r.outcomes).ok());
         a.rejected_csv = Set(rejected_csv);
     }
     a.update(&state.db).await?;
@@ -205,6 +206,10 @@ async fn forget_reports_before<C: sea_orm::ConnectionTrait>(
         )
         .col_expr(
             import_job::Column::RejectedCsv,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            import_job::Column::Outcomes,
             Expr::value(Option::<String>::None),
         )
         .filter(import_job::Column::FinishedAt.is_not_null());

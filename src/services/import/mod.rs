@@ -41,7 +41,7 @@ pub struct ImportOptions {
 }
 
 /// What happened to one row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Action {
     Created,
@@ -65,7 +65,7 @@ pub struct RowError {
 }
 
 /// One row's outcome (the first [`MAX_LISTED`] are kept in the report).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowOutcome {
     pub row: u64,
