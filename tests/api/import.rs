@@ -266,33 +266,26 @@ async fn civicrm_exports_import_after_a_dry_run_and_a_rerun_changes_nothing() {
         app.count("membership_history").await,
         app.count("contributions").await,
     ];
-    let c = import(
-        &app,
-        ImportKind::Contacts,
-        "civicrm_contacts.csv",
-        &civi,
-        false,
-    )
-    .await;
-    assert_eq!(counts(&c), [6, 0, 0, 4, 0, 2], "{c:?}");
-    let m = import(
-        &app,
-        ImportKind::Memberships,
-        "civicrm_memberships.csv",
-        &civi,
-        false,
-    )
-    .await;
-    assert_eq!(counts(&m), [5, 0, 0, 3, 0, 2], "{m:?}");
-    let g = import(
-        &app,
-        ImportKind::Contributions,
-        "civicrm_contributions.csv",
-        &civi,
-        false,
-    )
-    .await;
-    assert_eq!(counts(&g), [5, 0, 0, 0, 4, 1], "{g:?}");
+    for (kind, file, want) in [
+        (
+            ImportKind::Contacts,
+            "civicrm_contacts.csv",
+            [6, 0, 0, 4, 0, 2],
+        ),
+        (
+            ImportKind::Memberships,
+            "civicrm_memberships.csv",
+            [5, 0, 0, 3, 0, 2],
+        ),
+        (
+            ImportKind::Contributions,
+            "civicrm_contributions.csv",
+            [5, 0, 0, 0, 4, 1],
+        ),
+    ] {
+        let again = import(&app, kind, file, &civi, false).await;
+        assert_eq!(counts(&again), want, "{file}: {again:?}");
+    }
     let after = [
         app.count("contacts").await,
         app.count("memberships").await,

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::mapping::{FieldSpec, OnMatch};
+use super::mapping::{FieldSpec, OnMatch, spec};
 use super::source::{Cells, Line, Seen, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
 use crate::db::begin_write;
@@ -15,12 +15,6 @@ use crate::domain::contact::{Contact, ContactDraft, ContactFields, ContactKind};
 use crate::domain::email::EmailAddress;
 use crate::error::AppResult;
 use crate::services::contacts::apply_draft;
-
-macro_rules! spec {
-    ($key:literal, $api:literal, [$($alias:literal),*]) => {
-        FieldSpec { key: $key, api: $api, aliases: &[$($alias),*] }
-    };
-}
 
 /// The columns a contacts file may have; aliases cover CiviCRM's contact export and common
 /// spreadsheet headers.

@@ -9,7 +9,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
-use super::mapping::FieldSpec;
+use super::mapping::{FieldSpec, spec};
 use super::memberships::{ContactRef, Contacts};
 use super::source::{Cells, Line, Seen, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
@@ -22,12 +22,6 @@ use crate::domain::contribution::{
 use crate::domain::import::plain_amount;
 use crate::domain::money::Currency;
 use crate::error::AppResult;
-
-macro_rules! spec {
-    ($key:literal, $api:literal, [$($alias:literal),*]) => {
-        FieldSpec { key: $key, api: $api, aliases: &[$($alias),*] }
-    };
-}
 
 /// The columns a contributions file may have (CiviCRM's contribution export and common headers).
 pub static FIELDS: &[FieldSpec] = &[

@@ -79,6 +79,14 @@ pub struct FieldSpec {
     pub aliases: &'static [&'static str],
 }
 
+/// `spec!("key", "apiName", ["alias", …])`: a [`FieldSpec`] (aliases are `header_key`s).
+macro_rules! spec {
+    ($key:literal, $api:literal, [$($alias:literal),*]) => {
+        $crate::services::import::mapping::FieldSpec { key: $key, api: $api, aliases: &[$($alias),*] }
+    };
+}
+pub(crate) use spec;
+
 /// Where each field is in the file.
 pub struct Columns {
     pub headers: StringRecord,

@@ -9,7 +9,7 @@ use std::io::Read;
 use chrono::NaiveDate;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
-use super::mapping::{FieldSpec, OnMatch};
+use super::mapping::{FieldSpec, OnMatch, spec};
 use super::source::Seen;
 use super::source::{Cells, Line, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
@@ -21,12 +21,6 @@ use crate::error::AppResult;
 use crate::services::membership_types::period_rules_of;
 use crate::services::memberships::{change, computed_status, write_history};
 use crate::services::statuses::Statuses;
-
-macro_rules! spec {
-    ($key:literal, $api:literal, [$($alias:literal),*]) => {
-        FieldSpec { key: $key, api: $api, aliases: &[$($alias),*] }
-    };
-}
 
 /// The columns a memberships file may have (CiviCRM's membership export and common headers).
 pub static FIELDS: &[FieldSpec] = &[
@@ -334,7 +328,7 @@ pub async fn run<R: Read>(
         } else {
             Some(begin_write(db).await?)
         };
-        let mut history = Vec::new();
+        let mut new = Vec::new();
         for p in rows {
             let outcome = apply(
                 cx,
@@ -344,7 +338,7 @@ pub async fn run<R: Read>(
                 &p,
                 today,
                 txn.as_ref(),
-                &mut history,
+                &mut new,
             )
             .await?;
             match outcome {
@@ -357,14 +351,45 @@ pub async fn run<R: Read>(
             }
         }
         if let Some(txn) = txn {
-            if !history.is_empty() {
-                membership_history::Entity::insert_many(history)
-                    .exec(&txn)
-                    .await?;
-            }
+            insert_new(cx, &txn, new).await?;
             txn.commit().await?;
         }
     }
+}
+
+/// Inserts a batch's new memberships in one statement and their first history rows in another
+/// (each in force since ever, until a later change).
+async fn insert_new(
+    cx: &Context<'_>,
+    txn: &DatabaseTransaction,
+    new: Vec<membership::ActiveModel>,
+) -> AppResult<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    let created = membership::Entity::insert_many(new)
+        .exec_with_returning(txn)
+        .await?;
+    let (now, by, note) = (cx.state.clock.now(), cx.actor.label(), cx.source_label());
+    let history = created.iter().map(|m| membership_history::ActiveModel {
+        in_force_from: Set(None),
+        in_force_until: Set(None),
+        membership_id: Set(m.id),
+        change: Set(change::IMPORTED.into()),
+        status_id: Set(m.status_id),
+        membership_type_id: Set(m.membership_type_id),
+        join_date: Set(m.join_date),
+        start_date: Set(m.start_date),
+        end_date: Set(m.end_date),
+        changed_at: Set(now),
+        changed_by: Set(by.clone()),
+        note: Set(Some(note.clone())),
+        ..Default::default()
+    });
+    membership_history::Entity::insert_many(history)
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Existing memberships the rows may match: by external id, and by (contact, type, start date).
@@ -422,7 +447,7 @@ async fn apply(
     p: &Parsed<'_>,
     today: NaiveDate,
     txn: Option<&DatabaseTransaction>,
-    history: &mut Vec<membership_history::ActiveModel>,
+    new: &mut Vec<membership::ActiveModel>,
 ) -> AppResult<Result<(Action, String), FieldError>> {
     let contact = match contacts.find(&p.contact) {
         Ok(c) => c,
@@ -456,51 +481,32 @@ async fn apply(
     let now = cx.state.clock.now();
     let by = cx.actor.label();
     let Some(old) = found else {
-        let Some(txn) = txn else {
-            return Ok(Ok((
-                Action::Created,
-                format!("new membership of contact {}", contact.id),
-            )));
-        };
-        let created = membership::ActiveModel {
-            contact_id: Set(contact.id),
-            membership_type_id: Set(p.mtype.id),
-            status_id: Set(status_id),
-            join_date: Set(join),
-            start_date: Set(period.start),
-            end_date: Set(period.end),
-            is_override: Set(is_override),
-            override_until: Set(None),
-            source: Set(p
-                .source
-                .clone()
-                .or_else(|| Some(cx.source_label().chars().take(200).collect()))),
-            cancel_reason: Set(None),
-            status_run_id: Set(None),
-            external_id: Set(p.external_id.clone()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        if txn.is_some() {
+            new.push(membership::ActiveModel {
+                contact_id: Set(contact.id),
+                membership_type_id: Set(p.mtype.id),
+                status_id: Set(status_id),
+                join_date: Set(join),
+                start_date: Set(period.start),
+                end_date: Set(period.end),
+                is_override: Set(is_override),
+                override_until: Set(None),
+                source: Set(p
+                    .source
+                    .clone()
+                    .or_else(|| Some(cx.source_label().chars().take(200).collect()))),
+                cancel_reason: Set(None),
+                status_run_id: Set(None),
+                external_id: Set(p.external_id.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            });
         }
-        .insert(txn)
-        .await?;
-        // A new membership's first history row: in force since ever, until a later change.
-        history.push(membership_history::ActiveModel {
-            in_force_from: Set(None),
-            in_force_until: Set(None),
-            membership_id: Set(created.id),
-            change: Set(change::IMPORTED.into()),
-            status_id: Set(created.status_id),
-            membership_type_id: Set(created.membership_type_id),
-            join_date: Set(created.join_date),
-            start_date: Set(created.start_date),
-            end_date: Set(created.end_date),
-            changed_at: Set(now),
-            changed_by: Set(by),
-            note: Set(Some(cx.source_label())),
-            ..Default::default()
-        });
-        return Ok(Ok((Action::Created, format!("membership {}", created.id))));
+        return Ok(Ok((
+            Action::Created,
+            format!("new membership of contact {}", contact.id),
+        )));
     };
     let which = format!("membership {}", old.id);
     if old.contact_id != contact.id {
