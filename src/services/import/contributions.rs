@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 use super::mapping::{FieldSpec, spec};
-use super::memberships::{ContactRef, Contacts};
+use super::refs::{ContactRef, Contacts};
 use super::source::{Cells, Line, Seen, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
 use crate::db::begin_write;

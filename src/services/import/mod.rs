@@ -11,6 +11,7 @@ pub mod file;
 pub mod jobs;
 pub mod mapping;
 mod memberships;
+mod refs;
 mod source;
 
 use std::io::Read;
