@@ -51,6 +51,26 @@ async fn import(
     .unwrap_or_else(|e| panic!("import {file}: {e:?}"))
 }
 
+/// Imports `text` with the default options but for `opts`.
+async fn import_text(
+    app: &TestApp,
+    kind: ImportKind,
+    text: &str,
+    map: &Mapping,
+    opts: &ImportOptions,
+) -> tessera::error::AppResult<ImportReport> {
+    import::run(
+        &app.state,
+        &Actor::Cli,
+        kind,
+        text.as_bytes(),
+        map,
+        opts,
+        &mut NoSink,
+    )
+    .await
+}
+
 fn counts(r: &ImportReport) -> [u64; 6] {
     [
         r.rows,
@@ -424,26 +444,22 @@ async fn matches_are_updated_with_non_empty_cells_or_skipped() {
     let first = "Member no,First name,Last name,Email\nM1,Ann,Other,ann@example.org\n";
     let moved = "Member no,First name,Last name,Email\nM1,Ann,Other,ada@example.org\n";
     let opts = ImportOptions::default();
-    let r = import::run(
-        &app.state,
-        &Actor::Cli,
+    let r = import_text(
+        &app,
         ImportKind::Contacts,
-        first.as_bytes(),
+        first,
         &Mapping::default(),
         &opts,
-        &mut NoSink,
     )
     .await
     .unwrap();
     assert_eq!(counts(&r), [1, 1, 0, 0, 0, 0]);
-    let r = import::run(
-        &app.state,
-        &Actor::Cli,
+    let r = import_text(
+        &app,
         ImportKind::Contacts,
-        moved.as_bytes(),
+        moved,
         &Mapping::default(),
         &opts,
-        &mut NoSink,
     )
     .await
     .unwrap();
@@ -467,14 +483,12 @@ async fn matches_are_updated_with_non_empty_cells_or_skipped() {
         )
         .await;
     assert!(body["errors"].is_null(), "{body}");
-    let r = import::run(
-        &app.state,
-        &Actor::Cli,
+    let r = import_text(
+        &app,
         ImportKind::Contacts,
-        first.as_bytes(),
+        first,
         &Mapping::default(),
         &opts,
-        &mut NoSink,
     )
     .await
     .unwrap();
@@ -483,26 +497,22 @@ async fn matches_are_updated_with_non_empty_cells_or_skipped() {
 
     // A file whose mapping names a missing column, or that lacks every usable column, is refused.
     let bad = Mapping::parse("[columns]\nfirst_name = \"Vorname\"").unwrap();
-    let e = import::run(
-        &app.state,
-        &Actor::Cli,
+    let e = import_text(
+        &app,
         ImportKind::Contacts,
-        file.as_bytes(),
+        file,
         &bad,
         &ImportOptions::default(),
-        &mut NoSink,
     )
     .await
     .unwrap_err();
     assert!(e.to_string().contains("Vorname"), "{e}");
-    let e = import::run(
-        &app.state,
-        &Actor::Cli,
+    let e = import_text(
+        &app,
         ImportKind::Contacts,
-        "Colour\nred\n".as_bytes(),
+        "Colour\nred\n",
         &Mapping::default(),
         &ImportOptions::default(),
-        &mut NoSink,
     )
     .await
     .unwrap_err();
@@ -629,6 +639,15 @@ async fn staff_import_through_the_api_as_a_job() {
         "FORBIDDEN"
     );
 
+    assert_eq!(
+        code(&app.gql(&staff, read, json!({ "id": "999999" })).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(&app.gql(&staff, read, json!({ "id": "abc" })).await),
+        "BAD_USER_INPUT"
+    );
+
     // One import at a time; a job a stopped server left RUNNING stops counting after an hour.
     use sea_orm::{ActiveModelTrait, Set};
     let stuck = tessera::db::entities::import_job::ActiveModel {
@@ -681,4 +700,41 @@ async fn staff_import_through_the_api_as_a_job() {
         (json!(null), json!([]), json!([]), Some(2)),
         "{job}"
     );
+}
+
+#[tokio::test]
+async fn two_imports_of_one_giving_file_at_once_book_each_gift_once() {
+    let app = TestApp::spawn().await;
+    let opts = ImportOptions::default();
+    let people = "Email,First name\nada@example.org,Ada\n";
+    import_text(
+        &app,
+        ImportKind::Contacts,
+        people,
+        &Mapping::default(),
+        &opts,
+    )
+    .await
+    .unwrap();
+    // No contribution or transaction ids: only the match on contact, type, date and amount
+    // keeps a gift from being booked twice.
+    let mut gifts = String::from("Email,Financial Type,Amount,Date Received\n");
+    for i in 1..=300 {
+        gifts.push_str(&format!("ada@example.org,Donation,{i}.00,2026-01-15\n"));
+    }
+    let map = Mapping::default();
+    let (a, b) = tokio::join!(
+        import_text(&app, ImportKind::Contributions, &gifts, &map, &opts),
+        import_text(&app, ImportKind::Contributions, &gifts, &map, &opts),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.created + b.created,
+        300,
+        "{:?} {:?}",
+        counts(&a),
+        counts(&b)
+    );
+    assert_eq!(a.skipped + b.skipped, 300);
+    assert_eq!(app.count("contributions").await, 300);
 }

@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 
 use super::mapping::{FieldSpec, OnMatch, spec};
 use super::source::{Cells, Line, Seen, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
-use crate::db::begin_write;
 use crate::db::entities::contact;
 use crate::domain::contact::{Contact, ContactDraft, ContactFields, ContactKind};
 use crate::domain::email::EmailAddress;
@@ -18,100 +20,22 @@ use crate::services::contacts::apply_draft;
 
 /// The columns a contacts file may have; aliases cover CiviCRM's contact export and common
 /// spreadsheet headers.
+#[rustfmt::skip]
 pub static FIELDS: &[FieldSpec] = &[
-    spec!(
-        "external_id",
-        "externalId",
-        [
-            "externalid",
-            "contactid",
-            "externalidentifier",
-            "id",
-            "memberid",
-            "memberno",
-            "membernumber",
-            "membershipnumber"
-        ]
-    ),
+    spec!("external_id", "externalId", ["externalid", "contactid", "externalidentifier", "id", "memberid", "memberno", "membernumber", "membershipnumber"]),
     spec!("kind", "kind", ["contacttype", "kind", "type"]),
-    spec!(
-        "first_name",
-        "firstName",
-        ["firstname", "first", "givenname", "forename"]
-    ),
-    spec!(
-        "last_name",
-        "lastName",
-        ["lastname", "last", "surname", "familyname"]
-    ),
-    spec!(
-        "organization_name",
-        "organizationName",
-        [
-            "organizationname",
-            "organisationname",
-            "organization",
-            "organisation",
-            "company"
-        ]
-    ),
-    spec!(
-        "email",
-        "email",
-        [
-            "email",
-            "emailaddress",
-            "email1",
-            "primaryemail",
-            "mail",
-            "emailprimary"
-        ]
-    ),
-    spec!(
-        "phone",
-        "phone",
-        [
-            "phone",
-            "phonenumber",
-            "telephone",
-            "tel",
-            "mobile",
-            "phoneprimary"
-        ]
-    ),
-    spec!(
-        "street",
-        "street",
-        [
-            "streetaddress",
-            "street",
-            "address",
-            "address1",
-            "addressline1"
-        ]
-    ),
+    spec!("first_name", "firstName", ["firstname", "first", "givenname", "forename"]),
+    spec!("last_name", "lastName", ["lastname", "last", "surname", "familyname"]),
+    spec!("organization_name", "organizationName", ["organizationname", "organisationname", "organization", "organisation", "company"]),
+    spec!("email", "email", ["email", "emailaddress", "email1", "primaryemail", "mail", "emailprimary"]),
+    spec!("phone", "phone", ["phone", "phonenumber", "telephone", "tel", "mobile", "phoneprimary"]),
+    spec!("street", "street", ["streetaddress", "street", "address", "address1", "addressline1"]),
     spec!("city", "city", ["city", "town"]),
-    spec!(
-        "postal_code",
-        "postalCode",
-        ["postalcode", "postcode", "zip", "zipcode", "postal"]
-    ),
-    spec!(
-        "region",
-        "region",
-        ["stateprovince", "state", "region", "province", "county"]
-    ),
+    spec!("postal_code", "postalCode", ["postalcode", "postcode", "zip", "zipcode", "postal"]),
+    spec!("region", "region", ["stateprovince", "state", "region", "province", "county"]),
     spec!("country", "country", ["country", "countrycode"]),
-    spec!(
-        "birth_date",
-        "birthDate",
-        ["birthdate", "dateofbirth", "dob", "birthday"]
-    ),
-    spec!(
-        "preferred_language",
-        "preferredLanguage",
-        ["preferredlanguage", "language"]
-    ),
+    spec!("birth_date", "birthDate", ["birthdate", "dateofbirth", "dob", "birthday"]),
+    spec!("preferred_language", "preferredLanguage", ["preferredlanguage", "language"]),
     spec!("do_not_email", "doNotEmail", ["donotemail", "noemail"]),
     spec!("do_not_mail", "doNotMail", ["donotmail", "nomail"]),
     spec!("is_deceased", "isDeceased", ["isdeceased", "deceased"]),
@@ -260,7 +184,8 @@ pub async fn run<R: Read>(
                 }
             }
         }
-        let existing = find_existing(cx, &rows).await?;
+        let txn = cx.batch().await?;
+        let existing = find_existing(&txn, &rows).await?;
         let mut plans = Vec::new();
         for p in rows {
             let found = p
@@ -296,9 +221,10 @@ pub async fn run<R: Read>(
                 }
             }
         }
-        if !cx.opts.dry_run && !plans.is_empty() {
-            write(cx, plans).await?;
+        if let Some(txn) = cx.writes(&txn) {
+            write(txn, plans).await?;
         }
+        cx.end_batch(txn).await?;
     }
 }
 
@@ -372,7 +298,7 @@ struct Existing {
     by_email: HashMap<String, contact::Model>,
 }
 
-async fn find_existing(cx: &Context<'_>, rows: &[Parsed<'_>]) -> AppResult<Existing> {
+async fn find_existing<C: ConnectionTrait>(db: &C, rows: &[Parsed<'_>]) -> AppResult<Existing> {
     let externals: Vec<&String> = rows.iter().filter_map(|p| p.external_id.as_ref()).collect();
     let emails: Vec<&String> = rows.iter().filter_map(|p| p.email.as_ref()).collect();
     let mut out = Existing {
@@ -385,13 +311,13 @@ async fn find_existing(cx: &Context<'_>, rows: &[Parsed<'_>]) -> AppResult<Exist
     // One query per key, each served by its unique index (an OR of both scans the table).
     let mut found = contact::Entity::find()
         .filter(contact::Column::ExternalId.is_in(externals))
-        .all(&cx.state.db)
+        .all(db)
         .await?;
     found.extend(
         contact::Entity::find()
             .filter(contact::Column::Email.is_in(emails))
             .filter(contact::Column::DeletedAt.is_null())
-            .all(&cx.state.db)
+            .all(db)
             .await?,
     );
     for m in found {
@@ -405,20 +331,18 @@ async fn find_existing(cx: &Context<'_>, rows: &[Parsed<'_>]) -> AppResult<Exist
     Ok(out)
 }
 
-async fn write(cx: &Context<'_>, plans: Vec<Plan>) -> AppResult<()> {
-    let txn = begin_write(&cx.state.db).await?;
+async fn write(txn: &DatabaseTransaction, plans: Vec<Plan>) -> AppResult<()> {
     let mut new = Vec::new();
     for plan in plans {
         match plan {
             Plan::Create(a) => new.push(a),
             Plan::Update(a) => {
-                a.update(&txn).await?;
+                a.update(txn).await?;
             }
         }
     }
     if !new.is_empty() {
-        contact::Entity::insert_many(new).exec(&txn).await?;
+        contact::Entity::insert_many(new).exec(txn).await?;
     }
-    txn.commit().await?;
     Ok(())
 }

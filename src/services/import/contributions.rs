@@ -7,13 +7,12 @@ use std::collections::HashSet;
 use std::io::Read;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::mapping::{FieldSpec, spec};
 use super::refs::{ContactRef, Contacts};
 use super::source::{Cells, Line, Seen, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
-use crate::db::begin_write;
 use crate::db::entities::{campaign, contribution};
 use crate::domain::FieldError;
 use crate::domain::contribution::{
@@ -24,74 +23,22 @@ use crate::domain::money::Currency;
 use crate::error::AppResult;
 
 /// The columns a contributions file may have (CiviCRM's contribution export and common headers).
+#[rustfmt::skip]
 pub static FIELDS: &[FieldSpec] = &[
-    spec!(
-        "external_id",
-        "externalId",
-        ["contributionid", "externalid", "id", "giftid"]
-    ),
-    spec!(
-        "contact_external_id",
-        "contactExternalId",
-        [
-            "contactid",
-            "contactexternalid",
-            "externalidentifier",
-            "donorid",
-            "memberid"
-        ]
-    ),
-    spec!(
-        "contact_email",
-        "contactEmail",
-        ["email", "contactemail", "emailaddress", "donoremail"]
-    ),
-    spec!(
-        "financial_type",
-        "financialTypeKey",
-        ["financialtype", "contributiontype", "type", "fund"]
-    ),
-    spec!(
-        "amount",
-        "amount",
-        ["totalamount", "amount", "giftamount", "donation"]
-    ),
+    spec!("external_id", "externalId", ["contributionid", "externalid", "id", "giftid"]),
+    spec!("contact_external_id", "contactExternalId", ["contactid", "contactexternalid", "externalidentifier", "donorid", "memberid"]),
+    spec!("contact_email", "contactEmail", ["email", "contactemail", "emailaddress", "donoremail"]),
+    spec!("financial_type", "financialTypeKey", ["financialtype", "contributiontype", "type", "fund"]),
+    spec!("amount", "amount", ["totalamount", "amount", "giftamount", "donation"]),
     spec!("currency", "currency", ["currency"]),
-    spec!(
-        "received_date",
-        "receivedDate",
-        [
-            "datereceived",
-            "receivedate",
-            "receiveddate",
-            "contributiondate",
-            "giftdate",
-            "date"
-        ]
-    ),
+    spec!("received_date", "receivedDate", ["datereceived", "receivedate", "receiveddate", "contributiondate", "giftdate", "date"]),
     spec!("status", "status", ["contributionstatus", "status"]),
-    spec!(
-        "payment_instrument",
-        "paymentInstrument",
-        ["paymentmethod", "paymentinstrument", "method"]
-    ),
-    spec!(
-        "transaction_id",
-        "transactionId",
-        ["transactionid", "trxnid"]
-    ),
-    spec!(
-        "check_number",
-        "checkNumber",
-        ["checknumber", "chequenumber"]
-    ),
+    spec!("payment_instrument", "paymentInstrument", ["paymentmethod", "paymentinstrument", "method"]),
+    spec!("transaction_id", "transactionId", ["transactionid", "trxnid"]),
+    spec!("check_number", "checkNumber", ["checknumber", "chequenumber"]),
     spec!("source", "source", ["source", "contributionsource"]),
     spec!("note", "note", ["note", "notes"]),
-    spec!(
-        "campaign",
-        "campaignId",
-        ["campaign", "campaigntitle", "campaignname"]
-    ),
+    spec!("campaign", "campaignId", ["campaign", "campaigntitle", "campaignname"]),
 ];
 
 /// Column groups a file must have one of each.
@@ -308,8 +255,9 @@ pub async fn run<R: Read>(
                 Err(errors) => reject(report, sink, line.row, &line.record, errors)?,
             }
         }
-        let contacts = Contacts::load(cx, rows.iter().map(|p| &p.contact)).await?;
-        let known = Known::load(cx, &rows, &contacts).await?;
+        let txn = cx.batch().await?;
+        let contacts = Contacts::load(&txn, rows.iter().map(|p| &p.contact)).await?;
+        let known = Known::load(&txn, &rows, &contacts).await?;
         let mut new = Vec::new();
         for mut p in rows {
             let contact = match contacts.find(&p.contact) {
@@ -334,11 +282,12 @@ pub async fn run<R: Read>(
                 sink,
             );
         }
-        if !cx.opts.dry_run && !new.is_empty() {
-            let txn = begin_write(db).await?;
-            contribution::Entity::insert_many(new).exec(&txn).await?;
-            txn.commit().await?;
+        if let Some(txn) = cx.writes(&txn)
+            && !new.is_empty()
+        {
+            contribution::Entity::insert_many(new).exec(txn).await?;
         }
+        cx.end_batch(txn).await?;
     }
 }
 
@@ -350,7 +299,11 @@ struct Known {
 }
 
 impl Known {
-    async fn load(cx: &Context<'_>, rows: &[Parsed<'_>], contacts: &Contacts) -> AppResult<Self> {
+    async fn load<C: ConnectionTrait>(
+        db: &C,
+        rows: &[Parsed<'_>],
+        contacts: &Contacts,
+    ) -> AppResult<Self> {
         let ext: Vec<String> = rows.iter().filter_map(|p| p.external_id.clone()).collect();
         let trxn: Vec<String> = rows
             .iter()
@@ -380,12 +333,7 @@ impl Known {
             Condition::all().add(contribution::Column::TransactionId.is_in(trxn)),
             by_key,
         ] {
-            found.extend(
-                contribution::Entity::find()
-                    .filter(cond)
-                    .all(&cx.state.db)
-                    .await?,
-            );
+            found.extend(contribution::Entity::find().filter(cond).all(db).await?);
         }
         for m in found {
             out.external.extend(m.external_id.clone());

@@ -7,14 +7,16 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use chrono::NaiveDate;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set,
+};
 
 use super::mapping::{FieldSpec, OnMatch, spec};
 use super::refs::{ContactRef, Contacts};
 use super::source::Seen;
 use super::source::{Cells, Line, Source, reject};
 use super::{Action, Context, ImportReport, ImportSink};
-use crate::db::begin_write;
 use crate::db::entities::{membership, membership_history};
 use crate::domain::FieldError;
 use crate::domain::membership::MembershipType;
@@ -24,64 +26,15 @@ use crate::services::memberships::{change, computed_status, write_history};
 use crate::services::statuses::Statuses;
 
 /// The columns a memberships file may have (CiviCRM's membership export and common headers).
+#[rustfmt::skip]
 pub static FIELDS: &[FieldSpec] = &[
-    spec!(
-        "external_id",
-        "externalId",
-        ["membershipid", "externalid", "id"]
-    ),
-    spec!(
-        "contact_external_id",
-        "contactExternalId",
-        [
-            "contactid",
-            "contactexternalid",
-            "externalidentifier",
-            "memberid",
-            "memberno",
-            "membernumber",
-            "membershipnumber"
-        ]
-    ),
-    spec!(
-        "contact_email",
-        "contactEmail",
-        ["email", "contactemail", "emailaddress", "primaryemail"]
-    ),
-    spec!(
-        "membership_type",
-        "membershipTypeId",
-        [
-            "membershiptype",
-            "type",
-            "membershiptypename",
-            "membershiptypeid"
-        ]
-    ),
-    spec!(
-        "join_date",
-        "joinDate",
-        ["membersince", "joindate", "joined", "since"]
-    ),
-    spec!(
-        "start_date",
-        "startDate",
-        ["membershipstartdate", "startdate", "start", "from"]
-    ),
-    spec!(
-        "end_date",
-        "endDate",
-        [
-            "membershipexpirationdate",
-            "membershipenddate",
-            "enddate",
-            "expirationdate",
-            "expirydate",
-            "expires",
-            "end",
-            "to"
-        ]
-    ),
+    spec!("external_id", "externalId", ["membershipid", "externalid", "id"]),
+    spec!("contact_external_id", "contactExternalId", ["contactid", "contactexternalid", "externalidentifier", "memberid", "memberno", "membernumber", "membershipnumber"]),
+    spec!("contact_email", "contactEmail", ["email", "contactemail", "emailaddress", "primaryemail"]),
+    spec!("membership_type", "membershipTypeId", ["membershiptype", "type", "membershiptypename", "membershiptypeid"]),
+    spec!("join_date", "joinDate", ["membersince", "joindate", "joined", "since"]),
+    spec!("start_date", "startDate", ["membershipstartdate", "startdate", "start", "from"]),
+    spec!("end_date", "endDate", ["membershipexpirationdate", "membershipenddate", "enddate", "expirationdate", "expirydate", "expires", "end", "to"]),
     spec!("status", "statusOverride", ["membershipstatus", "status"]),
     spec!("source", "source", ["source", "membershipsource"]),
 ];
@@ -233,13 +186,9 @@ pub async fn run<R: Read>(
                 _ => reject(report, sink, line.row, &line.record, c.errors)?,
             }
         }
-        let contacts = Contacts::load(cx, rows.iter().map(|p| &p.contact)).await?;
-        let existing = existing(cx, &rows, &contacts).await?;
-        let txn = if cx.opts.dry_run {
-            None
-        } else {
-            Some(begin_write(db).await?)
-        };
+        let txn = cx.batch().await?;
+        let contacts = Contacts::load(&txn, rows.iter().map(|p| &p.contact)).await?;
+        let existing = existing(&txn, &rows, &contacts).await?;
         let mut new = Vec::new();
         for p in rows {
             let outcome = apply(
@@ -249,7 +198,7 @@ pub async fn run<R: Read>(
                 &existing,
                 &p,
                 today,
-                txn.as_ref(),
+                cx.writes(&txn),
                 &mut new,
             )
             .await?;
@@ -262,10 +211,10 @@ pub async fn run<R: Read>(
                 }
             }
         }
-        if let Some(txn) = txn {
-            insert_new(cx, &txn, new).await?;
-            txn.commit().await?;
+        if let Some(txn) = cx.writes(&txn) {
+            insert_new(cx, txn, new).await?;
         }
+        cx.end_batch(txn).await?;
     }
 }
 
@@ -310,8 +259,8 @@ struct Existing {
     by_key: HashMap<(i64, i64, NaiveDate), membership::Model>,
 }
 
-async fn existing(
-    cx: &Context<'_>,
+async fn existing<C: ConnectionTrait>(
+    db: &C,
     rows: &[Parsed<'_>],
     contacts: &Contacts,
 ) -> AppResult<Existing> {
@@ -333,12 +282,7 @@ async fn existing(
         membership::Column::ExternalId.is_in(ext),
         membership::Column::ContactId.is_in(contact_ids),
     ] {
-        found.extend(
-            membership::Entity::find()
-                .filter(cond)
-                .all(&cx.state.db)
-                .await?,
-        );
+        found.extend(membership::Entity::find().filter(cond).all(db).await?);
     }
     for m in found {
         if let Some(e) = m.external_id.clone() {

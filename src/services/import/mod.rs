@@ -18,6 +18,7 @@ use std::io::Read;
 
 pub use crate::domain::import::ImportKind;
 pub use mapping::{Mapping, OnMatch};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
 pub use source::{ImportSink, NoSink, RejectsCsv};
 
@@ -175,6 +176,34 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The transaction a batch is matched and written in. A real run holds the import lock from
+    /// its lookups to its commit, so two imports at once (command line, API, another replica)
+    /// cannot both find no match and both create — nor both book the same gift. A dry run reads
+    /// in a transaction it never commits.
+    pub async fn batch(&self) -> AppResult<DatabaseTransaction> {
+        if self.opts.dry_run {
+            return Ok(self.state.db.begin().await?);
+        }
+        let txn = crate::db::begin_write(&self.state.db).await?;
+        crate::db::lock_subject(&txn, "import", "batch").await?;
+        Ok(txn)
+    }
+
+    /// Commits a real run's batch; a dry run's is rolled back.
+    pub async fn end_batch(&self, txn: DatabaseTransaction) -> AppResult<()> {
+        if self.opts.dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// The batch's transaction when the run writes.
+    pub fn writes<'t>(&self, txn: &'t DatabaseTransaction) -> Option<&'t DatabaseTransaction> {
+        (!self.opts.dry_run).then_some(txn)
+    }
+
     /// What history and `source` columns record for rows of this import.
     pub fn source_label(&self) -> String {
         match &self.opts.file_name {

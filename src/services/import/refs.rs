@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::Context;
 use super::source::Cells;
 use crate::db::entities::contact;
 use crate::domain::FieldError;
@@ -42,8 +41,8 @@ pub(super) struct Contacts {
 }
 
 impl Contacts {
-    pub async fn load<'a>(
-        cx: &Context<'_>,
+    pub async fn load<'a, C: ConnectionTrait>(
+        db: &C,
         refs: impl Iterator<Item = &'a ContactRef>,
     ) -> AppResult<Self> {
         let (mut ext, mut emails) = (Vec::new(), Vec::new());
@@ -66,7 +65,7 @@ impl Contacts {
                     .filter(contact::Column::DeletedAt.is_null())
                     .filter(contact::Column::ErasedAt.is_null())
                     .filter(cond)
-                    .all(&cx.state.db)
+                    .all(db)
                     .await?,
             );
         }
