@@ -26,6 +26,7 @@ pub mod search;
 pub mod signup;
 pub mod status;
 pub mod text;
+pub mod timeline;
 
 /// A validation failure of one input field.
 #[derive(Clone, Debug, PartialEq, Eq)]

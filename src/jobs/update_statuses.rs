@@ -162,6 +162,8 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         lo = hi;
     }
     let changed_to = counts_by_status(state, &statuses, run_id).await?;
+    // The reports' timelines take in the rows this run wrote now, not at the next report.
+    crate::services::reports::spans::refresh(db).await?;
     Ok(JobReport {
         processed: examined,
         changed,

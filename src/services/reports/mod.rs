@@ -1,4 +1,5 @@
-//! Reports: figures aggregated by the database (never rows loaded into Rust), for staff.
+//! Reports: figures aggregated by the database (never rows loaded into Rust), for staff. The
+//! membership reports count precomputed status timelines (`spans`).
 //!
 //! So far: `contribution_summary`, `membership_summary`, `retention`, `trends`, `lapsed_members`,
 //! `cohorts`, donor reports, `mailing_stats`; `services::exports` writes them as CSV.
@@ -7,14 +8,16 @@ mod contributions;
 mod donors;
 mod mail;
 mod memberships;
+pub mod spans;
+mod trends;
 
 pub use contributions::{ContributionGroupBy, SummaryRow, contribution_summary};
 pub use donors::{DonorRetention, DonorTotal, Lapsed, donor_retention, lapsed_donors, top_donors};
 pub use mail::{MailStats, mailing_stats};
 pub use memberships::{
-    Cohort, Interval, MembershipSummary, Retention, TrendPeriod, cohorts, lapsed_members,
-    membership_summary, periods, retention, trends,
+    MembershipSummary, Retention, lapsed_members, membership_summary, retention,
 };
+pub use trends::{Cohort, Interval, TrendPeriod, cohorts, periods, trends};
 
 /// `part ÷ whole`, or None when there is no whole (a rate of nothing is not 0 %).
 pub fn rate(part: i64, whole: i64) -> Option<f64> {

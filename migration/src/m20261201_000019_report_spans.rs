@@ -1,0 +1,99 @@
+//! The reports' status timelines (see `services::reports::spans`): per membership the spans of days
+//! with one type, status and end date; per contact the merged days on which they were a current
+//! member (over all types, `membership_type_id` 0, and per type); the renewals; and a queue of
+//! memberships whose history changed, filled by a trigger on `membership_history` so no write path
+//! can forget it.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const TABLES: &[(&str, &str)] = &[
+    (
+        "report_membership_spans",
+        "membership_id BIGINT NOT NULL, contact_id BIGINT NOT NULL, membership_type_id BIGINT NOT NULL, \
+         status_id BIGINT NOT NULL, is_current BOOLEAN NOT NULL, end_date DATE NULL, joined_on DATE NOT NULL, \
+         from_day DATE NOT NULL, until_day DATE NULL, renewed_on DATE NULL, renewal_irregular BOOLEAN NOT NULL",
+    ),
+    (
+        "report_member_spans",
+        "contact_id BIGINT NOT NULL, membership_type_id BIGINT NOT NULL, from_day DATE NOT NULL, \
+         until_day DATE NULL",
+    ),
+    (
+        "report_renewals",
+        "membership_id BIGINT NOT NULL, contact_id BIGINT NOT NULL, membership_type_id BIGINT NOT NULL, \
+         renewed_at {ts} NOT NULL, reinstated BOOLEAN NOT NULL",
+    ),
+    ("report_dirty", "membership_id BIGINT NOT NULL"),
+];
+
+const INDEXES: &[&str] = &[
+    "CREATE INDEX ix_rms_membership ON report_membership_spans (membership_id, from_day)",
+    "CREATE INDEX ix_rms_contact ON report_membership_spans (contact_id)",
+    "CREATE INDEX ix_rms_status ON report_membership_spans (status_id, from_day)",
+    "CREATE INDEX ix_rcs_contact ON report_member_spans (contact_id, membership_type_id, from_day)",
+    "CREATE INDEX ix_rcs_type ON report_member_spans (membership_type_id, from_day)",
+    "CREATE INDEX ix_rr_renewed ON report_renewals (renewed_at)",
+    "CREATE INDEX ix_rr_membership ON report_renewals (membership_id)",
+];
+
+const SQLITE_TRIGGER: &str = "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
+     BEGIN INSERT INTO report_dirty (membership_id) VALUES (new.membership_id); END";
+
+const POSTGRES_TRIGGER: &[&str] = &[
+    "CREATE FUNCTION report_dirty_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+     INSERT INTO report_dirty (membership_id) VALUES (NEW.membership_id); RETURN NEW; END $$",
+    "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
+     FOR EACH ROW EXECUTE FUNCTION report_dirty_history()",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let pg = manager.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let (id, ts) = if pg {
+            ("id BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ")
+        } else {
+            ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT")
+        };
+        for (table, columns) in TABLES {
+            let columns = columns.replace("{ts}", ts);
+            crate::exec(manager, &format!("CREATE TABLE {table} ({id}, {columns})")).await?;
+        }
+        crate::exec(
+            manager,
+            "CREATE TABLE report_state (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
+        )
+        .await?;
+        for sql in INDEXES {
+            crate::exec(manager, sql).await?;
+        }
+        if pg {
+            for sql in POSTGRES_TRIGGER {
+                crate::exec(manager, sql).await?;
+            }
+        } else {
+            crate::exec(manager, SQLITE_TRIGGER).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            crate::exec(
+                manager,
+                "DROP TRIGGER report_dirty_history ON membership_history",
+            )
+            .await?;
+            crate::exec(manager, "DROP FUNCTION report_dirty_history()").await?;
+        } else {
+            crate::exec(manager, "DROP TRIGGER report_dirty_history").await?;
+        }
+        for (table, _) in TABLES {
+            crate::exec(manager, &format!("DROP TABLE {table}")).await?;
+        }
+        crate::exec(manager, "DROP TABLE report_state").await
+    }
+}

@@ -1,0 +1,367 @@
+//! The status timelines the membership reports count (see `domain::timeline`), kept in step with the
+//! history: a trigger on `membership_history` queues every membership whose history grew
+//! (`report_dirty`), and [`refresh`] — run before each membership report and after the status job —
+//! recomputes the queued memberships, then the merged member days of their contacts. A change of
+//! the status rules (or of which statuses count as current) queues every membership again.
+//!
+//! Exactly once under concurrency: a refresh takes the queue's rows it saw and deletes those very
+//! rows before it reads the history, so a row queued meanwhile is left for the next refresh; two
+//! refreshes (two replicas) are serialised by a subject lock (SQLite: the write lock).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder,
+};
+
+use crate::db::entities::{membership, membership_history as history};
+use crate::db::sql::Sql;
+use crate::db::{begin_write, lock_subject};
+use crate::domain::timeline::{self, Renewal, Row, Span};
+use crate::error::AppResult;
+use crate::services::statuses::{EXPIRED, PENDING, Statuses};
+
+/// Memberships recomputed per transaction.
+const BATCH: u64 = 2_000;
+/// Rows per multi-row `INSERT` (11 parameters each stays far below both databases' limits).
+const INSERT_ROWS: usize = 400;
+
+/// What the stored timelines were computed with: the rules, the admin and current statuses.
+fn rules_key(statuses: &Statuses) -> String {
+    let rules: Vec<_> = statuses
+        .statuses
+        .iter()
+        .map(|s| {
+            let r = s.rule();
+            (
+                r.id,
+                r.start,
+                r.end,
+                r.weight,
+                r.is_active,
+                r.is_admin,
+                r.is_current_member,
+            )
+        })
+        .collect();
+    format!("{rules:?}")
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Value {
+    value: String,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Queued {
+    id: i64,
+    membership_id: i64,
+}
+
+async fn stored_key<C: ConnectionTrait>(db: &C) -> AppResult<Option<String>> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT value FROM report_state WHERE key = 'rules'");
+    Ok(Value::find_by_statement(sql.statement())
+        .one(db)
+        .await?
+        .map(|v| v.value))
+}
+
+async fn exec<C: ConnectionTrait>(db: &C, sql: Sql) -> AppResult<()> {
+    db.execute_raw(sql.statement()).await?;
+    Ok(())
+}
+
+/// Brings the timelines up to date. Cheap when nothing changed (two reads, no write).
+pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    let statuses = Statuses::load(db).await?;
+    let key = rules_key(&statuses);
+    if stored_key(db).await?.as_deref() != Some(key.as_str()) {
+        let txn = begin_write(db).await?;
+        lock_subject(&txn, "report-spans", "refresh").await?;
+        let statuses = Statuses::load(&txn).await?;
+        let key = rules_key(&statuses);
+        if stored_key(&txn).await?.as_deref() != Some(key.as_str()) {
+            for table in [
+                "report_membership_spans",
+                "report_member_spans",
+                "report_renewals",
+                "report_dirty",
+            ] {
+                let mut sql = Sql::new(backend);
+                sql.push("DELETE FROM ").push(table);
+                exec(&txn, sql).await?;
+            }
+            let mut all = Sql::new(backend);
+            all.push("INSERT INTO report_dirty (membership_id) SELECT id FROM memberships");
+            exec(&txn, all).await?;
+            let mut state = Sql::new(backend);
+            state.push("DELETE FROM report_state WHERE key = 'rules'");
+            exec(&txn, state).await?;
+            let mut state = Sql::new(backend);
+            state
+                .push("INSERT INTO report_state (key, value) VALUES ('rules', ")
+                .bind(key)
+                .push(")");
+            exec(&txn, state).await?;
+        }
+        txn.commit().await?;
+    }
+    loop {
+        let mut peek = Sql::new(backend);
+        peek.push("SELECT id, membership_id FROM report_dirty ORDER BY id LIMIT 1");
+        if Queued::find_by_statement(peek.statement())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        let txn = begin_write(db).await?;
+        lock_subject(&txn, "report-spans", "refresh").await?;
+        let statuses = Statuses::load(&txn).await?;
+        let mut take = Sql::new(backend);
+        take.push("SELECT id, membership_id FROM report_dirty ORDER BY id LIMIT ")
+            .bind(i64::try_from(BATCH).unwrap_or(i64::MAX));
+        let queued = Queued::find_by_statement(take.statement())
+            .all(&txn)
+            .await?;
+        if queued.is_empty() {
+            txn.commit().await?;
+            return Ok(());
+        }
+        let mut done = Sql::new(backend);
+        done.push("DELETE FROM report_dirty WHERE id IN ")
+            .bind_list(queued.iter().map(|q| q.id));
+        exec(&txn, done).await?;
+        let ids: BTreeSet<i64> = queued.iter().map(|q| q.membership_id).collect();
+        recompute(&txn, &statuses, &ids.into_iter().collect::<Vec<_>>()).await?;
+        txn.commit().await?;
+    }
+}
+
+/// One membership's rows for `report_membership_spans`.
+struct Out {
+    membership_id: i64,
+    contact_id: i64,
+    joined_on: NaiveDate,
+    spans: Vec<Span>,
+    renewals: Vec<(i64, DateTime<Utc>, bool)>,
+}
+
+fn timeline_of(
+    m: &membership::Model,
+    rows: &[history::Model],
+    statuses: &Statuses,
+    pending: i64,
+    expired: i64,
+) -> Out {
+    let input: Vec<Row> = rows
+        .iter()
+        .map(|h| Row {
+            status_id: h.status_id,
+            admin: statuses.get(h.status_id).is_some_and(|s| s.is_admin),
+            type_id: h.membership_type_id,
+            join: h.join_date,
+            start: h.start_date,
+            end: h.end_date,
+            from: h.in_force_from.map(|t| t.date_naive()),
+            until: h.in_force_until.map(|t| t.date_naive()),
+        })
+        .collect();
+    let renewals = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.change == "RENEWED")
+        .map(|(i, h)| {
+            let was_expired = i > 0 && rows[i - 1].status_id == expired;
+            (h.membership_type_id, h.changed_at, was_expired)
+        })
+        .collect();
+    Out {
+        membership_id: m.id,
+        contact_id: m.contact_id,
+        joined_on: m.join_date,
+        spans: timeline::spans(&input, &statuses.rules, pending),
+        renewals,
+    }
+}
+
+/// Recomputes these memberships' spans and renewals, then their contacts' member days.
+async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let pending = statuses.id_of(PENDING)?;
+    let expired = statuses.id_of(EXPIRED)?;
+    let memberships = membership::Entity::find()
+        .filter(membership::Column::Id.is_in(ids.iter().copied()))
+        .all(txn)
+        .await?;
+    let mut rows: BTreeMap<i64, Vec<history::Model>> = BTreeMap::new();
+    for h in history::Entity::find()
+        .filter(history::Column::MembershipId.is_in(ids.iter().copied()))
+        .order_by_asc(history::Column::Id)
+        .all(txn)
+        .await?
+    {
+        rows.entry(h.membership_id).or_default().push(h);
+    }
+    let outs: Vec<Out> = memberships
+        .iter()
+        .map(|m| {
+            let h = rows.get(&m.id).map_or(&[][..], Vec::as_slice);
+            timeline_of(m, h, statuses, pending, expired)
+        })
+        .collect();
+    for table in ["report_membership_spans", "report_renewals"] {
+        let mut sql = Sql::new(backend);
+        sql.push("DELETE FROM ")
+            .push(table)
+            .push(" WHERE membership_id IN ")
+            .bind_list(ids.iter().copied());
+        exec(txn, sql).await?;
+    }
+    let mut span_rows = Vec::new();
+    let mut renewal_rows = Vec::new();
+    for o in &outs {
+        for (i, s) in o.spans.iter().enumerate() {
+            span_rows.push((o, s, timeline::renewal(&o.spans, i)));
+        }
+        for r in &o.renewals {
+            renewal_rows.push((o, r));
+        }
+    }
+    for chunk in span_rows.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push(
+            "INSERT INTO report_membership_spans (membership_id, contact_id, membership_type_id, \
+             status_id, is_current, end_date, joined_on, from_day, until_day, renewed_on, \
+             renewal_irregular) VALUES ",
+        );
+        for (i, (o, s, renewal)) in chunk.iter().enumerate() {
+            let (renewed_on, irregular) = match renewal {
+                Renewal::Regular(d) => (*d, false),
+                Renewal::Irregular => (None, true),
+            };
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(o.membership_id)
+                .push(", ")
+                .bind(o.contact_id)
+                .push(", ")
+                .bind(s.type_id)
+                .push(", ")
+                .bind(s.status_id)
+                .push(", ")
+                .bind(statuses.is_current(s.status_id))
+                .push(", ")
+                .bind(s.end)
+                .push(", ")
+                .bind(o.joined_on)
+                .push(", ")
+                .bind(s.from)
+                .push(", ")
+                .bind(s.until)
+                .push(", ")
+                .bind(renewed_on)
+                .push(", ")
+                .bind(irregular)
+                .push(")");
+        }
+        exec(txn, sql).await?;
+    }
+    for chunk in renewal_rows.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push(
+            "INSERT INTO report_renewals (membership_id, contact_id, membership_type_id, \
+             renewed_at, reinstated) VALUES ",
+        );
+        for (i, (o, (type_id, at, reinstated))) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(o.membership_id)
+                .push(", ")
+                .bind(o.contact_id)
+                .push(", ")
+                .bind(*type_id)
+                .push(", ")
+                .bind(*at)
+                .push(", ")
+                .bind(*reinstated)
+                .push(")");
+        }
+        exec(txn, sql).await?;
+    }
+    let contacts: BTreeSet<i64> = outs.iter().map(|o| o.contact_id).collect();
+    member_days(txn, &contacts.into_iter().collect::<Vec<_>>()).await
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CurrentSpan {
+    contact_id: i64,
+    membership_type_id: i64,
+    from_day: NaiveDate,
+    until_day: Option<NaiveDate>,
+}
+
+/// Recomputes the days on which these contacts were current members: over all types (type 0) and
+/// per type, each a list of merged day ranges.
+async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    if contacts.is_empty() {
+        return Ok(());
+    }
+    let mut read = Sql::new(backend);
+    read.push(
+        "SELECT contact_id, membership_type_id, from_day, until_day FROM report_membership_spans \
+         WHERE is_current = ",
+    )
+    .bind(true)
+    .push(" AND contact_id IN ")
+    .bind_list(contacts.iter().copied());
+    let mut ranges: BTreeMap<(i64, i64), Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    for s in CurrentSpan::find_by_statement(read.statement())
+        .all(txn)
+        .await?
+    {
+        let range = (s.from_day, s.until_day);
+        ranges.entry((s.contact_id, 0)).or_default().push(range);
+        ranges
+            .entry((s.contact_id, s.membership_type_id))
+            .or_default()
+            .push(range);
+    }
+    let mut delete = Sql::new(backend);
+    delete
+        .push("DELETE FROM report_member_spans WHERE contact_id IN ")
+        .bind_list(contacts.iter().copied());
+    exec(txn, delete).await?;
+    let rows: Vec<(i64, i64, NaiveDate, Option<NaiveDate>)> = ranges
+        .into_iter()
+        .flat_map(|((contact, t), r)| {
+            timeline::merge(r)
+                .into_iter()
+                .map(move |(from, until)| (contact, t, from, until))
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push(
+            "INSERT INTO report_member_spans (contact_id, membership_type_id, from_day, until_day) \
+             VALUES ",
+        );
+        for (i, (contact, t, from, until)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*contact)
+                .push(", ")
+                .bind(*t)
+                .push(", ")
+                .bind(*from)
+                .push(", ")
+                .bind(*until)
+                .push(")");
+        }
+        exec(txn, sql).await?;
+    }
+    Ok(())
+}

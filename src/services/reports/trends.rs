@@ -1,0 +1,347 @@
+//! Trends and join cohorts: many dates' counts from one grouped pass over the timelines.
+
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use sea_orm::FromQueryResult;
+
+use super::memberships::{
+    Ranked, check_range, covers, ids, live, newly_expired, prepare, rank, scalar, spread,
+};
+use crate::db::sql::Sql;
+use crate::error::{AppError, AppResult};
+use crate::services::auth::Viewer;
+use crate::state::AppState;
+
+/// How long each period of a trend is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interval {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// One period of a trend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrendPeriod {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Contacts current on the period's last day.
+    pub current_at_end: i64,
+    /// Contacts current on the day before the period.
+    pub current_at_start: i64,
+    /// Memberships whose join date falls in the period.
+    pub joined: i64,
+    /// Renewals recorded in the period.
+    pub renewed: i64,
+    /// Memberships Expired on the period's last day that were not on the day before it.
+    pub lapsed: i64,
+    /// Renewals recorded in the period of memberships that were Expired just before.
+    pub reinstated: i64,
+}
+
+/// Most periods one trend covers (ten years of months): the query grows with the periods,
+/// so one request's cost is bounded.
+pub const MAX_PERIODS: usize = 120;
+
+/// The periods from `from` to `to`: each starts where the last ended, the last is cut at `to`.
+pub fn periods(
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+) -> AppResult<Vec<(NaiveDate, NaiveDate)>> {
+    check_range(from, to)?;
+    let months = match interval {
+        Interval::Month => 1,
+        Interval::Quarter => 3,
+        Interval::Year => 12,
+    };
+    let mut out = Vec::new();
+    let mut start = from;
+    while start <= to {
+        if out.len() == MAX_PERIODS {
+            return Err(AppError::bad_input(
+                "to",
+                format!("at most {MAX_PERIODS} periods: choose a longer interval"),
+            ));
+        }
+        let next = start
+            .checked_add_months(chrono::Months::new(months))
+            .ok_or_else(|| AppError::bad_input("to", "out of range"))?;
+        let end = (next - Duration::days(1)).min(to);
+        out.push((start, end));
+        start = next;
+    }
+    Ok(out)
+}
+
+fn type_filter(sql: &mut Sql, column: &str, types: &[i64]) {
+    if !types.is_empty() {
+        sql.push(" AND ")
+            .push(column)
+            .push(" IN ")
+            .bind_list(types.iter().copied());
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CohortRow {
+    cohort: Option<i64>,
+    n: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct RenewalRow {
+    cohort: Option<i64>,
+    n: i64,
+    reinstated: Option<i64>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LapseRow {
+    a: i64,
+    n: i64,
+}
+
+fn cohort_case(sql: &mut Sql, column: &str, spans: &[(NaiveDate, NaiveDate)]) {
+    sql.push("CASE");
+    for (i, (start, end)) in spans.iter().enumerate() {
+        sql.push(" WHEN ")
+            .push(column)
+            .push(" >= ")
+            .bind(*start)
+            .push(" AND ")
+            .push(column)
+            .push(" <= ")
+            .bind(*end)
+            .push(" THEN ")
+            .bind(i64::try_from(i).unwrap_or(0));
+    }
+    sql.push(" END");
+}
+
+fn at(k: Option<i64>, rows: &[CohortRow]) -> i64 {
+    rows.iter().find(|r| r.cohort == k).map_or(0, |r| r.n)
+}
+
+/// Contacts current on each of `dates` (with a membership of one of `types`, when not empty).
+async fn current_on(state: &AppState, dates: &[NaiveDate], types: &[i64]) -> AppResult<Vec<i64>> {
+    let backend = state.db.get_database_backend();
+    if types.len() > 1 {
+        // A contact may hold several of the types at once: count distinct contacts per date.
+        let mut out = Vec::with_capacity(dates.len());
+        for d in dates {
+            let mut sql = Sql::new(backend);
+            sql.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM report_member_spans s WHERE ");
+            covers(&mut sql, "s", *d);
+            type_filter(&mut sql, "s.membership_type_id", types);
+            live(&mut sql, "s");
+            out.push(scalar(state, sql).await?);
+        }
+        return Ok(out);
+    }
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ");
+    rank(&mut sql, "s.from_day", dates);
+    sql.push(" AS a, ");
+    rank(&mut sql, "s.until_day", dates);
+    sql.push(" AS b, COUNT(*) AS n FROM report_member_spans s WHERE s.membership_type_id = ")
+        .bind(types.first().copied().unwrap_or(0))
+        .push(" AND s.from_day <= ")
+        .bind(dates[dates.len() - 1])
+        .push(" AND (s.until_day IS NULL OR s.until_day > ")
+        .bind(dates[0])
+        .push(")");
+    live(&mut sql, "s");
+    sql.push(" GROUP BY 1, 2");
+    let groups = Ranked::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?;
+    Ok(spread(&groups, dates.len()))
+}
+
+/// Members and movements per period (staff); `types` narrows to those membership types.
+pub async fn trends(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+    types: &[i64],
+) -> AppResult<Vec<TrendPeriod>> {
+    let spans = periods(from, to, interval)?;
+    let statuses = prepare(state, viewer).await?;
+    let backend = state.db.get_database_backend();
+    let midnight =
+        |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default());
+    // The day before the first period, then each period's last day.
+    let dates: Vec<NaiveDate> = std::iter::once(from - Duration::days(1))
+        .chain(spans.iter().map(|s| s.1))
+        .collect();
+    let current = current_on(state, &dates, types).await?;
+    let mut joined = Sql::new(backend);
+    joined.push("SELECT ");
+    cohort_case(&mut joined, "m.join_date", &spans);
+    joined
+        .push(" AS cohort, COUNT(*) AS n FROM memberships m WHERE m.join_date >= ")
+        .bind(from)
+        .push(" AND m.join_date <= ")
+        .bind(to);
+    type_filter(&mut joined, "m.membership_type_id", types);
+    live(&mut joined, "m");
+    joined.push(" GROUP BY 1");
+    let joined = CohortRow::find_by_statement(joined.statement())
+        .all(&state.db)
+        .await?;
+    let mut renewals = Sql::new(backend);
+    renewals.push("SELECT CASE");
+    for (i, (_, end)) in spans.iter().enumerate() {
+        renewals
+            .push(" WHEN r.renewed_at < ")
+            .bind(midnight(*end + Duration::days(1)))
+            .push(" THEN ")
+            .bind(i64::try_from(i).unwrap_or(0));
+    }
+    renewals
+        .push(
+            " END AS cohort, COUNT(*) AS n, SUM(CASE WHEN r.reinstated THEN 1 ELSE 0 END) AS reinstated \
+             FROM report_renewals r WHERE r.renewed_at >= ",
+        )
+        .bind(midnight(from))
+        .push(" AND r.renewed_at < ")
+        .bind(midnight(to + Duration::days(1)));
+    type_filter(&mut renewals, "r.membership_type_id", types);
+    live(&mut renewals, "r");
+    renewals.push(" GROUP BY 1");
+    let renewals = RenewalRow::find_by_statement(renewals.statement())
+        .all(&state.db)
+        .await?;
+    // Lapses: Expired on a period's last day, not on the day before the period.
+    let mut lapses = Sql::new(backend);
+    lapses.push("SELECT x.a, COUNT(*) AS n FROM ");
+    newly_expired(&mut lapses, &statuses, &dates, types)?;
+    lapses.push(" GROUP BY x.a");
+    let lapses = LapseRow::find_by_statement(lapses.statement())
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(spans.len());
+    for (i, (start, end)) in spans.iter().copied().enumerate() {
+        let k = i64::try_from(i).ok();
+        let renewal = renewals.iter().find(|r| r.cohort == k);
+        out.push(TrendPeriod {
+            start,
+            end,
+            current_at_end: current[i + 1],
+            current_at_start: current[i],
+            joined: at(k, &joined),
+            renewed: renewal.map_or(0, |r| r.n),
+            lapsed: lapses
+                .iter()
+                .find(|l| l.a == i64::try_from(i + 1).unwrap_or(0))
+                .map_or(0, |l| l.n),
+            reinstated: renewal.and_then(|r| r.reinstated).unwrap_or(0),
+        });
+    }
+    Ok(out)
+}
+
+/// One join cohort: the memberships whose join date falls in a period, and how many of them were
+/// current at the end of that period and of each later one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cohort {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub size: i64,
+    /// Current at the end of the joining period, the next one, … up to `to`.
+    pub still_current: Vec<i64>,
+}
+
+/// Most periods a cohort table covers (the table grows with their square).
+pub const MAX_COHORT_PERIODS: usize = 60;
+
+#[derive(Debug, FromQueryResult)]
+struct CohortSpan {
+    cohort: Option<i64>,
+    a: i64,
+    b: i64,
+    n: i64,
+}
+
+/// Join cohorts from `from` to `to` (staff): for each period's joiners, how many memberships were
+/// still current at the end of each period since.
+pub async fn cohorts(
+    state: &AppState,
+    viewer: &Viewer,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+) -> AppResult<Vec<Cohort>> {
+    let spans = periods(from, to, interval)?;
+    if spans.len() > MAX_COHORT_PERIODS {
+        return Err(AppError::bad_input(
+            "to",
+            format!("at most {MAX_COHORT_PERIODS} periods: choose a longer interval"),
+        ));
+    }
+    check_range(from, to)?;
+    let statuses = prepare(state, viewer).await?;
+    let backend = state.db.get_database_backend();
+    let mut sizes = Sql::new(backend);
+    sizes.push("SELECT ");
+    cohort_case(&mut sizes, "m.join_date", &spans);
+    sizes
+        .push(" AS cohort, COUNT(*) AS n FROM memberships m WHERE m.join_date >= ")
+        .bind(from)
+        .push(" AND m.join_date <= ")
+        .bind(to);
+    live(&mut sizes, "m");
+    sizes.push(" GROUP BY 1");
+    let sizes = CohortRow::find_by_statement(sizes.statement())
+        .all(&state.db)
+        .await?;
+    let ends: Vec<NaiveDate> = spans.iter().map(|s| s.1).collect();
+    // Current spans of the joiners: per cohort, the ends each covers.
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ");
+    cohort_case(&mut sql, "s.joined_on", &spans);
+    sql.push(" AS cohort, ");
+    rank(&mut sql, "s.from_day", &ends);
+    sql.push(" AS a, ");
+    rank(&mut sql, "s.until_day", &ends);
+    sql.push(" AS b, COUNT(*) AS n FROM report_membership_spans s WHERE s.status_id IN ")
+        .bind_list(ids(statuses.current_ids()))
+        .push(" AND s.joined_on >= ")
+        .bind(from)
+        .push(" AND s.joined_on <= ")
+        .bind(to)
+        .push(" AND s.from_day <= ")
+        .bind(ends[ends.len() - 1])
+        .push(" AND (s.until_day IS NULL OR s.until_day > ")
+        .bind(ends[0])
+        .push(")");
+    live(&mut sql, "s");
+    sql.push(" GROUP BY 1, 2, 3");
+    let groups = CohortSpan::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?;
+    Ok(spans
+        .iter()
+        .enumerate()
+        .map(|(k, (start, end))| {
+            let mine: Vec<Ranked> = groups
+                .iter()
+                .filter(|g| g.cohort == i64::try_from(k).ok())
+                .map(|g| Ranked {
+                    a: g.a,
+                    b: g.b,
+                    n: g.n,
+                })
+                .collect();
+            let counts = spread(&mine, ends.len());
+            Cohort {
+                start: *start,
+                end: *end,
+                size: at(i64::try_from(k).ok(), &sizes),
+                still_current: counts[k..].to_vec(),
+            }
+        })
+        .collect())
+}
