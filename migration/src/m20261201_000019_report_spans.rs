@@ -2,7 +2,10 @@
 //! with one type, status and end date; per contact the merged days on which they were a current
 //! member (over all types, `membership_type_id` 0, and per type); the renewals; and a queue of
 //! memberships whose history changed, filled by a trigger on `membership_history` so no write path
-//! can forget it.
+//! can forget it. For giving: each contact's years of giving (with the next year they gave, so
+//! LYBUNT and SYBUNT are one indexed scan), daily totals per type, campaign, instrument and
+//! currency, and a queue of contacts and days whose contributions changed (a trigger on
+//! `contributions`).
 
 use sea_orm_migration::prelude::*;
 
@@ -27,6 +30,18 @@ const TABLES: &[(&str, &str)] = &[
          renewed_at {ts} NOT NULL, reinstated BOOLEAN NOT NULL",
     ),
     ("report_dirty", "membership_id BIGINT NOT NULL"),
+    (
+        "report_donor_years",
+        "contact_id BIGINT NOT NULL, year INTEGER NOT NULL, next_year INTEGER NULL",
+    ),
+    (
+        "report_giving_days",
+        "day DATE NOT NULL, financial_type_id BIGINT NOT NULL, campaign_id BIGINT NOT NULL, \
+         payment_instrument VARCHAR(32) NOT NULL, currency VARCHAR(3) NOT NULL, n BIGINT NOT NULL, \
+         total_minor BIGINT NOT NULL",
+    ),
+    ("report_dirty_donors", "contact_id BIGINT NOT NULL"),
+    ("report_dirty_days", "day DATE NOT NULL"),
 ];
 
 const INDEXES: &[&str] = &[
@@ -37,16 +52,46 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX ix_rcs_type ON report_member_spans (membership_type_id, from_day)",
     "CREATE INDEX ix_rr_renewed ON report_renewals (renewed_at)",
     "CREATE INDEX ix_rr_membership ON report_renewals (membership_id)",
+    "CREATE INDEX ix_rdy_year ON report_donor_years (year, next_year, contact_id)",
+    "CREATE INDEX ix_rdy_contact ON report_donor_years (contact_id)",
+    "CREATE INDEX ix_rgd_day ON report_giving_days (day)",
+    "CREATE INDEX ix_rd_membership ON report_dirty (membership_id)",
+    "CREATE INDEX ix_rdd_contact ON report_dirty_donors (contact_id)",
+    "CREATE INDEX ix_rddays_day ON report_dirty_days (day)",
 ];
 
-const SQLITE_TRIGGER: &str = "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
-     BEGIN INSERT INTO report_dirty (membership_id) VALUES (new.membership_id); END";
+const SQLITE_TRIGGERS: &[&str] = &[
+    "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
+     BEGIN INSERT INTO report_dirty (membership_id) VALUES (new.membership_id); END",
+    "CREATE TRIGGER report_giving_insert AFTER INSERT ON contributions BEGIN \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (new.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (new.received_date); END",
+    "CREATE TRIGGER report_giving_update AFTER UPDATE ON contributions BEGIN \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (old.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (old.received_date); \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (new.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (new.received_date); END",
+    "CREATE TRIGGER report_giving_delete AFTER DELETE ON contributions BEGIN \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (old.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (old.received_date); END",
+];
 
 const POSTGRES_TRIGGER: &[&str] = &[
     "CREATE FUNCTION report_dirty_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
      INSERT INTO report_dirty (membership_id) VALUES (NEW.membership_id); RETURN NEW; END $$",
     "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
      FOR EACH ROW EXECUTE FUNCTION report_dirty_history()",
+    "CREATE FUNCTION report_dirty_giving() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+     IF TG_OP <> 'INSERT' THEN \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (OLD.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (OLD.received_date); \
+     END IF; \
+     IF TG_OP <> 'DELETE' THEN \
+     INSERT INTO report_dirty_donors (contact_id) VALUES (NEW.contact_id); \
+     INSERT INTO report_dirty_days (day) VALUES (NEW.received_date); \
+     END IF; RETURN NULL; END $$",
+    "CREATE TRIGGER report_dirty_giving AFTER INSERT OR UPDATE OR DELETE ON contributions \
+     FOR EACH ROW EXECUTE FUNCTION report_dirty_giving()",
 ];
 
 #[async_trait::async_trait]
@@ -70,12 +115,25 @@ impl MigrationTrait for Migration {
         for sql in INDEXES {
             crate::exec(manager, sql).await?;
         }
+        // Every contact and day with contributions is to be rolled up once.
+        crate::exec(
+            manager,
+            "INSERT INTO report_dirty_donors (contact_id) SELECT DISTINCT contact_id FROM contributions",
+        )
+        .await?;
+        crate::exec(
+            manager,
+            "INSERT INTO report_dirty_days (day) SELECT DISTINCT received_date FROM contributions",
+        )
+        .await?;
         if pg {
             for sql in POSTGRES_TRIGGER {
                 crate::exec(manager, sql).await?;
             }
         } else {
-            crate::exec(manager, SQLITE_TRIGGER).await?;
+            for sql in SQLITE_TRIGGERS {
+                crate::exec(manager, sql).await?;
+            }
         }
         Ok(())
     }

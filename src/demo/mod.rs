@@ -108,6 +108,8 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
         first = last + 1;
     }
     fix_sequences(state).await?;
+    // The reports' status timelines, built now rather than by the first report.
+    crate::services::reports::refresh_all(&state.db).await?;
     Ok(summary)
 }
 

@@ -159,6 +159,9 @@ pub async fn run(
             state.clock.now(),
         )
         .await?;
+        if kind == ImportKind::Memberships {
+            crate::services::reports::spans::refresh(&state.db).await?;
+        }
     }
     sink.finish()?;
     report.errors.sort_by_key(|e| e.row);

@@ -5,14 +5,13 @@
 //! status is COMPLETED and its received date is within `[from, to]` (both included); its amount is
 //! net of partial refunds (`amount − refunded`); fully refunded contributions (REFUNDED) and
 //! pending, failed or cancelled ones do not count. Amounts in different currencies are never added.
+//! Read from the daily roll-ups (`rollups`), brought up to date first.
 
 use chrono::NaiveDate;
 use sea_orm::{DbBackend, FromQueryResult};
 
 use crate::db::sql::Sql;
-use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
-use crate::services::access;
 use crate::services::auth::Viewer;
 use crate::state::AppState;
 
@@ -47,7 +46,7 @@ pub async fn contribution_summary(
     to: NaiveDate,
     group_by: ContributionGroupBy,
 ) -> AppResult<Vec<SummaryRow>> {
-    access::require_role(viewer, Role::Staff)?;
+    super::donors::prepare(state, viewer).await?;
     if to < from {
         return Err(AppError::bad_input("to", "must not be before `from`"));
     }
@@ -59,8 +58,8 @@ pub async fn contribution_summary(
     }
     let backend = state.db.get_database_backend();
     let month = match backend {
-        DbBackend::Postgres => "to_char(c.received_date, 'YYYY-MM')",
-        _ => "strftime('%Y-%m', c.received_date)",
+        DbBackend::Postgres => "to_char(c.day, 'YYYY-MM')",
+        _ => "strftime('%Y-%m', c.day)",
     };
     let (key, label, join) = match group_by {
         ContributionGroupBy::FinancialType => (
@@ -75,20 +74,19 @@ pub async fn contribution_summary(
             "LEFT JOIN campaigns p ON p.id = c.campaign_id",
         ),
         ContributionGroupBy::PaymentInstrument => (
-            "COALESCE(c.payment_instrument, 'NONE')".to_string(),
-            "COALESCE(c.payment_instrument, 'NONE')".to_string(),
+            "c.payment_instrument".to_string(),
+            "c.payment_instrument".to_string(),
             "",
         ),
     };
     let mut sql = Sql::new(backend);
     sql.push(&format!(
-        "SELECT {key} AS group_key, {label} AS label, c.currency AS currency, COUNT(*) AS count, \
-         CAST(SUM(c.amount_minor - c.refunded_minor) AS BIGINT) AS total_minor \
-         FROM contributions c {join} \
-         WHERE c.status = 'COMPLETED' AND c.received_date >= "
+        "SELECT {key} AS group_key, {label} AS label, c.currency AS currency, \
+         CAST(SUM(c.n) AS BIGINT) AS count, CAST(SUM(c.total_minor) AS BIGINT) AS total_minor \
+         FROM report_giving_days c {join} WHERE c.day >= "
     ))
     .bind(from)
-    .push(" AND c.received_date <= ")
+    .push(" AND c.day <= ")
     .bind(to)
     .push(&format!(
         " GROUP BY {key}, {label}, c.currency ORDER BY 1, 3"

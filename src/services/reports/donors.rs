@@ -27,31 +27,21 @@ fn year_start(year: i32, field: &str) -> AppResult<NaiveDate> {
     NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| AppError::bad_input(field, "not a year"))
 }
 
-/// Every contact who gave before `next`, with flags: gave before `last` (`before_last`), in
-/// `[last, this)` (`in_last`) and in `[this, next)` (`in_this`) — as a derived table `d` joined to
-/// contacts `c` not in the trash, followed by an open `WHERE`. One grouped pass over the completed
-/// contributions (a per-contact `EXISTS` let SQLite's planner walk all of them for each contact).
-fn donors(sql: &mut Sql, last: NaiveDate, this: NaiveDate, next: NaiveDate, after: Option<i64>) {
-    sql.push("(SELECT k.contact_id, MAX(CASE WHEN k.received_date < ")
-        .bind(last)
-        .push(" THEN 1 ELSE 0 END) AS before_last, MAX(CASE WHEN k.received_date >= ")
-        .bind(last)
-        .push(" AND k.received_date < ")
-        .bind(this)
-        .push(" THEN 1 ELSE 0 END) AS in_last, MAX(CASE WHEN k.received_date >= ")
-        .bind(this)
-        .push(
-            " THEN 1 ELSE 0 END) AS in_this FROM contributions k \
-             WHERE k.status = 'COMPLETED' AND k.received_date < ",
-        )
-        .bind(next);
-    if let Some(id) = after {
-        sql.push(" AND k.contact_id > ").bind(id);
-    }
+/// The donor-year rows `d` of contacts not in the trash who gave in `year` (the row's test follows).
+fn gave_in(sql: &mut Sql) {
     sql.push(
-        " GROUP BY k.contact_id) d JOIN contacts c ON c.id = d.contact_id \
-         WHERE c.deleted_at IS NULL",
+        "report_donor_years d WHERE d.contact_id NOT IN \
+         (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)",
     );
+}
+
+/// Checks the viewer and brings the giving roll-ups up to date.
+pub(super) async fn prepare(state: &AppState, viewer: &Viewer) -> AppResult<()> {
+    access::require_role(viewer, Role::Staff)?;
+    let db = state.db.clone();
+    tokio::spawn(async move { super::rollups::refresh(&db).await })
+        .await
+        .map_err(|e| AppError::internal(format!("roll-up refresh failed: {e}")))?
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -81,23 +71,30 @@ pub async fn lapsed_donors(
     page: PageArgs,
 ) -> AppResult<Page<Contact>> {
     const ORDER: &str = "ID_ASC";
-    access::require_role(viewer, Role::Staff)?;
-    let this = year_start(year, "year")?;
-    let last = year_start(year - 1, "year")?;
-    let next = year_start(year + 1, "year")?;
+    prepare(state, viewer).await?;
+    year_start(year, "year")?;
+    year_start(year - 1, "year")?;
     let after = page
         .after
         .as_deref()
         .map(|a| Cursor::decode(a, ORDER))
         .transpose()?;
     let backend = state.db.get_database_backend();
+    // The contact's row for the last year they gave before `year` (LYBUNT: that is `year − 1`;
+    // SYBUNT: earlier), whose next year of giving is after `year` or none: one row per contact.
     let body = |sql: &mut Sql, after: Option<i64>| {
         sql.push(" FROM ");
-        donors(sql, last, this, next, after);
-        sql.push(match which {
-            Lapsed::Lybunt => " AND d.in_last = 1 AND d.in_this = 0",
-            Lapsed::Sybunt => " AND d.before_last = 1 AND d.in_last = 0 AND d.in_this = 0",
-        });
+        gave_in(sql);
+        match which {
+            Lapsed::Lybunt => sql.push(" AND d.year = ").bind(year - 1),
+            Lapsed::Sybunt => sql.push(" AND d.year < ").bind(year - 1),
+        };
+        sql.push(" AND (d.next_year IS NULL OR d.next_year > ")
+            .bind(year)
+            .push(")");
+        if let Some(id) = after {
+            sql.push(" AND d.contact_id > ").bind(id);
+        }
     };
     let total = if page.count {
         let mut count = Sql::new(backend);
@@ -112,9 +109,9 @@ pub async fn lapsed_donors(
         0
     };
     let mut sql = Sql::new(backend);
-    sql.push("SELECT c.id AS id");
+    sql.push("SELECT d.contact_id AS id");
     body(&mut sql, after.as_ref().map(|c| c.id));
-    sql.push(" ORDER BY c.id LIMIT ")
+    sql.push(" ORDER BY d.contact_id LIMIT ")
         .bind(i64::try_from(page.first + 1).unwrap_or(i64::MAX));
     let ids: Vec<i64> = IdRow::find_by_statement(sql.statement())
         .all(&state.db)
@@ -151,18 +148,17 @@ pub async fn donor_retention(
     viewer: &Viewer,
     year: i32,
 ) -> AppResult<DonorRetention> {
-    access::require_role(viewer, Role::Staff)?;
-    let this = year_start(year, "year")?;
-    let last = year_start(year - 1, "year")?;
-    let next = year_start(year + 1, "year")?;
+    prepare(state, viewer).await?;
+    year_start(year, "year")?;
+    year_start(year - 1, "year")?;
     let backend = state.db.get_database_backend();
     let count = |retained: bool| {
         let mut sql = Sql::new(backend);
         sql.push("SELECT COUNT(*) AS n FROM ");
-        donors(&mut sql, last, this, next, None);
-        sql.push(" AND d.in_last = 1");
+        gave_in(&mut sql);
+        sql.push(" AND d.year = ").bind(year - 1);
         if retained {
-            sql.push(" AND d.in_this = 1");
+            sql.push(" AND d.next_year = ").bind(year);
         }
         sql
     };

@@ -39,7 +39,12 @@ pub(super) fn check_range(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
 /// Checks the viewer, brings the timelines up to date and loads the statuses.
 pub(super) async fn prepare(state: &AppState, viewer: &Viewer) -> AppResult<Statuses> {
     access::require_role(viewer, Role::Staff)?;
-    super::spans::refresh(&state.db).await?;
+    // In its own task: a request that times out does not cut a refresh short (each batch commits,
+    // so the work done is kept either way).
+    let db = state.db.clone();
+    tokio::spawn(async move { super::spans::refresh(&db).await })
+        .await
+        .map_err(|e| AppError::internal(format!("timeline refresh failed: {e}")))??;
     Statuses::load(&state.db).await
 }
 

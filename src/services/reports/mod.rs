@@ -8,6 +8,7 @@ mod contributions;
 mod donors;
 mod mail;
 mod memberships;
+mod rollups;
 pub mod spans;
 mod trends;
 
@@ -18,6 +19,12 @@ pub use memberships::{
     MembershipSummary, Retention, lapsed_members, membership_summary, retention,
 };
 pub use trends::{Cohort, Interval, TrendPeriod, cohorts, periods, trends};
+
+/// Brings every report's precomputed data up to date (after a bulk load).
+pub async fn refresh_all(db: &sea_orm::DatabaseConnection) -> crate::error::AppResult<()> {
+    spans::refresh(db).await?;
+    rollups::refresh(db).await
+}
 
 /// `part ÷ whole`, or None when there is no whole (a rate of nothing is not 0 %).
 pub fn rate(part: i64, whole: i64) -> Option<f64> {

@@ -4,9 +4,10 @@
 //! recomputes the queued memberships, then the merged member days of their contacts. A change of
 //! the status rules (or of which statuses count as current) queues every membership again.
 //!
-//! Exactly once under concurrency: a refresh takes the queue's rows it saw and deletes those very
-//! rows before it reads the history, so a row queued meanwhile is left for the next refresh; two
-//! refreshes (two replicas) are serialised by a subject lock (SQLite: the write lock).
+//! Nothing is lost under concurrency: a refresh takes a batch of queued memberships and unqueues them
+//! before it reads their history, so a change committed after that is queued again and taken by the
+//! next refresh; two refreshes (two replicas) are serialised by a subject lock (SQLite: the write
+//! lock).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -24,7 +25,7 @@ use crate::error::AppResult;
 use crate::services::statuses::{EXPIRED, PENDING, Statuses};
 
 /// Memberships recomputed per transaction.
-const BATCH: u64 = 2_000;
+const BATCH: i64 = 2_000;
 /// Rows per multi-row `INSERT` (11 parameters each stays far below both databases' limits).
 const INSERT_ROWS: usize = 400;
 
@@ -55,9 +56,8 @@ struct Value {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct Queued {
-    id: i64,
-    membership_id: i64,
+pub(super) struct Queued {
+    pub id: i64,
 }
 
 async fn stored_key<C: ConnectionTrait>(db: &C) -> AppResult<Option<String>> {
@@ -69,7 +69,7 @@ async fn stored_key<C: ConnectionTrait>(db: &C) -> AppResult<Option<String>> {
         .map(|v| v.value))
 }
 
-async fn exec<C: ConnectionTrait>(db: &C, sql: Sql) -> AppResult<()> {
+pub(super) async fn exec<C: ConnectionTrait>(db: &C, sql: Sql) -> AppResult<()> {
     db.execute_raw(sql.statement()).await?;
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
     }
     loop {
         let mut peek = Sql::new(backend);
-        peek.push("SELECT id, membership_id FROM report_dirty ORDER BY id LIMIT 1");
+        peek.push("SELECT membership_id AS id FROM report_dirty LIMIT 1");
         if Queued::find_by_statement(peek.statement())
             .one(db)
             .await?
@@ -124,21 +124,22 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
         lock_subject(&txn, "report-spans", "refresh").await?;
         let statuses = Statuses::load(&txn).await?;
         let mut take = Sql::new(backend);
-        take.push("SELECT id, membership_id FROM report_dirty ORDER BY id LIMIT ")
-            .bind(i64::try_from(BATCH).unwrap_or(i64::MAX));
-        let queued = Queued::find_by_statement(take.statement())
+        take.push("SELECT DISTINCT membership_id AS id FROM report_dirty ORDER BY 1 LIMIT ")
+            .bind(BATCH);
+        let ids: Vec<i64> = Queued::find_by_statement(take.statement())
             .all(&txn)
-            .await?;
-        if queued.is_empty() {
-            txn.commit().await?;
-            return Ok(());
+            .await?
+            .into_iter()
+            .map(|q| q.id)
+            .collect();
+        if !ids.is_empty() {
+            // Unqueued before the history is read: a change committed after this is queued again.
+            let mut done = Sql::new(backend);
+            done.push("DELETE FROM report_dirty WHERE membership_id IN ")
+                .bind_list(ids.iter().copied());
+            exec(&txn, done).await?;
+            recompute(&txn, &statuses, &ids).await?;
         }
-        let mut done = Sql::new(backend);
-        done.push("DELETE FROM report_dirty WHERE id IN ")
-            .bind_list(queued.iter().map(|q| q.id));
-        exec(&txn, done).await?;
-        let ids: BTreeSet<i64> = queued.iter().map(|q| q.membership_id).collect();
-        recompute(&txn, &statuses, &ids.into_iter().collect::<Vec<_>>()).await?;
         txn.commit().await?;
     }
 }

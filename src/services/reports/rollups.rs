@@ -1,0 +1,194 @@
+//! The giving reports' roll-ups, kept in step with `contributions` the way `spans` keeps the
+//! membership timelines: a trigger queues the contact and the received date of every inserted,
+//! changed or deleted contribution (old and new values), and [`refresh`] — run before each giving
+//! report — recomputes the queued days and contacts from the contributions themselves:
+//!
+//! - `report_giving_days`: per day, financial type, campaign (0: none), payment instrument
+//!   (`NONE`: none) and currency, the count and net total (`amount − refunded`) of the COMPLETED
+//!   contributions received that day — what `contributionSummary` adds up;
+//! - `report_donor_years`: per contact, each year they gave (a COMPLETED contribution received that
+//!   year) with the next year they gave, so "gave in Y − 1 and not in Y" is one row's test.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+
+use super::spans::{Queued, exec};
+use crate::db::sql::Sql;
+use crate::db::{begin_write, lock_subject};
+use crate::error::AppResult;
+
+/// Days and contacts recomputed per transaction.
+const BATCH: i64 = 1_000;
+const INSERT_ROWS: usize = 500;
+
+#[derive(Debug, FromQueryResult)]
+struct Day {
+    day: NaiveDate,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Gift {
+    contact_id: i64,
+    received_date: NaiveDate,
+}
+
+/// Brings the roll-ups up to date. Cheap when nothing changed (two reads).
+pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    loop {
+        let mut peek = Sql::new(backend);
+        peek.push(
+            "SELECT CAST(1 AS BIGINT) AS id WHERE EXISTS (SELECT 1 FROM report_dirty_days) \
+             OR EXISTS (SELECT 1 FROM report_dirty_donors)",
+        );
+        if Queued::find_by_statement(peek.statement())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        let txn = begin_write(db).await?;
+        lock_subject(&txn, "report-giving", "refresh").await?;
+        let mut take = Sql::new(backend);
+        take.push("SELECT DISTINCT day FROM report_dirty_days ORDER BY 1 LIMIT ")
+            .bind(BATCH);
+        let days: Vec<NaiveDate> = Day::find_by_statement(take.statement())
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|d| d.day)
+            .collect();
+        if !days.is_empty() {
+            // Unqueued before the contributions are read: a later change is queued again.
+            let mut done = Sql::new(backend);
+            done.push("DELETE FROM report_dirty_days WHERE day IN ")
+                .bind_list(days.iter().copied());
+            exec(&txn, done).await?;
+            roll_up_days(&txn, &days).await?;
+        }
+        let mut take = Sql::new(backend);
+        take.push("SELECT DISTINCT contact_id AS id FROM report_dirty_donors ORDER BY 1 LIMIT ")
+            .bind(BATCH);
+        let contacts: Vec<i64> = Queued::find_by_statement(take.statement())
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|q| q.id)
+            .collect();
+        if !contacts.is_empty() {
+            let mut done = Sql::new(backend);
+            done.push("DELETE FROM report_dirty_donors WHERE contact_id IN ")
+                .bind_list(contacts.iter().copied());
+            exec(&txn, done).await?;
+            donor_years(&txn, &contacts).await?;
+        }
+        txn.commit().await?;
+    }
+}
+
+async fn roll_up_days<C: ConnectionTrait>(txn: &C, days: &[NaiveDate]) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let mut delete = Sql::new(backend);
+    delete
+        .push("DELETE FROM report_giving_days WHERE day IN ")
+        .bind_list(days.iter().copied());
+    exec(txn, delete).await?;
+    let mut insert = Sql::new(backend);
+    insert
+        .push(
+            "INSERT INTO report_giving_days (day, financial_type_id, campaign_id, \
+             payment_instrument, currency, n, total_minor) SELECT received_date, financial_type_id, \
+             COALESCE(campaign_id, 0), COALESCE(payment_instrument, 'NONE'), currency, COUNT(*), \
+             SUM(amount_minor - refunded_minor) FROM contributions WHERE status = 'COMPLETED' \
+             AND received_date IN ",
+        )
+        .bind_list(days.iter().copied())
+        .push(
+            " GROUP BY received_date, financial_type_id, COALESCE(campaign_id, 0), \
+             COALESCE(payment_instrument, 'NONE'), currency",
+        );
+    exec(txn, insert).await
+}
+
+/// Each year a contact gave, with the next year they gave (None: not since).
+pub fn giving_years(dates: impl IntoIterator<Item = NaiveDate>) -> Vec<(i32, Option<i32>)> {
+    let years: Vec<i32> = dates
+        .into_iter()
+        .map(|d| d.year())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    years
+        .iter()
+        .enumerate()
+        .map(|(i, y)| (*y, years.get(i + 1).copied()))
+        .collect()
+}
+
+async fn donor_years<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let mut read = Sql::new(backend);
+    read.push(
+        "SELECT contact_id, received_date FROM contributions WHERE status = 'COMPLETED' \
+         AND contact_id IN ",
+    )
+    .bind_list(contacts.iter().copied());
+    let mut by_contact: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
+    for g in Gift::find_by_statement(read.statement()).all(txn).await? {
+        by_contact
+            .entry(g.contact_id)
+            .or_default()
+            .push(g.received_date);
+    }
+    let mut delete = Sql::new(backend);
+    delete
+        .push("DELETE FROM report_donor_years WHERE contact_id IN ")
+        .bind_list(contacts.iter().copied());
+    exec(txn, delete).await?;
+    let rows: Vec<(i64, i32, Option<i32>)> = by_contact
+        .into_iter()
+        .flat_map(|(c, dates)| {
+            giving_years(dates)
+                .into_iter()
+                .map(move |(y, next)| (c, y, next))
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push("INSERT INTO report_donor_years (contact_id, year, next_year) VALUES ");
+        for (i, (c, y, next)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*c)
+                .push(", ")
+                .bind(*y)
+                .push(", ")
+                .bind(*next)
+                .push(")");
+        }
+        exec(txn, sql).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_year_points_at_the_next_year_given() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            giving_years([
+                d("2024-03-01"),
+                d("2021-05-01"),
+                d("2024-12-31"),
+                d("2025-01-01")
+            ]),
+            vec![(2021, Some(2024)), (2024, Some(2025)), (2025, None)]
+        );
+        assert!(giving_years([]).is_empty());
+    }
+}
