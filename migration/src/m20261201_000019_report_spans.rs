@@ -1,6 +1,7 @@
 //! The reports' status timelines (see `services::reports::spans`): per membership the spans of days
 //! with one type, status and end date; per contact the merged days on which they were a current
-//! member (over all types, `membership_type_id` 0, and per type); the renewals; and a queue of
+//! member (over all types, `membership_type_id` 0, and per type); how both counts change per day;
+//! the renewals; and a queue of
 //! memberships whose history changed, filled by a trigger on `membership_history` so no write path
 //! can forget it. For giving: each contact's years of giving (with the next year they gave, so
 //! LYBUNT and SYBUNT are one indexed scan), daily totals per type, campaign, instrument and
@@ -45,11 +46,14 @@ const TABLES: &[(&str, &str)] = &[
 ];
 
 const INDEXES: &[&str] = &[
-    "CREATE INDEX ix_rms_membership ON report_membership_spans (membership_id, from_day)",
+    "CREATE INDEX ix_rms_membership ON report_membership_spans (membership_id, status_id, from_day)",
+    "CREATE INDEX ix_rms_end ON report_membership_spans (end_date, from_day)",
+    "CREATE INDEX ix_rms_joined ON report_membership_spans (joined_on)",
     "CREATE INDEX ix_rms_contact ON report_membership_spans (contact_id)",
     "CREATE INDEX ix_rms_status ON report_membership_spans (status_id, from_day)",
     "CREATE INDEX ix_rcs_contact ON report_member_spans (contact_id, membership_type_id, from_day)",
     "CREATE INDEX ix_rcs_type ON report_member_spans (membership_type_id, from_day)",
+    "CREATE INDEX ix_rcs_until ON report_member_spans (until_day, from_day)",
     "CREATE INDEX ix_rr_renewed ON report_renewals (renewed_at)",
     "CREATE INDEX ix_rr_membership ON report_renewals (membership_id)",
     "CREATE INDEX ix_rdy_year ON report_donor_years (year, next_year, contact_id)",
@@ -112,6 +116,21 @@ impl MigrationTrait for Migration {
             "CREATE TABLE report_state (key VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
         )
         .await?;
+        // How the counts change on each day: +1 where a span starts, -1 where it ends, so a count on
+        // D is the sum of the changes up to D (a few thousand rows, not millions of spans).
+        crate::exec(
+            manager,
+            "CREATE TABLE report_status_deltas (day DATE NOT NULL, membership_type_id BIGINT NOT NULL, \
+             status_id BIGINT NOT NULL, delta BIGINT NOT NULL, \
+             PRIMARY KEY (day, membership_type_id, status_id))",
+        )
+        .await?;
+        crate::exec(
+            manager,
+            "CREATE TABLE report_member_deltas (day DATE NOT NULL, membership_type_id BIGINT NOT NULL, \
+             delta BIGINT NOT NULL, PRIMARY KEY (membership_type_id, day))",
+        )
+        .await?;
         for sql in INDEXES {
             crate::exec(manager, sql).await?;
         }
@@ -152,6 +171,9 @@ impl MigrationTrait for Migration {
         for (table, _) in TABLES {
             crate::exec(manager, &format!("DROP TABLE {table}")).await?;
         }
-        crate::exec(manager, "DROP TABLE report_state").await
+        for table in ["report_state", "report_status_deltas", "report_member_deltas"] {
+            crate::exec(manager, &format!("DROP TABLE {table}")).await?;
+        }
+        Ok(())
     }
 }

@@ -153,37 +153,107 @@ pub async fn membership_summary(
 ) -> AppResult<MembershipSummary> {
     let statuses = prepare(state, viewer).await?;
     let backend = state.db.get_database_backend();
+    // Every span's start and end, summed up to the date; then the trashed contacts' spans out.
     let mut sql = Sql::new(backend);
     sql.push(
+        "SELECT membership_type_id, status_id, CAST(SUM(delta) AS BIGINT) AS n \
+         FROM report_status_deltas WHERE day <= ",
+    )
+    .bind(as_of)
+    .push(" GROUP BY membership_type_id, status_id");
+    let mut counts: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    for r in CountRow::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?
+    {
+        *counts.entry((r.membership_type_id, r.status_id)).or_default() += r.n;
+    }
+    let mut trashed = Sql::new(backend);
+    trashed.push(
         "SELECT s.membership_type_id, s.status_id, COUNT(*) AS n FROM report_membership_spans s \
          WHERE ",
     );
-    covers(&mut sql, "s", as_of);
-    live(&mut sql, "s");
-    sql.push(" GROUP BY s.membership_type_id, s.status_id ORDER BY 1, 2");
-    let rows = CountRow::find_by_statement(sql.statement())
+    in_trash(&mut trashed, "s");
+    trashed.push(" AND ");
+    covers(&mut trashed, "s", as_of);
+    trashed.push(" GROUP BY s.membership_type_id, s.status_id");
+    for r in CountRow::find_by_statement(trashed.statement())
         .all(&state.db)
-        .await?;
-    let current_memberships = rows
+        .await?
+    {
+        *counts.entry((r.membership_type_id, r.status_id)).or_default() -= r.n;
+    }
+    counts.retain(|_, n| *n != 0);
+    let current_memberships = counts
         .iter()
-        .filter(|r| statuses.is_current(r.status_id))
-        .map(|r| r.n)
+        .filter(|((_, status), _)| statuses.is_current(*status))
+        .map(|(_, n)| n)
         .sum();
-    let mut members = Sql::new(backend);
-    members.push(
-        "SELECT COUNT(*) AS n FROM report_member_spans s WHERE s.membership_type_id = 0 AND ",
-    );
-    covers(&mut members, "s", as_of);
-    live(&mut members, "s");
+    let current_members = members_on(state, &[as_of], 0).await?[0];
     Ok(MembershipSummary {
         as_of,
-        current_members: scalar(state, members).await?,
+        current_members,
         current_memberships,
-        rows: rows
-            .into_iter()
-            .map(|r| (r.membership_type_id, r.status_id, r.n))
-            .collect(),
+        rows: counts.into_iter().map(|((t, s), n)| (t, s, n)).collect(),
     })
+}
+
+/// `<alias>.contact_id IN (contacts in the trash)`.
+pub(super) fn in_trash(sql: &mut Sql, alias: &str) {
+    sql.push(alias)
+        .push(".contact_id IN (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)");
+}
+
+/// Contacts current on each of the increasing `dates` with a membership of type `type_id` (0: any
+/// type): the member days' changes summed up to each date, less the trashed contacts' days.
+pub(super) async fn members_on(
+    state: &AppState,
+    dates: &[NaiveDate],
+    type_id: i64,
+) -> AppResult<Vec<i64>> {
+    let backend = state.db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT ");
+    rank(&mut sql, "d.day", dates);
+    sql.push(" AS a, CAST(SUM(d.delta) AS BIGINT) AS n FROM report_member_deltas d WHERE d.membership_type_id = ")
+        .bind(type_id)
+        .push(" AND d.day <= ")
+        .bind(dates[dates.len() - 1])
+        .push(" GROUP BY 1");
+    let mut out = vec![0; dates.len()];
+    for r in Step::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?
+    {
+        // A change on a day before or on `dates[j]` (rank <= j) counts for that date.
+        for slot in out.iter_mut().skip(usize::try_from(r.a).unwrap_or(0)) {
+            *slot += r.n;
+        }
+    }
+    let mut trashed = Sql::new(backend);
+    trashed.push("SELECT ");
+    rank(&mut trashed, "s.from_day", dates);
+    trashed.push(" AS a, ");
+    rank(&mut trashed, "s.until_day", dates);
+    trashed
+        .push(" AS b, COUNT(*) AS n FROM report_member_spans s WHERE s.membership_type_id = ")
+        .bind(type_id)
+        .push(" AND ");
+    in_trash(&mut trashed, "s");
+    trashed.push(" GROUP BY 1, 2");
+    let groups = Ranked::find_by_statement(trashed.statement())
+        .all(&state.db)
+        .await?;
+    for (slot, gone) in out.iter_mut().zip(spread(&groups, dates.len())) {
+        *slot -= gone;
+    }
+    Ok(out)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Step {
+    a: i64,
+    n: i64,
 }
 
 /// Retention between two dates, overall (type None) or for one membership type.
@@ -201,10 +271,9 @@ pub struct Retention {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct RetentionRow {
+struct TypeCount {
     membership_type_id: i64,
-    starting: i64,
-    retained: Option<i64>,
+    n: i64,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -224,23 +293,54 @@ pub async fn retention(
     check_range(from, to)?;
     prepare(state, viewer).await?;
     let backend = state.db.get_database_backend();
-    // Member days of a contact (type 0: any type) covering `from`; retained when the same span
-    // still covers `to`, or else another span of theirs does (looked up only for those).
-    let mut kept = Sql::new(backend);
-    kept.push(
-        "SELECT s.membership_type_id, COUNT(*) AS starting, SUM(CASE WHEN s.until_day IS NULL OR \
-         s.until_day > ",
+    // Starting: contacts current on `from`, over all types (type 0) and per type. Lost: those whose
+    // member days covering `from` end by `to` and who are not current again on `to` (looked up only
+    // for them); retained = starting − lost.
+    let mut starting = Sql::new(backend);
+    starting
+        .push(
+            "SELECT membership_type_id, CAST(SUM(delta) AS BIGINT) AS n FROM report_member_deltas \
+             WHERE day <= ",
+        )
+        .bind(from)
+        .push(" GROUP BY membership_type_id");
+    let mut trashed = Sql::new(backend);
+    trashed.push("SELECT s.membership_type_id, COUNT(*) AS n FROM report_member_spans s WHERE ");
+    in_trash(&mut trashed, "s");
+    trashed.push(" AND ");
+    covers(&mut trashed, "s", from);
+    trashed.push(" GROUP BY s.membership_type_id");
+    let mut lost = Sql::new(backend);
+    lost.push(
+        "SELECT s.membership_type_id, COUNT(*) AS n FROM report_member_spans s WHERE s.until_day > ",
     )
+    .bind(from)
+    .push(" AND s.until_day <= ")
     .bind(to)
+    .push(" AND s.from_day <= ")
+    .bind(from)
     .push(
-        " THEN 1 WHEN EXISTS (SELECT 1 FROM report_member_spans t WHERE t.contact_id = s.contact_id \
+        " AND NOT EXISTS (SELECT 1 FROM report_member_spans t WHERE t.contact_id = s.contact_id \
          AND t.membership_type_id = s.membership_type_id AND ",
     );
-    covers(&mut kept, "t", to);
-    kept.push(") THEN 1 ELSE 0 END) AS retained FROM report_member_spans s WHERE ");
-    covers(&mut kept, "s", from);
-    live(&mut kept, "s");
-    kept.push(" GROUP BY s.membership_type_id ORDER BY 1");
+    covers(&mut lost, "t", to);
+    lost.push(")");
+    live(&mut lost, "s");
+    lost.push(" GROUP BY s.membership_type_id");
+    let mut kept: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for (sql, sign, lost) in [(starting, 1, false), (trashed, -1, false), (lost, 1, true)] {
+        for r in TypeCount::find_by_statement(sql.statement())
+            .all(&state.db)
+            .await?
+        {
+            let e = kept.entry(r.membership_type_id).or_default();
+            if lost {
+                e.1 += r.n;
+            } else {
+                e.0 += sign * r.n;
+            }
+        }
+    }
     // Came due: the span covering `from` ends within the range; renewed: its end date on `to` is
     // later (or gone: lifetime) — known from the span unless its later history is irregular.
     let mut due = Sql::new(backend);
@@ -260,9 +360,6 @@ pub async fn retention(
     covers(&mut due, "s", from);
     live(&mut due, "s");
     due.push(" GROUP BY s.membership_type_id");
-    let kept = RetentionRow::find_by_statement(kept.statement())
-        .all(&state.db)
-        .await?;
     let dues = DueRow::find_by_statement(due.statement())
         .all(&state.db)
         .await?;
@@ -270,29 +367,30 @@ pub async fn retention(
         .iter()
         .map(|d| (d.membership_type_id, (d.came_due, d.renewed.unwrap_or(0))))
         .collect();
-    let overall = kept.iter().find(|r| r.membership_type_id == 0);
+    kept.retain(|_, (starting, _)| *starting != 0);
+    let overall = kept.get(&0).copied().unwrap_or((0, 0));
     let mut out = vec![Retention {
         membership_type_id: None,
-        starting: overall.map_or(0, |r| r.starting),
-        retained: overall.and_then(|r| r.retained).unwrap_or(0),
+        starting: overall.0,
+        retained: overall.0 - overall.1,
         came_due: due_of.values().map(|d| d.0).sum(),
         renewed: due_of.values().map(|d| d.1).sum(),
     }];
     let mut type_ids: Vec<i64> = kept
-        .iter()
-        .map(|r| r.membership_type_id)
+        .keys()
+        .copied()
         .filter(|t| *t != 0)
         .chain(due_of.keys().copied())
         .collect();
     type_ids.sort_unstable();
     type_ids.dedup();
     for t in type_ids {
-        let r = kept.iter().find(|r| r.membership_type_id == t);
+        let (starting, lost) = kept.get(&t).copied().unwrap_or((0, 0));
         let d = due_of.get(&t).copied().unwrap_or((0, 0));
         out.push(Retention {
             membership_type_id: Some(t),
-            starting: r.map_or(0, |r| r.starting),
-            retained: r.and_then(|r| r.retained).unwrap_or(0),
+            starting,
+            retained: starting - lost,
             came_due: d.0,
             renewed: d.1,
         });

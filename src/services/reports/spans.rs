@@ -88,6 +88,8 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
             for table in [
                 "report_membership_spans",
                 "report_member_spans",
+                "report_status_deltas",
+                "report_member_deltas",
                 "report_renewals",
                 "report_dirty",
             ] {
@@ -216,6 +218,23 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
             timeline_of(m, h, statuses, pending, expired)
         })
         .collect();
+    // The old spans leave the daily counts, the new ones enter them.
+    let mut changes: Deltas = BTreeMap::new();
+    let mut old = Sql::new(backend);
+    old.push(
+        "SELECT membership_type_id, status_id, from_day, until_day FROM report_membership_spans \
+         WHERE membership_id IN ",
+    )
+    .bind_list(ids.iter().copied());
+    for s in OldSpan::find_by_statement(old.statement()).all(txn).await? {
+        count(&mut changes, (s.membership_type_id, s.status_id), s.from_day, s.until_day, -1);
+    }
+    for o in &outs {
+        for s in &o.spans {
+            count(&mut changes, (s.type_id, s.status_id), s.from, s.until, 1);
+        }
+    }
+    add_deltas(txn, "report_status_deltas", "membership_type_id, status_id", changes).await?;
     for table in ["report_membership_spans", "report_renewals"] {
         let mut sql = Sql::new(backend);
         sql.push("DELETE FROM ")
@@ -332,6 +351,16 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
             .or_default()
             .push(range);
     }
+    let mut changes: Deltas = BTreeMap::new();
+    let mut old = Sql::new(backend);
+    old.push(
+        "SELECT contact_id, membership_type_id, from_day, until_day FROM report_member_spans \
+         WHERE contact_id IN ",
+    )
+    .bind_list(contacts.iter().copied());
+    for s in CurrentSpan::find_by_statement(old.statement()).all(txn).await? {
+        count(&mut changes, (s.membership_type_id, 0), s.from_day, s.until_day, -1);
+    }
     let mut delete = Sql::new(backend);
     delete
         .push("DELETE FROM report_member_spans WHERE contact_id IN ")
@@ -345,6 +374,10 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
                 .map(move |(from, until)| (contact, t, from, until))
         })
         .collect();
+    for (_, t, from, until) in &rows {
+        count(&mut changes, (*t, 0), *from, *until, 1);
+    }
+    add_deltas(txn, "report_member_deltas", "membership_type_id", changes).await?;
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut sql = Sql::new(backend);
         sql.push(
@@ -362,6 +395,69 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
                 .bind(*until)
                 .push(")");
         }
+        exec(txn, sql).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct OldSpan {
+    membership_type_id: i64,
+    status_id: i64,
+    from_day: NaiveDate,
+    until_day: Option<NaiveDate>,
+}
+
+/// Changes of a daily count: (day, (key, key)) → how much it goes up that day.
+type Deltas = BTreeMap<(NaiveDate, (i64, i64)), i64>;
+
+/// A span `[from, until)` counted `sign` times: up on its first day, down on the day after it.
+fn count(
+    changes: &mut Deltas,
+    key: (i64, i64),
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    sign: i64,
+) {
+    *changes.entry((from, key)).or_default() += sign;
+    if let Some(u) = until {
+        *changes.entry((u, key)).or_default() -= sign;
+    }
+}
+
+/// Adds the changes to a deltas table keyed by day and `keys` (one or two columns; a single key
+/// uses the first of the pair).
+async fn add_deltas<C: ConnectionTrait>(
+    txn: &C,
+    table: &str,
+    keys: &str,
+    changes: Deltas,
+) -> AppResult<()> {
+    let backend = txn.get_database_backend();
+    let two = keys.contains(',');
+    let rows: Vec<_> = changes.into_iter().filter(|(_, d)| *d != 0).collect();
+    for chunk in rows.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push("INSERT INTO ")
+            .push(table)
+            .push(" (day, ")
+            .push(keys)
+            .push(", delta) VALUES ");
+        for (i, ((day, (a, b)), delta)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*day)
+                .push(", ")
+                .bind(*a);
+            if two {
+                sql.push(", ").bind(*b);
+            }
+            sql.push(", ").bind(*delta).push(")");
+        }
+        sql.push(" ON CONFLICT (day, ")
+            .push(keys)
+            .push(") DO UPDATE SET delta = ")
+            .push(table)
+            .push(".delta + excluded.delta");
         exec(txn, sql).await?;
     }
     Ok(())

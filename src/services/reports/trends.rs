@@ -4,7 +4,8 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::FromQueryResult;
 
 use super::memberships::{
-    Ranked, check_range, covers, ids, live, newly_expired, prepare, rank, scalar, spread,
+    Ranked, check_range, covers, ids, live, members_on, newly_expired, prepare, rank, scalar,
+    spread,
 };
 use crate::db::sql::Sql;
 use crate::error::{AppError, AppResult};
@@ -125,37 +126,20 @@ fn at(k: Option<i64>, rows: &[CohortRow]) -> i64 {
 /// Contacts current on each of `dates` (with a membership of one of `types`, when not empty).
 async fn current_on(state: &AppState, dates: &[NaiveDate], types: &[i64]) -> AppResult<Vec<i64>> {
     let backend = state.db.get_database_backend();
-    if types.len() > 1 {
-        // A contact may hold several of the types at once: count distinct contacts per date.
-        let mut out = Vec::with_capacity(dates.len());
-        for d in dates {
-            let mut sql = Sql::new(backend);
-            sql.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM report_member_spans s WHERE ");
-            covers(&mut sql, "s", *d);
-            type_filter(&mut sql, "s.membership_type_id", types);
-            live(&mut sql, "s");
-            out.push(scalar(state, sql).await?);
-        }
-        return Ok(out);
+    if types.len() <= 1 {
+        return members_on(state, dates, types.first().copied().unwrap_or(0)).await;
     }
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT ");
-    rank(&mut sql, "s.from_day", dates);
-    sql.push(" AS a, ");
-    rank(&mut sql, "s.until_day", dates);
-    sql.push(" AS b, COUNT(*) AS n FROM report_member_spans s WHERE s.membership_type_id = ")
-        .bind(types.first().copied().unwrap_or(0))
-        .push(" AND s.from_day <= ")
-        .bind(dates[dates.len() - 1])
-        .push(" AND (s.until_day IS NULL OR s.until_day > ")
-        .bind(dates[0])
-        .push(")");
-    live(&mut sql, "s");
-    sql.push(" GROUP BY 1, 2");
-    let groups = Ranked::find_by_statement(sql.statement())
-        .all(&state.db)
-        .await?;
-    Ok(spread(&groups, dates.len()))
+    // A contact may hold several of the types at once: count distinct contacts per date.
+    let mut out = Vec::with_capacity(dates.len());
+    for d in dates {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT COUNT(DISTINCT s.contact_id) AS n FROM report_member_spans s WHERE ");
+        covers(&mut sql, "s", *d);
+        type_filter(&mut sql, "s.membership_type_id", types);
+        live(&mut sql, "s");
+        out.push(scalar(state, sql).await?);
+    }
+    Ok(out)
 }
 
 /// Members and movements per period (staff); `types` narrows to those membership types.
