@@ -18,7 +18,8 @@ const TABLES: &[(&str, &str)] = &[
         "report_membership_spans",
         "membership_id BIGINT NOT NULL, contact_id BIGINT NOT NULL, membership_type_id BIGINT NOT NULL, \
          status_id BIGINT NOT NULL, is_current BOOLEAN NOT NULL, end_date DATE NULL, joined_on DATE NOT NULL, \
-         from_day DATE NOT NULL, until_day DATE NULL, renewed_on DATE NULL, renewal_irregular BOOLEAN NOT NULL",
+         from_day DATE NOT NULL, until_day DATE NULL, renewed_on DATE NULL, renewal_irregular BOOLEAN NOT NULL, \
+         prev_expired_until DATE NULL",
     ),
     (
         "report_member_spans",
@@ -46,15 +47,21 @@ const TABLES: &[(&str, &str)] = &[
 ];
 
 const INDEXES: &[&str] = &[
-    "CREATE INDEX ix_rms_membership ON report_membership_spans (membership_id, status_id, from_day)",
-    "CREATE INDEX ix_rms_end ON report_membership_spans (end_date, from_day)",
-    "CREATE INDEX ix_rms_joined ON report_membership_spans (joined_on)",
+    // Each report's scan reads one of these alone (covering), never the table.
+    "CREATE INDEX ix_rms_membership ON report_membership_spans \
+     (membership_id, status_id, from_day, until_day)",
+    "CREATE INDEX ix_rms_end ON report_membership_spans (end_date, from_day, until_day, \
+     membership_type_id, renewal_irregular, renewed_on, membership_id, contact_id)",
+    "CREATE INDEX ix_rms_joined ON report_membership_spans \
+     (joined_on, is_current, from_day, until_day, contact_id)",
+    "CREATE INDEX ix_rms_status ON report_membership_spans (status_id, from_day, until_day, \
+     membership_type_id, prev_expired_until, membership_id, contact_id)",
     "CREATE INDEX ix_rms_contact ON report_membership_spans (contact_id)",
-    "CREATE INDEX ix_rms_status ON report_membership_spans (status_id, from_day)",
-    "CREATE INDEX ix_rcs_contact ON report_member_spans (contact_id, membership_type_id, from_day)",
-    "CREATE INDEX ix_rcs_type ON report_member_spans (membership_type_id, from_day)",
-    "CREATE INDEX ix_rcs_until ON report_member_spans (until_day, from_day)",
-    "CREATE INDEX ix_rr_renewed ON report_renewals (renewed_at)",
+    "CREATE INDEX ix_rcs_contact ON report_member_spans \
+     (contact_id, membership_type_id, from_day, until_day)",
+    "CREATE INDEX ix_rcs_type ON report_member_spans (membership_type_id, from_day, until_day, contact_id)",
+    "CREATE INDEX ix_rcs_until ON report_member_spans (until_day, from_day, membership_type_id, contact_id)",
+    "CREATE INDEX ix_rr_contact ON report_renewals (contact_id)",
     "CREATE INDEX ix_rr_membership ON report_renewals (membership_id)",
     "CREATE INDEX ix_rdy_year ON report_donor_years (year, next_year, contact_id)",
     "CREATE INDEX ix_rdy_contact ON report_donor_years (contact_id)",
@@ -62,6 +69,7 @@ const INDEXES: &[&str] = &[
     "CREATE INDEX ix_rd_membership ON report_dirty (membership_id)",
     "CREATE INDEX ix_rdd_contact ON report_dirty_donors (contact_id)",
     "CREATE INDEX ix_rddays_day ON report_dirty_days (day)",
+    "CREATE INDEX ix_memberships_join ON memberships (join_date, membership_type_id, contact_id)",
 ];
 
 const SQLITE_TRIGGERS: &[&str] = &[
@@ -127,6 +135,13 @@ impl MigrationTrait for Migration {
         .await?;
         crate::exec(
             manager,
+            "CREATE TABLE report_renewal_deltas (day DATE NOT NULL, membership_type_id BIGINT NOT NULL, \
+             reinstated BIGINT NOT NULL, delta BIGINT NOT NULL, \
+             PRIMARY KEY (day, membership_type_id, reinstated))",
+        )
+        .await?;
+        crate::exec(
+            manager,
             "CREATE TABLE report_member_deltas (day DATE NOT NULL, membership_type_id BIGINT NOT NULL, \
              delta BIGINT NOT NULL, PRIMARY KEY (membership_type_id, day))",
         )
@@ -171,7 +186,13 @@ impl MigrationTrait for Migration {
         for (table, _) in TABLES {
             crate::exec(manager, &format!("DROP TABLE {table}")).await?;
         }
-        for table in ["report_state", "report_status_deltas", "report_member_deltas"] {
+        crate::exec(manager, "DROP INDEX ix_memberships_join").await?;
+        for table in [
+            "report_state",
+            "report_status_deltas",
+            "report_renewal_deltas",
+            "report_member_deltas",
+        ] {
             crate::exec(manager, &format!("DROP TABLE {table}")).await?;
         }
         Ok(())

@@ -109,11 +109,6 @@ pub(super) fn spread(groups: &[Ranked], dates: usize) -> Vec<i64> {
     out
 }
 
-/// An `IN` list that is never empty (no id is negative).
-pub(super) fn ids(v: Vec<i64>) -> Vec<i64> {
-    if v.is_empty() { vec![-1] } else { v }
-}
-
 #[derive(Debug, FromQueryResult)]
 struct CountRow {
     membership_type_id: i64,
@@ -414,7 +409,8 @@ pub(super) fn around(sql: &mut Sql, column: &str, dates: &[NaiveDate], before: b
 }
 
 /// Expired spans of memberships that became Expired after `dates[0]` and were still Expired on the
-/// first date at or after the span's start, and were not Expired on the date before it: a derived
+/// first date at or after the span's start, and were not Expired on the date before it (known from
+/// the end of the membership's previous Expired span, looked up only when that ends after the date): a derived
 /// table `x (membership_id, contact_id, a)` where `a` is the rank of that date. `types` (when not
 /// empty) narrows to memberships of those types on it.
 pub(super) fn newly_expired(
@@ -433,7 +429,10 @@ pub(super) fn newly_expired(
     around(sql, "s.from_day", dates, false);
     sql.push(" AS on_day, ");
     around(sql, "s.from_day", dates, true);
-    sql.push(" AS before_day, s.until_day FROM report_membership_spans s WHERE s.status_id = ")
+    sql.push(
+        " AS before_day, s.until_day, s.prev_expired_until FROM report_membership_spans s \
+         WHERE s.status_id = ",
+    )
         .bind(expired)
         .push(" AND s.from_day > ")
         .bind(first)
@@ -445,12 +444,13 @@ pub(super) fn newly_expired(
     }
     live(sql, "s");
     sql.push(
-        ") y WHERE (y.until_day IS NULL OR y.until_day > y.on_day) AND NOT EXISTS (SELECT 1 FROM \
+        ") y WHERE (y.until_day IS NULL OR y.until_day > y.on_day) AND (y.prev_expired_until IS NULL \
+         OR y.prev_expired_until <= y.before_day OR NOT EXISTS (SELECT 1 FROM \
          report_membership_spans p WHERE p.membership_id = y.membership_id AND p.status_id = ",
     )
     .bind(expired)
     .push(
-        " AND p.from_day <= y.before_day AND (p.until_day IS NULL OR p.until_day > y.before_day))) x",
+        " AND p.from_day <= y.before_day AND (p.until_day IS NULL OR p.until_day > y.before_day)))) x",
     );
     Ok(())
 }

@@ -89,6 +89,7 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
                 "report_membership_spans",
                 "report_member_spans",
                 "report_status_deltas",
+                "report_renewal_deltas",
                 "report_member_deltas",
                 "report_renewals",
                 "report_dirty",
@@ -235,6 +236,22 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
         }
     }
     add_deltas(txn, "report_status_deltas", "membership_type_id, status_id", changes).await?;
+    let mut changes: Deltas = BTreeMap::new();
+    let mut old = Sql::new(backend);
+    old.push("SELECT membership_type_id, renewed_at, reinstated FROM report_renewals WHERE membership_id IN ")
+        .bind_list(ids.iter().copied());
+    for r in OldRenewal::find_by_statement(old.statement()).all(txn).await? {
+        let key = (r.membership_type_id, i64::from(r.reinstated));
+        *changes.entry((r.renewed_at.date_naive(), key)).or_default() -= 1;
+    }
+    for o in &outs {
+        for (t, at, reinstated) in &o.renewals {
+            *changes
+                .entry((at.date_naive(), (*t, i64::from(*reinstated))))
+                .or_default() += 1;
+        }
+    }
+    add_deltas(txn, "report_renewal_deltas", "membership_type_id, reinstated", changes).await?;
     for table in ["report_membership_spans", "report_renewals"] {
         let mut sql = Sql::new(backend);
         sql.push("DELETE FROM ")
@@ -246,8 +263,13 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
     let mut span_rows = Vec::new();
     let mut renewal_rows = Vec::new();
     for o in &outs {
+        // The end of the latest Expired span before each span: where a lapse may have begun.
+        let mut expired_until = None;
         for (i, s) in o.spans.iter().enumerate() {
-            span_rows.push((o, s, timeline::renewal(&o.spans, i)));
+            span_rows.push((o, s, timeline::renewal(&o.spans, i), expired_until));
+            if s.status_id == expired {
+                expired_until = s.until;
+            }
         }
         for r in &o.renewals {
             renewal_rows.push((o, r));
@@ -258,9 +280,9 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
         sql.push(
             "INSERT INTO report_membership_spans (membership_id, contact_id, membership_type_id, \
              status_id, is_current, end_date, joined_on, from_day, until_day, renewed_on, \
-             renewal_irregular) VALUES ",
+             renewal_irregular, prev_expired_until) VALUES ",
         );
-        for (i, (o, s, renewal)) in chunk.iter().enumerate() {
+        for (i, (o, s, renewal, expired_until)) in chunk.iter().enumerate() {
             let (renewed_on, irregular) = match renewal {
                 Renewal::Regular(d) => (*d, false),
                 Renewal::Irregular => (None, true),
@@ -287,6 +309,8 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
                 .bind(renewed_on)
                 .push(", ")
                 .bind(irregular)
+                .push(", ")
+                .bind(*expired_until)
                 .push(")");
         }
         exec(txn, sql).await?;
@@ -398,6 +422,13 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
         exec(txn, sql).await?;
     }
     Ok(())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct OldRenewal {
+    membership_type_id: i64,
+    renewed_at: DateTime<Utc>,
+    reinstated: bool,
 }
 
 #[derive(Debug, FromQueryResult)]

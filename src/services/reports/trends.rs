@@ -1,10 +1,12 @@
 //! Trends and join cohorts: many dates' counts from one grouped pass over the timelines.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::FromQueryResult;
 
 use super::memberships::{
-    Ranked, check_range, covers, ids, live, members_on, newly_expired, prepare, rank, scalar,
+    Ranked, check_range, covers, in_trash, live, members_on, newly_expired, prepare, rank, scalar,
     spread,
 };
 use crate::db::sql::Sql;
@@ -175,29 +177,61 @@ pub async fn trends(
     let joined = CohortRow::find_by_statement(joined.statement())
         .all(&state.db)
         .await?;
+    // Renewals per day (with whether the membership was Expired before), less the trashed
+    // contacts' renewals.
     let mut renewals = Sql::new(backend);
-    renewals.push("SELECT CASE");
+    renewals.push("SELECT ");
+    cohort_case(&mut renewals, "r.day", &spans);
+    renewals
+        .push(
+            " AS cohort, CAST(SUM(r.delta) AS BIGINT) AS n, \
+             CAST(SUM(r.delta * r.reinstated) AS BIGINT) AS reinstated \
+             FROM report_renewal_deltas r WHERE r.day >= ",
+        )
+        .bind(from)
+        .push(" AND r.day <= ")
+        .bind(to);
+    type_filter(&mut renewals, "r.membership_type_id", types);
+    renewals.push(" GROUP BY 1");
+    let mut renewed: BTreeMap<Option<i64>, (i64, i64)> = BTreeMap::new();
+    for r in RenewalRow::find_by_statement(renewals.statement())
+        .all(&state.db)
+        .await?
+    {
+        let e = renewed.entry(r.cohort).or_default();
+        e.0 += r.n;
+        e.1 += r.reinstated.unwrap_or(0);
+    }
+    let mut trashed = Sql::new(backend);
+    trashed.push("SELECT CASE");
     for (i, (_, end)) in spans.iter().enumerate() {
-        renewals
+        trashed
             .push(" WHEN r.renewed_at < ")
             .bind(midnight(*end + Duration::days(1)))
             .push(" THEN ")
             .bind(i64::try_from(i).unwrap_or(0));
     }
-    renewals
+    trashed
         .push(
             " END AS cohort, COUNT(*) AS n, SUM(CASE WHEN r.reinstated THEN 1 ELSE 0 END) AS reinstated \
-             FROM report_renewals r WHERE r.renewed_at >= ",
-        )
+             FROM report_renewals r WHERE ",
+        );
+    in_trash(&mut trashed, "r");
+    trashed
+        .push(" AND r.renewed_at >= ")
         .bind(midnight(from))
         .push(" AND r.renewed_at < ")
         .bind(midnight(to + Duration::days(1)));
-    type_filter(&mut renewals, "r.membership_type_id", types);
-    live(&mut renewals, "r");
-    renewals.push(" GROUP BY 1");
-    let renewals = RenewalRow::find_by_statement(renewals.statement())
+    type_filter(&mut trashed, "r.membership_type_id", types);
+    trashed.push(" GROUP BY 1");
+    for r in RenewalRow::find_by_statement(trashed.statement())
         .all(&state.db)
-        .await?;
+        .await?
+    {
+        let e = renewed.entry(r.cohort).or_default();
+        e.0 -= r.n;
+        e.1 -= r.reinstated.unwrap_or(0);
+    }
     // Lapses: Expired on a period's last day, not on the day before the period.
     let mut lapses = Sql::new(backend);
     lapses.push("SELECT x.a, COUNT(*) AS n FROM ");
@@ -209,19 +243,19 @@ pub async fn trends(
     let mut out = Vec::with_capacity(spans.len());
     for (i, (start, end)) in spans.iter().copied().enumerate() {
         let k = i64::try_from(i).ok();
-        let renewal = renewals.iter().find(|r| r.cohort == k);
+        let renewal = renewed.get(&k).copied().unwrap_or((0, 0));
         out.push(TrendPeriod {
             start,
             end,
             current_at_end: current[i + 1],
             current_at_start: current[i],
             joined: at(k, &joined),
-            renewed: renewal.map_or(0, |r| r.n),
+            renewed: renewal.0,
             lapsed: lapses
                 .iter()
                 .find(|l| l.a == i64::try_from(i + 1).unwrap_or(0))
                 .map_or(0, |l| l.n),
-            reinstated: renewal.and_then(|r| r.reinstated).unwrap_or(0),
+            reinstated: renewal.1,
         });
     }
     Ok(out)
@@ -266,7 +300,7 @@ pub async fn cohorts(
         ));
     }
     check_range(from, to)?;
-    let statuses = prepare(state, viewer).await?;
+    prepare(state, viewer).await?;
     let backend = state.db.get_database_backend();
     let mut sizes = Sql::new(backend);
     sizes.push("SELECT ");
@@ -290,9 +324,7 @@ pub async fn cohorts(
     rank(&mut sql, "s.from_day", &ends);
     sql.push(" AS a, ");
     rank(&mut sql, "s.until_day", &ends);
-    sql.push(" AS b, COUNT(*) AS n FROM report_membership_spans s WHERE s.status_id IN ")
-        .bind_list(ids(statuses.current_ids()))
-        .push(" AND s.joined_on >= ")
+    sql.push(" AS b, COUNT(*) AS n FROM report_membership_spans s WHERE s.is_current AND s.joined_on >= ")
         .bind(from)
         .push(" AND s.joined_on <= ")
         .bind(to)
