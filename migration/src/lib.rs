@@ -21,6 +21,7 @@ mod m20261130_000015_history_in_force;
 mod m20261130_000016_report_indexes;
 mod m20261201_000017_import;
 mod m20261201_000018_privacy;
+mod m20261201_000020_households;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_report_indexes::Migration),
             Box::new(m20261201_000017_import::Migration),
             Box::new(m20261201_000018_privacy::Migration),
+            Box::new(m20261201_000020_households::Migration),
         ]
     }
 }

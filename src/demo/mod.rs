@@ -130,6 +130,8 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         send_welcome: true,
         welcome_template_key: None,
         prices: Default::default(),
+        inherit_via: Vec::new(),
+        max_related: None,
     };
     let specs: Vec<(TypeFields, u32)> = vec![
         (

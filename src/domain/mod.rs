@@ -13,6 +13,7 @@ pub mod contribution;
 pub mod country;
 pub mod dates;
 pub mod email;
+pub mod household;
 pub mod import;
 pub mod job;
 pub mod membership;

@@ -161,6 +161,8 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         txn.commit().await?;
         lo = hi;
     }
+    // Bundles: ended relationships, and followers that disagree with their primaries.
+    let bundles_synced = crate::services::households::job::run(state, as_of, NAME).await?;
     let changed_to = counts_by_status(state, &statuses, run_id).await?;
     Ok(JobReport {
         processed: examined,
@@ -172,6 +174,7 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
             "overridesEnded": overrides_ended,
             "changedTo": changed_to,
             "expiredMessagesQueued": expired_messages,
+            "bundlesSynced": bundles_synced,
         }),
     })
 }

@@ -133,6 +133,13 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("topDonors", Staff),
         ("mailingStats", Staff),
         ("cohortRetention", Staff),
+        // Households
+        ("relationshipTypes", SignedIn),
+        ("createRelationshipType", Admin),
+        ("createRelationship", Staff),
+        ("endRelationship", Staff),
+        ("addBundleMember", SelfOrStaff),
+        ("removeBundleMember", SelfOrStaff),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

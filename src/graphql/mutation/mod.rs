@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod contacts;
 mod contributions;
+mod households;
 mod import;
 mod jobs;
 mod memberships;
@@ -31,6 +32,7 @@ pub struct MutationRoot(
     payments::PaymentMutation,
     privacy::PrivacyMutation,
     import::ImportMutation,
+    households::HouseholdMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

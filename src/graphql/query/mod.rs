@@ -3,6 +3,7 @@
 mod admin;
 mod contacts;
 mod contributions;
+mod households;
 mod import;
 mod jobs;
 mod memberships;
@@ -25,6 +26,7 @@ pub struct QueryRoot(
     memberships::MembershipQuery,
     contributions::ContributionQuery,
     import::ImportQuery,
+    households::HouseholdQuery,
     jobs::JobQuery,
     messages::MessageQuery,
     privacy::PrivacyQuery,

@@ -7,6 +7,7 @@ pub mod contact_giving;
 pub mod contribution;
 pub mod contribution_inputs;
 pub mod giving;
+pub mod household;
 pub mod import;
 pub mod job;
 pub mod membership;
