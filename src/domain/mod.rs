@@ -12,6 +12,7 @@ pub mod contact;
 pub mod contribution;
 pub mod country;
 pub mod dates;
+pub mod directory;
 pub mod email;
 pub mod household;
 pub mod import;

@@ -140,6 +140,11 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("endRelationship", Staff),
         ("addBundleMember", SelfOrStaff),
         ("removeBundleMember", SelfOrStaff),
+        ("memberDirectory", SelfOrStaff),
+        ("myDirectoryListing", OwnContact),
+        ("directoryCustomFields", SignedIn),
+        ("updateMyDirectoryListing", OwnContact),
+        ("setDirectoryCustomFields", Admin),
         // Payments
         ("startPayment", Credentials),
         ("setMyAutoRenew", SelfOrStaff),

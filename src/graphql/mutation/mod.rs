@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod contacts;
 mod contributions;
+mod directory;
 mod households;
 mod import;
 mod jobs;
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     privacy::PrivacyMutation,
     import::ImportMutation,
     households::HouseholdMutation,
+    directory::DirectoryMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

@@ -3,6 +3,7 @@
 mod admin;
 mod contacts;
 mod contributions;
+mod directory;
 mod households;
 mod import;
 mod jobs;
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     contributions::ContributionQuery,
     import::ImportQuery,
     households::HouseholdQuery,
+    directory::DirectoryQuery,
     jobs::JobQuery,
     messages::MessageQuery,
     privacy::PrivacyQuery,

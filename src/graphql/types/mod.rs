@@ -6,6 +6,7 @@ pub mod contact;
 pub mod contact_giving;
 pub mod contribution;
 pub mod contribution_inputs;
+pub mod directory;
 pub mod giving;
 pub mod household;
 pub mod import;

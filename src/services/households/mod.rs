@@ -3,6 +3,7 @@
 //! their bundle from the portal, a household's shared address, and the opt-in member directory.
 
 pub mod bundle;
+pub mod directory;
 pub mod job;
 pub mod portal;
 pub mod relationships;

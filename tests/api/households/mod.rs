@@ -4,6 +4,7 @@
 
 mod bundle;
 mod concurrency;
+mod directory;
 mod portal;
 mod property;
 
