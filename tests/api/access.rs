@@ -140,6 +140,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("endRelationship", Staff),
         ("addBundleMember", SelfOrStaff),
         ("removeBundleMember", SelfOrStaff),
+        ("updateHouseholdAddress", Staff),
         ("memberDirectory", SelfOrStaff),
         ("myDirectoryListing", OwnContact),
         ("directoryCustomFields", SignedIn),

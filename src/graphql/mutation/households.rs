@@ -6,12 +6,13 @@ use async_graphql::{Context, ID, Object, Result};
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
 use crate::graphql::parse_id;
+use crate::graphql::types::contact::Contact;
 use crate::graphql::types::household::{
     AddBundleMemberInput, CreateRelationshipInput, CreateRelationshipTypeInput,
-    EndRelationshipInput, Relationship, RelationshipType,
+    EndRelationshipInput, Relationship, RelationshipType, UpdateHouseholdAddressInput,
 };
 use crate::graphql::types::membership::Membership;
-use crate::services::households::{portal, relationships, types};
+use crate::services::households::{address, portal, relationships, types};
 
 #[derive(Default)]
 pub struct HouseholdMutation;
@@ -112,5 +113,32 @@ impl HouseholdMutation {
         let id = parse_id(&id, "id")?;
         let removed = portal::remove(state, guards::viewer(ctx), id).await?;
         Ok(Membership(removed.into()))
+    }
+
+    /// Changes a household's (or organisation's) address (staff) and, in the same transaction,
+    /// that of the members chosen in `applyToContactIds`.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn update_household_address(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The household.")] id: ID,
+        #[graphql(desc = "The new address and who moves with it.")]
+        input: UpdateHouseholdAddressInput,
+    ) -> Result<Contact> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let apply_to = crate::graphql::parse_ids(
+            &input.apply_to_contact_ids.unwrap_or_default(),
+            "applyToContactIds",
+        )?;
+        let new = address::Address {
+            street: input.street,
+            city: input.city,
+            postal_code: input.postal_code,
+            region: input.region,
+            country: input.country,
+        };
+        let updated = address::update(state, &guards::actor(ctx), id, new, apply_to).await?;
+        Ok(Contact(updated))
     }
 }

@@ -177,6 +177,22 @@ impl Contact {
         }
         Ok(out)
     }
+    /// The household's members who live at its address (staff): when the address changes,
+    /// `updateHouseholdAddress` can move them with it.
+    async fn members_sharing_address(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let state = guards::state(ctx)?;
+        let ids =
+            crate::services::households::address::sharing(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        let loaders = guards::loaders(ctx)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(c) = loaders.contact(id).await? {
+                out.push(Contact(c));
+            }
+        }
+        Ok(out)
+    }
     /// Answers given on signup forms, kept on the person (staff, or the member themself).
     async fn custom_fields(
         &self,

@@ -165,3 +165,21 @@ pub struct AddBundleMemberInput {
     /// first).
     pub relationship_type_id: Option<ID>,
 }
+
+/// A household's new address, and the members who move with it.
+#[derive(Debug, InputObject)]
+pub struct UpdateHouseholdAddressInput {
+    /// Street and number.
+    pub street: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Region or state.
+    pub region: Option<String>,
+    /// ISO 3166 country code.
+    pub country: Option<String>,
+    /// Members (related to the household today) whose address changes too: usually those
+    /// `membersSharingAddress` offered.
+    pub apply_to_contact_ids: Option<Vec<ID>>,
+}

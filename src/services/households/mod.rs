@@ -2,6 +2,7 @@
 //! between contacts, memberships inherited through them (bundles), the primary member managing
 //! their bundle from the portal, a household's shared address, and the opt-in member directory.
 
+pub mod address;
 pub mod bundle;
 pub mod directory;
 pub mod job;

@@ -2,6 +2,7 @@
 //! inherited through relationships) and their seat limit, the portal's bundle management, and the
 //! member directory's privacy.
 
+mod address;
 mod bundle;
 mod concurrency;
 mod directory;
