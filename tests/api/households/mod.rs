@@ -232,3 +232,17 @@ async fn households_relationships_are_typed_dated_and_shown_on_contacts() {
         .await;
     assert_eq!(code(&body), "FORBIDDEN", "{body}");
 }
+
+#[tokio::test]
+async fn households_the_demo_has_families_and_organisations_with_bundles() {
+    let app = TestApp::spawn().await;
+    let opts = tessera::demo::DemoOptions {
+        contacts: 300,
+        seed: 5,
+        as_of: crate::fixtures::d("2025-11-24"),
+    };
+    let summary = tessera::demo::load(&app.state, &opts).await.unwrap();
+    assert!(summary.relationships >= 10, "{summary:?}");
+    let followers = assert_bundles_agree(&app).await;
+    assert!(followers >= 10, "inherited memberships: {followers}");
+}
