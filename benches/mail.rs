@@ -95,6 +95,8 @@ async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
             send_welcome: false,
             welcome_template_key: None,
             prices: Default::default(),
+            inherit_via: Vec::new(),
+            max_related: None,
         },
     )
     .await

@@ -22,6 +22,7 @@ mod m20261130_000016_report_indexes;
 mod m20261201_000017_import;
 mod m20261201_000018_privacy;
 mod m20261201_000019_report_spans;
+mod m20261201_000020_households;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_import::Migration),
             Box::new(m20261201_000018_privacy::Migration),
             Box::new(m20261201_000019_report_spans::Migration),
+            Box::new(m20261201_000020_households::Migration),
         ]
     }
 }

@@ -80,6 +80,8 @@ impl From<membership_type::Model> for MembershipType {
                 opens_days_before: m.renewal_opens_days_before,
                 closes_days_after: m.renewal_closes_days_after,
             },
+            inherit_via: m.inherit_via.map(|j| j.0).unwrap_or_default(),
+            max_related: m.max_related,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }
@@ -120,6 +122,8 @@ impl From<membership::Model> for Membership {
             cancel_reason: m.cancel_reason,
             created_at: m.created_at,
             updated_at: m.updated_at,
+            inherited_from_id: m.inherited_from_id,
+            inherit_ended_on: m.inherit_ended_on,
         }
     }
 }

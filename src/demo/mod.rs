@@ -22,6 +22,7 @@ use crate::state::AppState;
 
 mod generate;
 mod giving;
+mod households;
 
 use generate::{Batch, DemoType, GivingState, generate_contact};
 use giving::GivingIds;
@@ -38,6 +39,8 @@ pub struct DemoSummary {
     pub memberships: u64,
     pub contributions: u64,
     pub by_status: BTreeMap<String, u64>,
+    /// Family and organisation relationships (each seats its contact in a bundle).
+    pub relationships: u64,
 }
 /// Rows per INSERT and rows per transaction.
 const ROWS_PER_INSERT: usize = 400;
@@ -69,6 +72,7 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
         memberships: 0,
         contributions: 0,
         by_status: BTreeMap::new(),
+        relationships: 0,
     };
     let mut next_membership_id = 1i64;
     let mut first = 1u64;
@@ -108,7 +112,8 @@ pub async fn load(state: &AppState, opts: &DemoOptions) -> AppResult<DemoSummary
         first = last + 1;
     }
     fix_sequences(state).await?;
-    // The reports' status timelines, built now rather than by the first report.
+    summary.relationships = households::load(state, opts.seed, opts.as_of).await?;
+    // The reports' status timelines and giving roll-ups, built now rather than by the first report.
     crate::services::reports::refresh_all(&state.db).await?;
     Ok(summary)
 }
@@ -132,6 +137,8 @@ async fn create_types(state: &AppState) -> AppResult<Vec<DemoType>> {
         send_welcome: true,
         welcome_template_key: None,
         prices: Default::default(),
+        inherit_via: Vec::new(),
+        max_related: None,
     };
     let specs: Vec<(TypeFields, u32)> = vec![
         (
@@ -370,11 +377,13 @@ pub fn describe(summary: &DemoSummary, as_of: NaiveDate) -> String {
         .map(|(k, v)| format!("{k}: {v}"))
         .collect();
     format!(
-        "loaded {} contacts, {} memberships and {} contributions as of {} — {}",
+        "loaded {} contacts, {} memberships and {} contributions as of {} — {}; {} family and \
+         organisation relationships",
         summary.contacts,
         summary.memberships,
         summary.contributions,
         as_of,
-        statuses.join(", ")
+        statuses.join(", "),
+        summary.relationships
     )
 }

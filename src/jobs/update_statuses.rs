@@ -161,9 +161,11 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
         txn.commit().await?;
         lo = hi;
     }
+    // Bundles: ended relationships, and followers that disagree with their primaries.
+    let bundles_synced = crate::services::households::job::run(state, as_of, NAME).await?;
     let changed_to = counts_by_status(state, &statuses, run_id).await?;
-    // The reports' timelines take in the rows this run wrote now, not at the next report.
-    crate::services::reports::spans::refresh(db).await?;
+    // The reports' precomputed data takes in what this run wrote now, not at the next report.
+    crate::services::reports::refresh_all(db).await?;
     Ok(JobReport {
         processed: examined,
         changed,
@@ -174,6 +176,7 @@ pub async fn run(state: &AppState, as_of: NaiveDate, run_id: i64) -> AppResult<J
             "overridesEnded": overrides_ended,
             "changedTo": changed_to,
             "expiredMessagesQueued": expired_messages,
+            "bundlesSynced": bundles_synced,
         }),
     })
 }

@@ -38,6 +38,10 @@ pub struct TypeFields {
     /// Template of the welcome message for this type (default `welcome`).
     pub welcome_template_key: Option<String>,
     pub prices: PriceFields,
+    /// Relationship type ids through which related contacts inherit (bundles).
+    pub inherit_via: Vec<i64>,
+    /// Seats for related contacts (None: no limit).
+    pub max_related: Option<i32>,
 }
 
 /// A type's prices as entered: decimal strings in the type's currency.
@@ -97,6 +101,12 @@ pub fn fields_of(m: &mtype::Model) -> TypeFields {
             renewal_opens_days_before: Some(m.renewal_opens_days_before),
             renewal_closes_days_after: Some(m.renewal_closes_days_after),
         },
+        inherit_via: m
+            .inherit_via
+            .as_ref()
+            .map(|j| j.0.clone())
+            .unwrap_or_default(),
+        max_related: m.max_related,
     }
 }
 
@@ -172,6 +182,7 @@ fn apply(active: &mut mtype::ActiveModel, f: TypeFields) -> AppResult<()> {
     active.weight = Set(f.weight);
     active.send_welcome = Set(f.send_welcome);
     active.welcome_template_key = Set(f.welcome_template_key.filter(|k| !k.trim().is_empty()));
+    active.max_related = Set(crate::domain::household::parse_max_related(f.max_related)?);
     apply_prices(active, &f.prices, currency, &rules)
 }
 
@@ -227,6 +238,8 @@ pub async fn create(state: &AppState, f: TypeFields) -> AppResult<MembershipType
     };
     let txn = begin_write(&state.db).await?;
     check_template(state, &txn, f.welcome_template_key.as_deref()).await?;
+    let via = crate::services::households::types::check_ids(&txn, &f.inherit_via).await?;
+    active.inherit_via = Set(Some(JsonText(via)));
     apply(&mut active, f)?;
     let created = active.insert(&txn).await?;
     txn.commit().await?;
@@ -246,7 +259,9 @@ pub async fn update(
     let current = get(&txn, id, "id").await?;
     let fields = change(fields_of(&current));
     check_template(state, &txn, fields.welcome_template_key.as_deref()).await?;
+    let via = crate::services::households::types::check_ids(&txn, &fields.inherit_via).await?;
     let mut active: mtype::ActiveModel = current.into();
+    active.inherit_via = Set(Some(JsonText(via)));
     apply(&mut active, fields)?;
     active.updated_at = Set(state.clock.now());
     let updated = active.update(&txn).await?;

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod contributions;
 pub mod custom_values;
 pub mod exports;
+pub mod households;
 pub mod import;
 pub mod letters;
 pub mod membership_types;

@@ -116,6 +116,8 @@ pub async fn expired_in_run<C: ConnectionTrait>(
     let rows = membership::Entity::find()
         .filter(membership::Column::StatusRunId.eq(run_id))
         .filter(membership::Column::StatusId.eq(expired_status))
+        // The primary of a bundle is told; those who inherit from it are not asked to pay.
+        .filter(membership::Column::InheritedFromId.is_null())
         .filter(membership::Column::Id.gt(lo))
         .filter(membership::Column::Id.lte(hi))
         .all(db)

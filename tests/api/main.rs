@@ -17,6 +17,7 @@ mod giving_scale;
 mod helpers;
 mod hostile;
 mod hostile_gen;
+mod households;
 mod http;
 mod import;
 mod job_runs;

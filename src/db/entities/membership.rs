@@ -22,6 +22,13 @@ pub struct Model {
     pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The primary membership this one is inherited from (a bundle); None for a primary one.
+    pub inherited_from_id: Option<i64>,
+    /// The relationship it is inherited through.
+    pub relationship_id: Option<i64>,
+    /// When it stopped following its primary (the relationship ended, the seat was freed, the
+    /// related contact died); None while it follows.
+    pub inherit_ended_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,6 +42,10 @@ pub struct Model {
     /// …until this many days after it.
     pub renewal_closes_days_after: i32,
     pub updated_at: DateTimeUtc,
+    /// Relationship type ids through which related contacts inherit the membership (JSON array).
+    pub inherit_via: Option<JsonText<Vec<i64>>>,
+    /// Seats for related contacts; None: no limit.
+    pub max_related: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,6 +38,10 @@ pub struct MembershipType {
     pub pricing: price::Pricing,
     /// When members may renew by themselves.
     pub renewal_window: price::RenewalWindow,
+    /// Relationship types through which related contacts inherit a membership of this type.
+    pub inherit_via: Vec<i64>,
+    /// Seats for related contacts in one bundle; None: no limit.
+    pub max_related: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -78,6 +82,10 @@ pub struct Membership {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The primary membership it is inherited from (bundles); None for a primary one.
+    pub inherited_from_id: Option<i64>,
+    /// When it stopped following the primary; None while it follows.
+    pub inherit_ended_on: Option<NaiveDate>,
 }
 
 /// One change in a membership's history: the state after it.

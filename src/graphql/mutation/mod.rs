@@ -4,6 +4,8 @@ mod account;
 mod auth;
 mod contacts;
 mod contributions;
+mod directory;
+mod households;
 mod import;
 mod jobs;
 mod memberships;
@@ -31,6 +33,8 @@ pub struct MutationRoot(
     payments::PaymentMutation,
     privacy::PrivacyMutation,
     import::ImportMutation,
+    households::HouseholdMutation,
+    directory::DirectoryMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

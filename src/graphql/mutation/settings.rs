@@ -62,6 +62,11 @@ impl SettingsMutation {
                 renewal_opens_days_before: input.renewal_opens_days_before,
                 renewal_closes_days_after: input.renewal_closes_days_after,
             },
+            inherit_via: crate::graphql::parse_ids(
+                &input.inherit_via.unwrap_or_default(),
+                "inheritVia",
+            )?,
+            max_related: input.max_related,
         };
         Ok(MembershipType(membership_types::create(state, f).await?))
     }
@@ -76,6 +81,10 @@ impl SettingsMutation {
     ) -> Result<MembershipType> {
         let state = guards::state(ctx)?;
         let id = parse_id(&id, "id")?;
+        let inherit_via = input
+            .inherit_via
+            .map(|v| crate::graphql::parse_ids(&v, "inheritVia"))
+            .transpose()?;
         let updated = membership_types::update(state, id, |mut f| {
             let keep = |p: Patch<String>, cur: Option<String>| p.apply(cur);
             if let Some(v) = input.name {
@@ -146,6 +155,14 @@ impl SettingsMutation {
             if let Some(v) = input.renewal_closes_days_after {
                 f.prices.renewal_closes_days_after = Some(v);
             }
+            if let Some(v) = inherit_via {
+                f.inherit_via = v;
+            }
+            f.max_related = match input.max_related {
+                async_graphql::MaybeUndefined::Value(v) => Some(v),
+                async_graphql::MaybeUndefined::Null => None,
+                async_graphql::MaybeUndefined::Undefined => f.max_related,
+            };
             f
         })
         .await?;

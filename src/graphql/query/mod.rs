@@ -3,6 +3,8 @@
 mod admin;
 mod contacts;
 mod contributions;
+mod directory;
+mod households;
 mod import;
 mod jobs;
 mod memberships;
@@ -25,6 +27,8 @@ pub struct QueryRoot(
     memberships::MembershipQuery,
     contributions::ContributionQuery,
     import::ImportQuery,
+    households::HouseholdQuery,
+    directory::DirectoryQuery,
     jobs::JobQuery,
     messages::MessageQuery,
     privacy::PrivacyQuery,

@@ -136,6 +136,63 @@ impl Contact {
             .map(super::membership::Membership)
             .collect())
     }
+    /// Relationships with other contacts (either side), oldest first (staff, or the contact
+    /// themself).
+    async fn relationships(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::household::Relationship>> {
+        let state = guards::state(ctx)?;
+        let found = crate::services::households::relationships::of_contact(
+            state,
+            guards::viewer(ctx),
+            self.0.id,
+        )
+        .await?;
+        Ok(found
+            .into_iter()
+            .map(super::household::Relationship)
+            .collect())
+    }
+    /// A household's or organisation's members: the contacts related to it today (staff only).
+    /// Empty for an individual.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        access::require_staff_field(guards::viewer(ctx), "members")?;
+        if self.0.kind == crate::domain::contact::ContactKind::Individual {
+            return Ok(Vec::new());
+        }
+        let state = guards::state(ctx)?;
+        let ids = crate::services::households::relationships::members_of(
+            state,
+            guards::viewer(ctx),
+            self.0.id,
+        )
+        .await?;
+        let loaders = guards::loaders(ctx)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(c) = loaders.contact(id).await? {
+                out.push(Contact(c));
+            }
+        }
+        Ok(out)
+    }
+    /// The household's members who live at its address (staff): when the address changes,
+    /// `updateHouseholdAddress` can move them with it.
+    async fn members_sharing_address(&self, ctx: &Context<'_>) -> Result<Vec<Contact>> {
+        let state = guards::state(ctx)?;
+        let ids =
+            crate::services::households::address::sharing(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        let loaders = guards::loaders(ctx)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(c) = loaders.contact(id).await? {
+                out.push(Contact(c));
+            }
+        }
+        Ok(out)
+    }
     /// Answers given on signup forms, kept on the person (staff, or the member themself).
     async fn custom_fields(
         &self,

@@ -214,6 +214,19 @@ impl MembershipType {
     async fn grants(&self) -> &[String] {
         &self.0.grants
     }
+    /// Relationship types through which contacts related to a member inherit the membership
+    /// (a family or organisation bundle); empty for a membership of one.
+    async fn inherit_via(&self) -> Vec<ID> {
+        self.0
+            .inherit_via
+            .iter()
+            .map(|id| ID(id.to_string()))
+            .collect()
+    }
+    /// Seats for related contacts in one bundle; null: no limit.
+    async fn max_related(&self) -> Option<i32> {
+        self.0.max_related
+    }
     /// Display order (smaller first).
     async fn weight(&self) -> i32 {
         self.0.weight
@@ -470,6 +483,38 @@ impl Membership {
             .unwrap_or_default()
             .into_iter()
             .map(Into::into)
+            .collect())
+    }
+    /// The primary membership this one is inherited from (a family or organisation bundle): it
+    /// follows that one's dates and status. Null for a primary membership.
+    async fn inherited_from(&self, ctx: &Context<'_>) -> Result<Option<Membership>> {
+        let Some(id) = self.0.inherited_from_id else {
+            return Ok(None);
+        };
+        let state = guards::state(ctx)?;
+        let found = crate::services::memberships::get_in(&state.db, id).await?;
+        Ok(Some(Membership(found.into())))
+    }
+    /// The day an inherited membership stopped following its primary (the relationship ended, the
+    /// person left the bundle); null while it follows, and for a primary membership.
+    async fn inherit_ended_on(&self) -> Option<Date> {
+        self.0.inherit_ended_on.map(Date)
+    }
+    /// The people of this membership's bundle, oldest first (staff, or the primary member).
+    async fn bundle_members(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::household::BundleMember>> {
+        let state = guards::state(ctx)?;
+        let people =
+            crate::services::households::portal::people(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(people
+            .into_iter()
+            .map(|m| super::household::BundleMember {
+                contact_id: m.contact_id,
+                membership: m.into(),
+            })
             .collect())
     }
     /// Every change, oldest first.

@@ -57,6 +57,11 @@ pub struct CreateMembershipTypeInput {
     pub renewal_opens_days_before: Option<i32>,
     /// …until this many days after it (default 90).
     pub renewal_closes_days_after: Option<i32>,
+    /// Relationship types through which related contacts inherit a membership of this type (a
+    /// family or organisation bundle; default none).
+    pub inherit_via: Option<Vec<ID>>,
+    /// Seats for related contacts in one bundle (default: no limit).
+    pub max_related: Option<i32>,
 }
 
 /// A special price for several terms at once.
@@ -117,6 +122,10 @@ pub struct UpdateMembershipTypeInput {
     pub renewal_opens_days_before: Option<i32>,
     /// …until this many days after it.
     pub renewal_closes_days_after: Option<i32>,
+    /// Relationship types through which related contacts inherit (replaces the list).
+    pub inherit_via: Option<Vec<ID>>,
+    /// Seats for related contacts in one bundle; `null`: no limit.
+    pub max_related: MaybeUndefined<i32>,
 }
 
 /// A signed offset from an event.

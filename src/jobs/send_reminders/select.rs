@@ -123,6 +123,10 @@ pub async fn candidates<C: ConnectionTrait>(
         sql.push(" AND m.membership_type_id IN ");
         sql.bind_list(filter.type_ids.iter().copied());
     }
+    if filter.anchor == crate::domain::reminder::Anchor::EndDate {
+        // Only the primary of a bundle pays: renewal reminders skip inherited memberships.
+        sql.push(" AND m.inherited_from_id IS NULL");
+    }
     sql.push(" AND (");
     let col = column(filter.anchor);
     if filter.anchor.is_yearly() {

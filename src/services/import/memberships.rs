@@ -250,6 +250,17 @@ async fn insert_new(
     membership_history::Entity::insert_many(history)
         .exec(txn)
         .await?;
+    // New primaries of bundle types seat the contacts already related to their holders.
+    let types = cx.state.reference.types(&cx.state.db).await?;
+    for m in &created {
+        let bundles = types
+            .iter()
+            .any(|t| t.id == m.membership_type_id && !t.inherit_via.is_empty());
+        if bundles {
+            let (state, actor, kind) = (cx.state, cx.actor, change::IMPORTED);
+            crate::services::households::bundle::after_write(state, txn, actor, m.id, kind).await?;
+        }
+    }
     Ok(())
 }
 
@@ -365,6 +376,12 @@ async fn apply(
         )));
     };
     let which = format!("membership {}", old.id);
+    if let Some(primary) = old.inherited_from_id {
+        return Ok(Err(FieldError::new(
+            "membershipTypeId",
+            format!("{which} is inherited from membership {primary}; import that one"),
+        )));
+    }
     if old.contact_id != contact.id {
         return Ok(Err(FieldError::new(
             "externalId",
@@ -403,6 +420,9 @@ async fn apply(
             Some(cx.source_label()),
         )
         .await?;
+        let kind = change::UPDATED;
+        crate::services::households::bundle::after_write(cx.state, txn, cx.actor, updated.id, kind)
+            .await?;
     }
     Ok(Ok((Action::Updated, which)))
 }

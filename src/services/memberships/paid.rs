@@ -25,6 +25,7 @@ pub async fn apply_payment_in<C: ConnectionTrait>(
     terms: u32,
 ) -> AppResult<Membership> {
     let current = get_in(txn, id).await?;
+    crate::services::households::bundle::refuse_inherited(&current)?;
     let statuses = Statuses::load(txn).await?;
     if statuses.code_of(current.status_id) != Some(PENDING) {
         return renew_in(state, txn, actor, id, Some(received), terms).await;
@@ -58,6 +59,7 @@ pub async fn apply_payment_in<C: ConnectionTrait>(
     let note = Some(format!("paid on {received} for {terms} term(s)"));
     let (action, kind) = ("membership.activate", change::ACTIVATED);
     record_change(txn, actor, action, kind, Some(before), &updated, now, note).await?;
+    crate::services::households::bundle::after_write(state, txn, actor, updated.id, kind).await?;
     let record = Membership::from(updated);
     crate::services::notify::welcome(state, txn, &record, &mtype).await?;
     Ok(record)

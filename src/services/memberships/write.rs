@@ -107,7 +107,10 @@ pub async fn create_in<C: ConnectionTrait>(
         None,
     )
     .await?;
+    let created_id = created.id;
     let created = Membership::from(created);
+    crate::services::households::bundle::after_write(state, db, actor, created_id, change::CREATED)
+        .await?;
     // A Pending membership waits for its payment: the welcome goes out when it is paid.
     if statuses.code_of(created.status_id) != Some(crate::services::statuses::PENDING) {
         crate::services::notify::welcome(state, db, &created, &mtype).await?;
@@ -139,6 +142,7 @@ pub async fn update(
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
     let current = get_in(&txn, id).await?;
+    crate::services::households::bundle::refuse_inherited(&current)?;
     let before = super::audit_view(&current);
     let statuses = Statuses::load(&txn).await?;
     let type_id = match patch.membership_type_id {
@@ -194,6 +198,7 @@ pub async fn update(
     };
     let action = "membership.update";
     record_change(&txn, actor, action, kind, Some(before), &updated, now, None).await?;
+    crate::services::households::bundle::after_write(state, &txn, actor, updated.id, kind).await?;
     txn.commit().await?;
     Ok(updated.into())
 }
@@ -226,6 +231,7 @@ pub async fn renew_in<C: ConnectionTrait>(
     let today = state.clock.today();
     let now = state.clock.now();
     let current = get_in(txn, id).await?;
+    crate::services::households::bundle::refuse_inherited(&current)?;
     let before = super::audit_view(&current);
     let statuses = Statuses::load(txn).await?;
     if statuses.code_of(current.status_id) == Some(DECEASED) {
@@ -272,6 +278,7 @@ pub async fn renew_in<C: ConnectionTrait>(
     let note = Some(format!("renewed on {on} for {terms} term(s)"));
     let (action, kind) = ("membership.renew", change::RENEWED);
     record_change(txn, actor, action, kind, Some(before), &renewed, now, note).await?;
+    crate::services::households::bundle::after_write(state, txn, actor, renewed.id, kind).await?;
     crate::services::notify::renewed(state, txn, &record).await?;
     Ok(record)
 }
@@ -300,6 +307,7 @@ pub async fn cancel_in<C: ConnectionTrait>(
 ) -> AppResult<Membership> {
     let now = state.clock.now();
     let current = get_in(txn, id).await?;
+    crate::services::households::bundle::refuse_inherited(&current)?;
     let before = super::audit_view(&current);
     let statuses = Statuses::load(txn).await?;
     let cancelled = statuses.id_of(CANCELLED)?;
@@ -329,6 +337,7 @@ pub async fn cancel_in<C: ConnectionTrait>(
         reason,
     )
     .await?;
+    crate::services::households::bundle::after_write(state, txn, actor, updated.id, kind).await?;
     Ok(updated.into())
 }
 
@@ -362,6 +371,18 @@ pub async fn mark_deceased<C: ConnectionTrait>(
         let mut after = m.clone();
         after.status_id = deceased;
         write_history(db, &after, change::DECEASED, &actor.label(), now, None).await?;
+    }
+    // Their bundles end (a deceased primary's followers are cancelled); memberships they inherited
+    // stop following (their primaries no longer seat them).
+    let mut primaries: Vec<i64> = affected
+        .iter()
+        .map(|m| m.inherited_from_id.unwrap_or(m.id))
+        .collect();
+    primaries.sort_unstable();
+    primaries.dedup();
+    for p in primaries {
+        crate::services::households::bundle::after_write(state, db, actor, p, change::DECEASED)
+            .await?;
     }
     Ok(affected.len() as u64)
 }

@@ -74,6 +74,8 @@ pub async fn export(state: &AppState, viewer: &Viewer, contact_id: i64) -> AppRe
         "loginAttempts": login_attempts(&txn, &subject.emails).await?,
         "auditLog": audit_entries(&txn, &subject).await?,
         "registrations": [],
+        "directoryListing": directory_listing(&txn, contact_id).await?,
+        "relationships": relationships(&txn, contact_id).await?,
         "notes": if staff { vec![NOT_HELD] } else { vec![NOT_HELD, STAFF_ONLY] },
     });
     txn.rollback().await?;
@@ -285,4 +287,32 @@ async fn audit_entries<C: ConnectionTrait>(db: &C, s: &Subject) -> AppResult<Vec
             })
         })
         .collect())
+}
+
+/// What the person shows in the member directory (null: not listed).
+async fn directory_listing<C: ConnectionTrait>(db: &C, contact_id: i64) -> AppResult<Value> {
+    let found = crate::db::entities::directory_listing::Entity::find_by_id(contact_id)
+        .one(db)
+        .await?;
+    Ok(found.map_or(Value::Null, |l| {
+        json!({ "fields": l.fields.0, "customFieldKeys": l.custom_field_keys.0, "photoUrl": l.photo_url })
+    }))
+}
+
+/// Their relationships with other contacts (ids and dates only).
+async fn relationships<C: ConnectionTrait>(db: &C, contact_id: i64) -> AppResult<Vec<Value>> {
+    Ok(
+        crate::services::households::relationships::involving(db, contact_id)
+            .await?
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "id": r.id.to_string(), "contactAId": r.contact_a_id.to_string(),
+                    "contactBId": r.contact_b_id.to_string(),
+                    "relationshipTypeId": r.relationship_type_id.to_string(),
+                    "startDate": r.start_date, "endDate": r.end_date, "isActive": r.is_active,
+                })
+            })
+            .collect(),
+    )
 }

@@ -36,6 +36,7 @@ pub const CONTACT_REFERENCES: &[(&str, &str)] = &[
     ("recurring_gifts", "contact_id"),
     ("outbound_messages", "contact_id"),
     ("payment_methods", "contact_id"),
+    ("directory_listings", "contact_id"),
 ];
 
 /// Columns holding the id of one of the person's records (logins, memberships, contributions,

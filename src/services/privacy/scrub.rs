@@ -41,6 +41,11 @@ const FREE_TEXT_KEYS: &[&str] = &[
 /// and tribute names. Amounts, dates, statuses and links stay.
 pub async fn records<C: ConnectionTrait>(db: &C, s: &Subject) -> AppResult<()> {
     let none = Expr::value(Option::<String>::None);
+    // Their directory listing (choices and photo address) goes entirely.
+    crate::db::entities::directory_listing::Entity::delete_many()
+        .filter(crate::db::entities::directory_listing::Column::ContactId.eq(s.contact_id))
+        .exec(db)
+        .await?;
     custom_value::Entity::delete_many()
         .filter(
             Condition::any()
