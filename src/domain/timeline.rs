@@ -156,12 +156,13 @@ pub fn renewal(spans: &[Span], i: usize) -> Renewal {
     }
 }
 
-/// Merges day ranges `[from, until)` (None: open) that overlap or touch.
-pub fn merge(
-    mut ranges: Vec<(NaiveDate, Option<NaiveDate>)>,
-) -> Vec<(NaiveDate, Option<NaiveDate>)> {
+/// Days `[from, until)`; None: open-ended.
+pub type Days = (NaiveDate, Option<NaiveDate>);
+
+/// Merges day ranges that overlap or touch.
+pub fn merge(mut ranges: Vec<Days>) -> Vec<Days> {
     ranges.sort_unstable_by_key(|r| r.0);
-    let mut out: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
+    let mut out: Vec<Days> = Vec::new();
     for (from, until) in ranges {
         if let Some(last) = out.last_mut()
             && last.1.is_none_or(|u| from <= u)

@@ -345,7 +345,8 @@ async fn the_job_sends_about_the_same_statements_for_ten_or_a_thousand_membershi
         counts[1] <= counts[0] + 10,
         "statements must not grow per membership: {counts:?}"
     );
-    assert!(counts[1] < 40, "a handful of statements: {counts:?}");
+    // The bundle pass and the reports' refresh (a few statements per 2,000 memberships) included.
+    assert!(counts[1] < 80, "a handful of statements: {counts:?}");
 }
 
 async fn seed_parent_rows(app: &TestApp) -> (i64, i64) {

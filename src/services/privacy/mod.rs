@@ -39,6 +39,20 @@ pub const CONTACT_REFERENCES: &[(&str, &str)] = &[
     ("directory_listings", "contact_id"),
 ];
 
+/// The reports' precomputed data (`services::reports::spans` and `rollups`): ids and dates derived
+/// from memberships and contributions, no personal data of their own. Erasure keeps those records
+/// (anonymised), so these rows stay true; they are recomputed whenever the records change.
+pub const DERIVED_REFERENCES: &[(&str, &str)] = &[
+    ("report_membership_spans", "contact_id"),
+    ("report_membership_spans", "membership_id"),
+    ("report_member_spans", "contact_id"),
+    ("report_renewals", "contact_id"),
+    ("report_renewals", "membership_id"),
+    ("report_donor_years", "contact_id"),
+    ("report_dirty_donors", "contact_id"),
+    ("report_dirty", "membership_id"),
+];
+
 /// Columns holding the id of one of the person's records (logins, memberships, contributions,
 /// recurring gifts): (table, column).
 pub const RECORD_REFERENCES: &[(&str, &str)] = &[

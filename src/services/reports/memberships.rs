@@ -161,7 +161,9 @@ pub async fn membership_summary(
         .all(&state.db)
         .await?
     {
-        *counts.entry((r.membership_type_id, r.status_id)).or_default() += r.n;
+        *counts
+            .entry((r.membership_type_id, r.status_id))
+            .or_default() += r.n;
     }
     let mut trashed = Sql::new(backend);
     trashed.push(
@@ -176,7 +178,9 @@ pub async fn membership_summary(
         .all(&state.db)
         .await?
     {
-        *counts.entry((r.membership_type_id, r.status_id)).or_default() -= r.n;
+        *counts
+            .entry((r.membership_type_id, r.status_id))
+            .or_default() -= r.n;
     }
     counts.retain(|_, n| *n != 0);
     let current_memberships = counts
@@ -433,11 +437,11 @@ pub(super) fn newly_expired(
         " AS before_day, s.until_day, s.prev_expired_until FROM report_membership_spans s \
          WHERE s.status_id = ",
     )
-        .bind(expired)
-        .push(" AND s.from_day > ")
-        .bind(first)
-        .push(" AND s.from_day <= ")
-        .bind(last);
+    .bind(expired)
+    .push(" AND s.from_day > ")
+    .bind(first)
+    .push(" AND s.from_day <= ")
+    .bind(last);
     if !types.is_empty() {
         sql.push(" AND s.membership_type_id IN ")
             .bind_list(types.iter().copied());

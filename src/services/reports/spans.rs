@@ -26,8 +26,9 @@ use crate::services::statuses::{EXPIRED, PENDING, Statuses};
 
 /// Memberships recomputed per transaction.
 const BATCH: i64 = 2_000;
-/// Rows per multi-row `INSERT` (11 parameters each stays far below both databases' limits).
-const INSERT_ROWS: usize = 400;
+/// Rows per multi-row `INSERT`: at most 12 parameters a row stays below both databases' limits
+/// (SQLite 32,766, PostgreSQL 65,535), and a batch takes a few statements, never one per row.
+const INSERT_ROWS: usize = 2_000;
 
 /// What the stored timelines were computed with: the rules, the admin and current statuses.
 fn rules_key(statuses: &Statuses) -> String {
@@ -228,19 +229,34 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
     )
     .bind_list(ids.iter().copied());
     for s in OldSpan::find_by_statement(old.statement()).all(txn).await? {
-        count(&mut changes, (s.membership_type_id, s.status_id), s.from_day, s.until_day, -1);
+        count(
+            &mut changes,
+            (s.membership_type_id, s.status_id),
+            s.from_day,
+            s.until_day,
+            -1,
+        );
     }
     for o in &outs {
         for s in &o.spans {
             count(&mut changes, (s.type_id, s.status_id), s.from, s.until, 1);
         }
     }
-    add_deltas(txn, "report_status_deltas", "membership_type_id, status_id", changes).await?;
+    add_deltas(
+        txn,
+        "report_status_deltas",
+        "membership_type_id, status_id",
+        changes,
+    )
+    .await?;
     let mut changes: Deltas = BTreeMap::new();
     let mut old = Sql::new(backend);
     old.push("SELECT membership_type_id, renewed_at, reinstated FROM report_renewals WHERE membership_id IN ")
         .bind_list(ids.iter().copied());
-    for r in OldRenewal::find_by_statement(old.statement()).all(txn).await? {
+    for r in OldRenewal::find_by_statement(old.statement())
+        .all(txn)
+        .await?
+    {
         let key = (r.membership_type_id, i64::from(r.reinstated));
         *changes.entry((r.renewed_at.date_naive(), key)).or_default() -= 1;
     }
@@ -251,7 +267,13 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
                 .or_default() += 1;
         }
     }
-    add_deltas(txn, "report_renewal_deltas", "membership_type_id, reinstated", changes).await?;
+    add_deltas(
+        txn,
+        "report_renewal_deltas",
+        "membership_type_id, reinstated",
+        changes,
+    )
+    .await?;
     for table in ["report_membership_spans", "report_renewals"] {
         let mut sql = Sql::new(backend);
         sql.push("DELETE FROM ")
@@ -363,7 +385,7 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
     .bind(true)
     .push(" AND contact_id IN ")
     .bind_list(contacts.iter().copied());
-    let mut ranges: BTreeMap<(i64, i64), Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    let mut ranges: BTreeMap<(i64, i64), Vec<timeline::Days>> = BTreeMap::new();
     for s in CurrentSpan::find_by_statement(read.statement())
         .all(txn)
         .await?
@@ -382,8 +404,17 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
          WHERE contact_id IN ",
     )
     .bind_list(contacts.iter().copied());
-    for s in CurrentSpan::find_by_statement(old.statement()).all(txn).await? {
-        count(&mut changes, (s.membership_type_id, 0), s.from_day, s.until_day, -1);
+    for s in CurrentSpan::find_by_statement(old.statement())
+        .all(txn)
+        .await?
+    {
+        count(
+            &mut changes,
+            (s.membership_type_id, 0),
+            s.from_day,
+            s.until_day,
+            -1,
+        );
     }
     let mut delete = Sql::new(backend);
     delete
