@@ -88,22 +88,30 @@ const SQLITE_TRIGGERS: &[&str] = &[
      INSERT INTO report_dirty_days (day) VALUES (old.received_date); END",
 ];
 
+/// PostgreSQL: statement-level triggers over the transition tables, so a bulk insert (an import,
+/// the status job, the demo) queues its rows in one statement instead of one call per row.
 const POSTGRES_TRIGGER: &[&str] = &[
     "CREATE FUNCTION report_dirty_history() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-     INSERT INTO report_dirty (membership_id) VALUES (NEW.membership_id); RETURN NEW; END $$",
+     INSERT INTO report_dirty (membership_id) SELECT DISTINCT membership_id FROM new_rows; \
+     RETURN NULL; END $$",
     "CREATE TRIGGER report_dirty_history AFTER INSERT ON membership_history \
-     FOR EACH ROW EXECUTE FUNCTION report_dirty_history()",
-    "CREATE FUNCTION report_dirty_giving() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
-     IF TG_OP <> 'INSERT' THEN \
-     INSERT INTO report_dirty_donors (contact_id) VALUES (OLD.contact_id); \
-     INSERT INTO report_dirty_days (day) VALUES (OLD.received_date); \
-     END IF; \
-     IF TG_OP <> 'DELETE' THEN \
-     INSERT INTO report_dirty_donors (contact_id) VALUES (NEW.contact_id); \
-     INSERT INTO report_dirty_days (day) VALUES (NEW.received_date); \
-     END IF; RETURN NULL; END $$",
-    "CREATE TRIGGER report_dirty_giving AFTER INSERT OR UPDATE OR DELETE ON contributions \
-     FOR EACH ROW EXECUTE FUNCTION report_dirty_giving()",
+     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_dirty_history()",
+    "CREATE FUNCTION report_giving_new() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+     INSERT INTO report_dirty_donors (contact_id) SELECT DISTINCT contact_id FROM new_rows; \
+     INSERT INTO report_dirty_days (day) SELECT DISTINCT received_date FROM new_rows; \
+     RETURN NULL; END $$",
+    "CREATE FUNCTION report_giving_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+     INSERT INTO report_dirty_donors (contact_id) SELECT DISTINCT contact_id FROM old_rows; \
+     INSERT INTO report_dirty_days (day) SELECT DISTINCT received_date FROM old_rows; \
+     RETURN NULL; END $$",
+    "CREATE TRIGGER report_giving_insert AFTER INSERT ON contributions \
+     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_giving_new()",
+    "CREATE TRIGGER report_giving_update_new AFTER UPDATE ON contributions \
+     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION report_giving_new()",
+    "CREATE TRIGGER report_giving_update_old AFTER UPDATE ON contributions \
+     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION report_giving_old()",
+    "CREATE TRIGGER report_giving_delete AFTER DELETE ON contributions \
+     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION report_giving_old()",
 ];
 
 #[async_trait::async_trait]
