@@ -67,14 +67,11 @@ pub async fn load(state: &AppState, seed: u64, as_of: NaiveDate) -> AppResult<u6
     let org_type = membership_types::create(state, org_fields).await?;
 
     // People without a membership of their own join households and organisations.
-    let members: Vec<i64> = membership::Entity::find()
-        .select_only()
-        .column(membership::Column::ContactId)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
+    // A subquery, not a list of ids: a demo of a million members must not bind a million values.
     let free: Vec<i64> = contact::Entity::find()
-        .filter(contact::Column::Id.is_not_in(members))
+        .filter(sea_orm::sea_query::Expr::cust(
+            "NOT EXISTS (SELECT 1 FROM memberships m WHERE m.contact_id = contacts.id)",
+        ))
         .filter(contact::Column::Kind.eq(ContactKind::Individual))
         .order_by_asc(contact::Column::Id)
         .limit(200)
