@@ -976,3 +976,65 @@ async fn the_demo_history_tells_the_reports_what_happened() {
     assert!(sum("lapsed") > 10, "{body}");
     assert!(sum("joined") > 100, "{body}");
 }
+
+/// Reports taken while memberships are renewed at the same moment lose no change: every renewal's
+/// queue entry is either taken by a refresh after the renewal committed or left for the next one.
+#[tokio::test]
+async fn reports_racing_renewals_count_every_renewal() {
+    let app = TestApp::spawn().await;
+    crate::fixtures::set_today(&app, "2025-06-01");
+    let admin = app.admin_token().await;
+    let t = crate::fixtures::yearly_type(&app, &admin).await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let c = new_contact(&app, &admin, &format!("Race{i}")).await;
+        let body = app
+            .gql(
+                &admin,
+                "mutation($i: CreateMembershipInput!) { createMembership(input: $i) { id } }",
+                json!({ "i": { "contactId": c, "membershipTypeId": t, "joinDate": "2025-01-01" } }),
+            )
+            .await;
+        ids.push(
+            body["data"]["createMembership"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_string(),
+        );
+    }
+    const TRENDS: &str = "{ membershipTrends(from: \"2025-06-01\", to: \"2025-06-30\", interval: MONTH) { periods { renewed } } }";
+    // Each renewal and a report at the same time, all at once.
+    let renewals = ids.iter().map(|id| {
+        app.gql(
+            &admin,
+            "mutation($id: ID!) { renewMembership(id: $id, input: { renewalDate: \"2025-06-01\" }) { id } }",
+            json!({ "id": id }),
+        )
+    });
+    let reports = ids.iter().map(|_| app.gql(&admin, TRENDS, json!({})));
+    let (renewed, reported) = tokio::join!(
+        futures::future::join_all(renewals),
+        futures::future::join_all(reports)
+    );
+    for body in renewed.iter().chain(&reported) {
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let body = app.gql(&admin, TRENDS, json!({})).await;
+    assert_eq!(
+        body["data"]["membershipTrends"]["periods"][0]["renewed"],
+        json!(8),
+        "{body}"
+    );
+    let body = app
+        .gql(
+            &admin,
+            "{ membershipSummary(asOf: \"2025-06-01\") { currentMemberships } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["membershipSummary"]["currentMemberships"],
+        json!(8),
+        "{body}"
+    );
+}
