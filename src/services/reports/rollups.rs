@@ -14,19 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 
-use super::spans::{Queued, exec};
+use super::spans::{dequeue, exec, queued};
 use crate::db::sql::Sql;
 use crate::db::{begin_write, lock_subject};
 use crate::error::AppResult;
 
-/// Days and contacts recomputed per transaction.
-const BATCH: i64 = 1_000;
 const INSERT_ROWS: usize = 500;
-
-#[derive(Debug, FromQueryResult)]
-struct Day {
-    day: NaiveDate,
-}
 
 #[derive(Debug, FromQueryResult)]
 struct Gift {
@@ -34,59 +27,22 @@ struct Gift {
     received_date: NaiveDate,
 }
 
-/// Brings the roll-ups up to date. Cheap when nothing changed (two reads).
+/// Brings the roll-ups up to date. Cheap when nothing changed (two reads, no write).
 pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
-    let backend = db.get_database_backend();
-    loop {
-        let mut peek = Sql::new(backend);
-        peek.push(
-            "SELECT CAST(1 AS BIGINT) AS id WHERE EXISTS (SELECT 1 FROM report_dirty_days) \
-             OR EXISTS (SELECT 1 FROM report_dirty_donors)",
-        );
-        if Queued::find_by_statement(peek.statement())
-            .one(db)
-            .await?
-            .is_none()
-        {
-            return Ok(());
-        }
+    while queued(db, &["report_dirty_days", "report_dirty_donors"]).await? {
         let txn = begin_write(db).await?;
         lock_subject(&txn, "report-giving", "refresh").await?;
-        let mut take = Sql::new(backend);
-        take.push("SELECT DISTINCT day FROM report_dirty_days ORDER BY 1 LIMIT ")
-            .bind(BATCH);
-        let days: Vec<NaiveDate> = Day::find_by_statement(take.statement())
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|d| d.day)
-            .collect();
+        let days: Vec<NaiveDate> = dequeue(&txn, "report_dirty_days", "day").await?;
         if !days.is_empty() {
-            // Unqueued before the contributions are read: a later change is queued again.
-            let mut done = Sql::new(backend);
-            done.push("DELETE FROM report_dirty_days WHERE day IN ")
-                .bind_list(days.iter().copied());
-            exec(&txn, done).await?;
             roll_up_days(&txn, &days).await?;
         }
-        let mut take = Sql::new(backend);
-        take.push("SELECT DISTINCT contact_id AS id FROM report_dirty_donors ORDER BY 1 LIMIT ")
-            .bind(BATCH);
-        let contacts: Vec<i64> = Queued::find_by_statement(take.statement())
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|q| q.id)
-            .collect();
+        let contacts: Vec<i64> = dequeue(&txn, "report_dirty_donors", "contact_id").await?;
         if !contacts.is_empty() {
-            let mut done = Sql::new(backend);
-            done.push("DELETE FROM report_dirty_donors WHERE contact_id IN ")
-                .bind_list(contacts.iter().copied());
-            exec(&txn, done).await?;
             donor_years(&txn, &contacts).await?;
         }
         txn.commit().await?;
     }
+    Ok(())
 }
 
 async fn roll_up_days<C: ConnectionTrait>(txn: &C, days: &[NaiveDate]) -> AppResult<()> {

@@ -24,7 +24,7 @@ use crate::domain::timeline::{self, Renewal, Row, Span};
 use crate::error::AppResult;
 use crate::services::statuses::{EXPIRED, PENDING, Statuses};
 
-/// Memberships recomputed per transaction.
+/// Queued keys (memberships, days, contacts) recomputed per transaction.
 const BATCH: i64 = 2_000;
 /// Rows per multi-row `INSERT`: at most 12 parameters a row stays below both databases' limits
 /// (SQLite 32,766, PostgreSQL 65,535), and a batch takes a few statements, never one per row.
@@ -54,11 +54,6 @@ fn rules_key(statuses: &Statuses) -> String {
 #[derive(Debug, FromQueryResult)]
 struct Value {
     value: String,
-}
-
-#[derive(Debug, FromQueryResult)]
-pub(super) struct Queued {
-    pub id: i64,
 }
 
 async fn stored_key<C: ConnectionTrait>(db: &C) -> AppResult<Option<String>> {
@@ -114,38 +109,64 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
         }
         txn.commit().await?;
     }
-    loop {
-        let mut peek = Sql::new(backend);
-        peek.push("SELECT membership_id AS id FROM report_dirty LIMIT 1");
-        if Queued::find_by_statement(peek.statement())
-            .one(db)
-            .await?
-            .is_none()
-        {
-            return Ok(());
-        }
+    while queued(db, &["report_dirty"]).await? {
         let txn = begin_write(db).await?;
         lock_subject(&txn, "report-spans", "refresh").await?;
         let statuses = Statuses::load(&txn).await?;
-        let mut take = Sql::new(backend);
-        take.push("SELECT DISTINCT membership_id AS id FROM report_dirty ORDER BY 1 LIMIT ")
-            .bind(BATCH);
-        let ids: Vec<i64> = Queued::find_by_statement(take.statement())
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|q| q.id)
-            .collect();
+        let ids: Vec<i64> = dequeue(&txn, "report_dirty", "membership_id").await?;
         if !ids.is_empty() {
-            // Unqueued before the history is read: a change committed after this is queued again.
-            let mut done = Sql::new(backend);
-            done.push("DELETE FROM report_dirty WHERE membership_id IN ")
-                .bind_list(ids.iter().copied());
-            exec(&txn, done).await?;
             recompute(&txn, &statuses, &ids).await?;
         }
         txn.commit().await?;
     }
+    Ok(())
+}
+
+/// Whether any of these queue tables holds a row.
+pub(super) async fn queued(db: &DatabaseConnection, tables: &[&str]) -> AppResult<bool> {
+    for table in tables {
+        let mut peek = Sql::new(db.get_database_backend());
+        peek.push("SELECT 1 FROM ").push(table).push(" LIMIT 1");
+        if db.query_one_raw(peek.statement()).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Takes up to a batch of distinct keys from a queue table and unqueues them, inside the caller's
+/// write transaction. They leave the queue before the caller reads the records they name, so a
+/// change committed after this is queued again and taken by the next refresh.
+pub(super) async fn dequeue<C, T>(txn: &C, table: &str, column: &str) -> AppResult<Vec<T>>
+where
+    C: ConnectionTrait,
+    T: sea_orm::TryGetable + Into<sea_orm::Value> + Clone,
+{
+    let backend = txn.get_database_backend();
+    let mut take = Sql::new(backend);
+    take.push("SELECT DISTINCT ")
+        .push(column)
+        .push(" FROM ")
+        .push(table)
+        .push(" ORDER BY 1 LIMIT ")
+        .bind(BATCH);
+    let keys = txn
+        .query_all_raw(take.statement())
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index::<T>(0))
+        .collect::<Result<Vec<T>, _>>()?;
+    if !keys.is_empty() {
+        let mut done = Sql::new(backend);
+        done.push("DELETE FROM ")
+            .push(table)
+            .push(" WHERE ")
+            .push(column)
+            .push(" IN ")
+            .bind_list(keys.iter().cloned());
+        exec(txn, done).await?;
+    }
+    Ok(keys)
 }
 
 /// One membership's rows for `report_membership_spans`.
