@@ -3,21 +3,27 @@
 //! an unchosen field never leaves the server — not in an entry, a search hit or an error. Only
 //! current members (and staff) may read it, and it lists current members only.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::db::begin_write;
 use crate::db::columns::JsonText;
 use crate::db::entities::{
     contact, directory_custom_field as allowed, directory_listing as row, membership,
 };
+use crate::db::sql::Sql;
 use crate::domain::directory::{DirectoryField, Entry, Record, parse_photo_url, project};
 use crate::error::{AppError, AppResult};
 use crate::services::auth::Viewer;
-use crate::services::custom_values::{Owner, load};
+use crate::services::custom_values::{CustomValue, Owner, load};
 use crate::services::pagination::{Page, PageArgs};
 use crate::services::statuses::Statuses;
 use crate::services::{Actor, access, audit};
 use crate::state::AppState;
+
+/// People whose records are read per query (stays far below the databases' parameter limits).
+const CHUNK: usize = 2_000;
 
 /// A member's choices (empty lists: not listed).
 #[derive(Clone, Debug, Default)]
@@ -222,68 +228,100 @@ pub async fn list(
 ) -> AppResult<Page<Entry>> {
     may_read(state, viewer).await?;
     let db = &state.db;
-    let listings = row::Entity::find().all(db).await?;
-    let ids: Vec<i64> = listings.iter().map(|l| l.contact_id).collect();
-    let statuses = Statuses::load(db).await?;
-    let members: Vec<i64> = membership::Entity::find()
-        .filter(membership::Column::ContactId.is_in(ids.clone()))
-        .filter(membership::Column::StatusId.is_in(statuses.current_ids()))
-        .all(db)
+    let current = Statuses::load(db).await?.current_ids();
+    if current.is_empty() {
+        return paginate(Vec::new(), page);
+    }
+    // Who is listed: opted in, live, not deceased, holding a current membership — one query that
+    // binds no list of people; their records are then read a chunk at a time.
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push(
+        "SELECT l.contact_id FROM directory_listings l JOIN contacts c ON c.id = l.contact_id \
+         WHERE c.deleted_at IS NULL AND c.erased_at IS NULL AND c.is_deceased = ",
+    )
+    .bind(false)
+    .push(
+        " AND EXISTS (SELECT 1 FROM memberships m WHERE m.contact_id = l.contact_id \
+         AND m.status_id IN ",
+    )
+    .bind_list(current)
+    .push(") ORDER BY l.contact_id");
+    let listed: Vec<i64> = db
+        .query_all_raw(sql.statement())
         .await?
-        .into_iter()
-        .map(|m| m.contact_id)
-        .collect();
-    let people = contact::Entity::find()
-        .filter(contact::Column::Id.is_in(members))
-        .filter(contact::Column::DeletedAt.is_null())
-        .filter(contact::Column::ErasedAt.is_null())
-        .filter(contact::Column::IsDeceased.eq(false))
-        .all(db)
-        .await?;
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?;
     let offered = allowed_keys(db).await?;
-    let ids: Vec<i64> = people.iter().map(|c| c.id).collect();
-    let mut custom = load(db, Owner::Contact, &ids).await?;
     let mut entries: Vec<(String, i64, Entry)> = Vec::new();
-    for c in people {
-        let Some(l) = listings.iter().find(|l| l.contact_id == c.id).cloned() else {
-            continue;
-        };
-        let extra = custom.remove(&c.id).unwrap_or_default();
-        let record = Record {
-            display_name: c.display_name,
-            city: c.city,
-            organization: c.organization_name,
-            email: c.email,
-            phone: c.phone,
-            photo_url: l.photo_url.clone(),
-            custom: extra
-                .into_iter()
-                .filter(|v| offered.contains(&v.key))
-                .map(|v| {
-                    let text = v
-                        .value
-                        .as_str()
-                        .map_or_else(|| v.value.to_string(), str::to_string);
-                    (v.key, v.label, text)
-                })
-                .collect(),
-        };
-        let l = listing_of(l);
-        let entry = project(record, &l.fields, &l.custom_field_keys);
-        let keep = !entry.is_empty()
-            && search.as_deref().is_none_or(|s| entry.matches(s))
-            && same(&filter.city, &entry.city)
-            && same(&filter.organization, &entry.organization);
-        if keep {
-            let key = entry
-                .name
-                .as_deref()
-                .map_or_else(|| "\u{10FFFF}".into(), crate::domain::search::fold);
-            entries.push((key, c.id, entry));
+    for chunk in listed.chunks(CHUNK) {
+        let people = contact::Entity::find()
+            .filter(contact::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let mut listings: HashMap<i64, row::Model> = row::Entity::find()
+            .filter(row::Column::ContactId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| (l.contact_id, l))
+            .collect();
+        let mut custom = load(db, Owner::Contact, chunk).await?;
+        for c in people {
+            let Some(l) = listings.remove(&c.id) else {
+                continue;
+            };
+            let extra = custom.remove(&c.id).unwrap_or_default();
+            add_entry(&mut entries, c, l, extra, &offered, &search, &filter);
         }
     }
     entries.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     paginate(entries.into_iter().map(|(_, _, e)| e).collect(), page)
+}
+
+/// Builds one person's entry from the fields they chose, and keeps it when it has something to
+/// show and matches the search and filter (which see the entry only).
+fn add_entry(
+    entries: &mut Vec<(String, i64, Entry)>,
+    c: contact::Model,
+    l: row::Model,
+    extra: Vec<CustomValue>,
+    offered: &[String],
+    search: &Option<String>,
+    filter: &DirectoryFilter,
+) {
+    let record = Record {
+        display_name: c.display_name,
+        city: c.city,
+        organization: c.organization_name,
+        email: c.email,
+        phone: c.phone,
+        photo_url: l.photo_url.clone(),
+        custom: extra
+            .into_iter()
+            .filter(|v| offered.contains(&v.key))
+            .map(|v| {
+                let text = v
+                    .value
+                    .as_str()
+                    .map_or_else(|| v.value.to_string(), str::to_string);
+                (v.key, v.label, text)
+            })
+            .collect(),
+    };
+    let l = listing_of(l);
+    let entry = project(record, &l.fields, &l.custom_field_keys);
+    let keep = !entry.is_empty()
+        && search.as_deref().is_none_or(|s| entry.matches(s))
+        && same(&filter.city, &entry.city)
+        && same(&filter.organization, &entry.organization);
+    if keep {
+        let key = entry
+            .name
+            .as_deref()
+            .map_or_else(|| "\u{10FFFF}".into(), crate::domain::search::fold);
+        entries.push((key, c.id, entry));
+    }
 }
 
 fn same(wanted: &Option<String>, shown: &Option<String>) -> bool {

@@ -43,33 +43,32 @@ async fn ids<C: ConnectionTrait>(db: &C, sql: Sql) -> AppResult<Vec<i64>> {
 }
 
 /// Relationships whose end date is before `as_of` become inactive; returns the primaries whose
-/// followers inherited through them.
+/// followers inherited through them. Set-based: no list of ids is bound, however many end at once.
 async fn ended_relationships(state: &AppState, as_of: NaiveDate) -> AppResult<Vec<i64>> {
     let db = &state.db;
     let backend = db.get_database_backend();
-    let mut find = Sql::new(backend);
-    find.push("SELECT id FROM relationships WHERE is_active = ")
+    let mut primaries = Sql::new(backend);
+    primaries
+        .push(
+            "SELECT DISTINCT m.inherited_from_id FROM memberships m JOIN relationships r \
+             ON r.id = m.relationship_id WHERE m.inherit_ended_on IS NULL AND r.is_active = ",
+        )
         .bind(true)
-        .push(" AND end_date < ")
+        .push(" AND r.end_date < ")
         .bind(as_of);
-    let ended = ids(db, find).await?;
-    if ended.is_empty() {
-        return Ok(Vec::new());
-    }
+    let found = ids(db, primaries).await?;
     let mut update = Sql::new(backend);
     update
         .push("UPDATE relationships SET is_active = ")
         .bind(false)
         .push(", updated_at = ")
         .bind(state.clock.now())
-        .push(" WHERE id IN ");
-    update.bind_list(ended.iter().copied());
+        .push(" WHERE is_active = ")
+        .bind(true)
+        .push(" AND end_date < ")
+        .bind(as_of);
     db.execute_raw(update.statement()).await?;
-    let mut primaries = Sql::new(backend);
-    primaries
-        .push("SELECT DISTINCT inherited_from_id FROM memberships WHERE inherit_ended_on IS NULL AND relationship_id IN ");
-    primaries.bind_list(ended);
-    ids(db, primaries).await
+    Ok(found)
 }
 
 /// Primaries with a follower that does not hold exactly what they hold.
