@@ -517,8 +517,10 @@ impl Membership {
             })
             .collect())
     }
-    /// Every change, oldest first.
+    /// Every change, oldest first, with who made it and staff notes (staff, or the member
+    /// themself: a bundle's people reach each other's memberships, not their histories).
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<MembershipHistoryEntry>> {
+        access::require_self_or_staff(guards::viewer(ctx), self.0.contact_id)?;
         Ok(guards::loaders(ctx)?
             .history_of(self.0.id)
             .await?

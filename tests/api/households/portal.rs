@@ -109,4 +109,14 @@ async fn households_the_primary_member_adds_and_removes_bundle_members_from_the_
         body["data"]["contact"]["memberships"][0]["inheritedFrom"].is_null(),
         "{body}"
     );
+    // The primary member sees their people's memberships, not those memberships' histories (who
+    // changed them, staff notes).
+    let body = app
+        .gql(
+            &member,
+            "query($id: ID!) { membership(id: $id) { bundleMembers { membership { history { change note } } } } }",
+            json!({ "id": primary }),
+        )
+        .await;
+    assert_eq!(code(&body), "FORBIDDEN", "{body}");
 }
