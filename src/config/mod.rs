@@ -29,7 +29,7 @@ pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
     MailTransportKind, MetricsSettings, OrganizationSettings, PaymentsSettings, PrivacySettings,
-    SchedulerSettings, ServerSettings, SignupSettings, SmtpTls, StripeSettings,
+    ReportsSettings, SchedulerSettings, ServerSettings, SignupSettings, SmtpTls, StripeSettings,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -54,6 +54,9 @@ pub struct Settings {
     /// `[privacy]`: optional (absent means every default, i.e. retention off).
     #[serde(default)]
     pub privacy: PrivacySettings,
+    /// `[reports]`: optional (absent means every default).
+    #[serde(default)]
+    pub reports: ReportsSettings,
 }
 
 /// The built-in defaults, read once.

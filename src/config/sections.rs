@@ -327,3 +327,25 @@ pub struct PrivacySettings {
     #[serde(default)]
     pub erase_trashed_after_days: i64,
 }
+
+/// `[reports]`: how the reports pick their plan. Optional: absent means the defaults.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ReportsSettings {
+    /// `topDonors` adds up the range's contributions directly when it holds at most this many
+    /// (counted from the daily roll-ups); above that it visits donors largest lifetime giving
+    /// first and stops as soon as no one left can enter the list. Both give the same answer.
+    #[serde(default = "default_top_donors_direct_rows")]
+    pub top_donors_direct_rows: u64,
+}
+
+fn default_top_donors_direct_rows() -> u64 {
+    250_000
+}
+
+impl Default for ReportsSettings {
+    fn default() -> Self {
+        Self {
+            top_donors_direct_rows: default_top_donors_direct_rows(),
+        }
+    }
+}

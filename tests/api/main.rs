@@ -40,3 +40,4 @@ mod signup;
 mod signup_forms;
 mod smtp;
 mod status_job;
+mod top_donors;

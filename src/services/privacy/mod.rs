@@ -49,6 +49,7 @@ pub const DERIVED_REFERENCES: &[(&str, &str)] = &[
     ("report_renewals", "contact_id"),
     ("report_renewals", "membership_id"),
     ("report_donor_years", "contact_id"),
+    ("report_donor_totals", "contact_id"),
     ("report_dirty_donors", "contact_id"),
     ("report_dirty", "membership_id"),
 ];

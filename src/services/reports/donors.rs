@@ -8,6 +8,8 @@
 //! - Donor retention (year Y): of the contacts who gave in Y − 1, how many gave in Y.
 //! - Top donors (range): contacts by their total net of refunds in the range, per currency.
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use sea_orm::FromQueryResult;
 
@@ -190,7 +192,15 @@ pub struct DonorTotal {
 /// Most rows `topDonors` returns.
 pub const MAX_TOP: u64 = 100;
 
+/// Most donors the bounded plan visits before it adds the range up directly instead.
+const MAX_CANDIDATES: usize = 50_000;
+
 /// The largest donors in `[from, to]`, per currency, largest first (staff).
+///
+/// A range with few contributions (by the daily roll-ups) is added up directly. A larger one
+/// visits donors by their lifetime giving, largest first (`report_donor_totals`: nobody gave more
+/// in a range than in all), adds up only their gifts in the range, and stops as soon as the list
+/// is full and its smallest total is above every lifetime total left to visit.
 pub async fn top_donors(
     state: &AppState,
     viewer: &Viewer,
@@ -208,19 +218,143 @@ pub async fn top_donors(
             format!("must be between 1 and {MAX_TOP}"),
         ));
     }
+    prepare(state, viewer).await?;
+    let limit = usize::try_from(limit).unwrap_or(1);
+    let mut count = Sql::new(state.db.get_database_backend());
+    count
+        .push("SELECT CAST(SUM(n) AS BIGINT) AS n FROM report_giving_days WHERE day >= ")
+        .bind(from)
+        .push(" AND day <= ")
+        .bind(to);
+    let in_range = CountRow::find_by_statement(count.statement())
+        .one(&state.db)
+        .await?
+        .and_then(|r| r.n)
+        .unwrap_or(0);
+    if u64::try_from(in_range).unwrap_or(0) > state.settings.reports.top_donors_direct_rows
+        && let Some(top) = largest_first(state, from, to, limit).await?
+    {
+        return Ok(top);
+    }
+    let mut sql = totals(state, from, to, None);
+    sql.push(" ORDER BY 4 DESC, 1 ASC, 2 ASC LIMIT ")
+        .bind(i64::try_from(limit).unwrap_or(100));
+    Ok(DonorTotal::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?)
+}
+
+/// Each donor's COMPLETED giving in `[from, to]` per currency: of `contacts`, or of every contact
+/// not in the trash.
+fn totals(state: &AppState, from: NaiveDate, to: NaiveDate, contacts: Option<&[i64]>) -> Sql {
     let mut sql = Sql::new(state.db.get_database_backend());
     sql.push(
         "SELECT k.contact_id AS contact_id, k.currency AS currency, COUNT(*) AS count, \
          CAST(SUM(k.amount_minor - k.refunded_minor) AS BIGINT) AS total_minor \
-         FROM contributions k WHERE k.status = 'COMPLETED' AND k.contact_id NOT IN \
-         (SELECT id FROM contacts WHERE deleted_at IS NOT NULL) AND k.received_date >= ",
+         FROM contributions k WHERE k.status = 'COMPLETED' AND k.received_date >= ",
     )
     .bind(from)
     .push(" AND k.received_date <= ")
-    .bind(to)
-    .push(" GROUP BY k.contact_id, k.currency ORDER BY 4 DESC, 1 ASC, 2 ASC LIMIT ")
-    .bind(i64::try_from(limit).unwrap_or(100));
-    Ok(DonorTotal::find_by_statement(sql.statement())
-        .all(&state.db)
-        .await?)
+    .bind(to);
+    match contacts {
+        Some(ids) => {
+            sql.push(" AND k.contact_id IN ")
+                .bind_list(ids.iter().copied());
+        }
+        None => {
+            sql.push(
+                " AND k.contact_id NOT IN (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)",
+            );
+        }
+    }
+    sql.push(" GROUP BY k.contact_id, k.currency");
+    sql
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Candidate {
+    contact_id: i64,
+    currency: String,
+    bound_minor: i64,
+}
+
+/// The bounded plan of [`top_donors`]; None when it visited [`MAX_CANDIDATES`] donors without
+/// settling the list (a short range among many donors: adding it up directly is cheaper).
+async fn largest_first(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: usize,
+) -> AppResult<Option<Vec<DonorTotal>>> {
+    let backend = state.db.get_database_backend();
+    let mut best: Vec<DonorTotal> = Vec::new();
+    let mut after: Option<(i64, i64, String)> = None;
+    // Donors visited per step: a few times the list, so a short list settles in one or two steps.
+    let step = (limit * 4).clamp(8, 1_000);
+    let mut visited = 0;
+    loop {
+        // The next donors by lifetime giving (ties in any fixed order: only the bound matters).
+        let mut next = Sql::new(backend);
+        next.push(
+            "SELECT t.contact_id, t.currency, t.bound_minor FROM report_donor_totals t \
+             WHERE t.contact_id NOT IN (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)",
+        );
+        if let Some((bound, contact, currency)) = &after {
+            next.push(" AND t.bound_minor <= ")
+                .bind(*bound)
+                .push(" AND (t.bound_minor < ")
+                .bind(*bound)
+                .push(" OR (t.bound_minor = ")
+                .bind(*bound)
+                .push(" AND (t.contact_id < ")
+                .bind(*contact)
+                .push(" OR (t.contact_id = ")
+                .bind(*contact)
+                .push(" AND t.currency < ")
+                .bind(currency.clone())
+                .push("))))");
+        }
+        next.push(" ORDER BY t.bound_minor DESC, t.contact_id DESC, t.currency DESC LIMIT ")
+            .bind(i64::try_from(step).unwrap_or(1_000));
+        let batch = Candidate::find_by_statement(next.statement())
+            .all(&state.db)
+            .await?;
+        let Some(last) = batch.last() else {
+            return Ok(Some(best));
+        };
+        after = Some((last.bound_minor, last.contact_id, last.currency.clone()));
+        let wanted: BTreeSet<(i64, &str)> = batch
+            .iter()
+            .map(|c| (c.contact_id, c.currency.as_str()))
+            .collect();
+        let ids: BTreeSet<i64> = batch.iter().map(|c| c.contact_id).collect();
+        let ids: Vec<i64> = ids.into_iter().collect();
+        for t in DonorTotal::find_by_statement(totals(state, from, to, Some(&ids)).statement())
+            .all(&state.db)
+            .await?
+        {
+            if wanted.contains(&(t.contact_id, t.currency.as_str())) {
+                best.push(t);
+            }
+        }
+        best.sort_by(|a, b| {
+            b.total_minor
+                .cmp(&a.total_minor)
+                .then(a.contact_id.cmp(&b.contact_id))
+                .then(a.currency.cmp(&b.currency))
+        });
+        best.truncate(limit);
+        // Nobody left gave more than `last.bound_minor` in the range: a full list whose smallest
+        // total is above it is final (equal is not: a tie goes to the smaller contact id).
+        if best.len() == limit && best[limit - 1].total_minor > last.bound_minor {
+            return Ok(Some(best));
+        }
+        if batch.len() < step {
+            return Ok(Some(best));
+        }
+        visited += batch.len();
+        if visited >= MAX_CANDIDATES {
+            return Ok(None);
+        }
+    }
 }

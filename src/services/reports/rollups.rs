@@ -7,7 +7,10 @@
 //!   (`NONE`: none) and currency, the count and net total (`amount − refunded`) of the COMPLETED
 //!   contributions received that day — what `contributionSummary` adds up;
 //! - `report_donor_years`: per contact, each year they gave (a COMPLETED contribution received that
-//!   year) with the next year they gave, so "gave in Y − 1 and not in Y" is one row's test.
+//!   year) with the next year they gave, so "gave in Y − 1 and not in Y" is one row's test;
+//! - `report_donor_totals`: per contact and currency, the net total of all their COMPLETED
+//!   contributions (each counted at least 0) — an upper bound of what they gave in any range, by
+//!   which `topDonors` takes its candidates largest first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +28,8 @@ const INSERT_ROWS: usize = 500;
 struct Gift {
     contact_id: i64,
     received_date: NaiveDate,
+    currency: String,
+    net_minor: i64,
 }
 
 /// Brings the roll-ups up to date. Cheap when nothing changed (two reads, no write).
@@ -88,22 +93,43 @@ async fn donor_years<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
     let backend = txn.get_database_backend();
     let mut read = Sql::new(backend);
     read.push(
-        "SELECT contact_id, received_date FROM contributions WHERE status = 'COMPLETED' \
-         AND contact_id IN ",
+        "SELECT contact_id, received_date, currency, amount_minor - refunded_minor AS net_minor \
+         FROM contributions WHERE status = 'COMPLETED' AND contact_id IN ",
     )
     .bind_list(contacts.iter().copied());
     let mut by_contact: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
+    let mut totals: BTreeMap<(i64, String), i64> = BTreeMap::new();
     for g in Gift::find_by_statement(read.statement()).all(txn).await? {
         by_contact
             .entry(g.contact_id)
             .or_default()
             .push(g.received_date);
+        *totals.entry((g.contact_id, g.currency)).or_default() += g.net_minor.max(0);
     }
-    let mut delete = Sql::new(backend);
-    delete
-        .push("DELETE FROM report_donor_years WHERE contact_id IN ")
-        .bind_list(contacts.iter().copied());
-    exec(txn, delete).await?;
+    for table in ["report_donor_years", "report_donor_totals"] {
+        let mut delete = Sql::new(backend);
+        delete
+            .push("DELETE FROM ")
+            .push(table)
+            .push(" WHERE contact_id IN ")
+            .bind_list(contacts.iter().copied());
+        exec(txn, delete).await?;
+    }
+    let totals: Vec<_> = totals.into_iter().collect();
+    for chunk in totals.chunks(INSERT_ROWS) {
+        let mut sql = Sql::new(backend);
+        sql.push("INSERT INTO report_donor_totals (contact_id, currency, bound_minor) VALUES ");
+        for (i, ((c, currency), bound)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*c)
+                .push(", ")
+                .bind(currency.clone())
+                .push(", ")
+                .bind(*bound)
+                .push(")");
+        }
+        exec(txn, sql).await?;
+    }
     let rows: Vec<(i64, i32, Option<i32>)> = by_contact
         .into_iter()
         .flat_map(|(c, dates)| {

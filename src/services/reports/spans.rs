@@ -87,6 +87,7 @@ pub async fn refresh(db: &DatabaseConnection) -> AppResult<()> {
                 "report_status_deltas",
                 "report_renewal_deltas",
                 "report_member_deltas",
+                "report_cohort_deltas",
                 "report_renewals",
                 "report_dirty",
             ] {
@@ -241,26 +242,29 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
             timeline_of(m, h, statuses, pending, expired)
         })
         .collect();
-    // The old spans leave the daily counts, the new ones enter them.
-    let mut changes: Deltas = BTreeMap::new();
+    // The old spans leave the daily counts, the new ones enter them: per type and status, and the
+    // current ones per join date (the cohorts).
+    let mut changes: Deltas<(i64, i64)> = BTreeMap::new();
+    let mut cohorts: Deltas<NaiveDate> = BTreeMap::new();
     let mut old = Sql::new(backend);
     old.push(
-        "SELECT membership_type_id, status_id, from_day, until_day FROM report_membership_spans \
-         WHERE membership_id IN ",
+        "SELECT membership_type_id, status_id, is_current, joined_on, from_day, until_day \
+         FROM report_membership_spans WHERE membership_id IN ",
     )
     .bind_list(ids.iter().copied());
     for s in OldSpan::find_by_statement(old.statement()).all(txn).await? {
-        count(
-            &mut changes,
-            (s.membership_type_id, s.status_id),
-            s.from_day,
-            s.until_day,
-            -1,
-        );
+        let key = (s.membership_type_id, s.status_id);
+        count(&mut changes, key, s.from_day, s.until_day, -1);
+        if s.is_current {
+            count(&mut cohorts, s.joined_on, s.from_day, s.until_day, -1);
+        }
     }
     for o in &outs {
         for s in &o.spans {
             count(&mut changes, (s.type_id, s.status_id), s.from, s.until, 1);
+            if statuses.is_current(s.status_id) {
+                count(&mut cohorts, o.joined_on, s.from, s.until, 1);
+            }
         }
     }
     add_deltas(
@@ -270,7 +274,8 @@ async fn recompute<C: ConnectionTrait>(txn: &C, statuses: &Statuses, ids: &[i64]
         changes,
     )
     .await?;
-    let mut changes: Deltas = BTreeMap::new();
+    add_deltas(txn, "report_cohort_deltas", "joined_on", cohorts).await?;
+    let mut changes: Deltas<(i64, i64)> = BTreeMap::new();
     let mut old = Sql::new(backend);
     old.push("SELECT membership_type_id, renewed_at, reinstated FROM report_renewals WHERE membership_id IN ")
         .bind_list(ids.iter().copied());
@@ -418,7 +423,7 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
             .or_default()
             .push(range);
     }
-    let mut changes: Deltas = BTreeMap::new();
+    let mut changes: Deltas<i64> = BTreeMap::new();
     let mut old = Sql::new(backend);
     old.push(
         "SELECT contact_id, membership_type_id, from_day, until_day FROM report_member_spans \
@@ -431,7 +436,7 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
     {
         count(
             &mut changes,
-            (s.membership_type_id, 0),
+            s.membership_type_id,
             s.from_day,
             s.until_day,
             -1,
@@ -451,7 +456,7 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
         })
         .collect();
     for (_, t, from, until) in &rows {
-        count(&mut changes, (*t, 0), *from, *until, 1);
+        count(&mut changes, *t, *from, *until, 1);
     }
     add_deltas(txn, "report_member_deltas", "membership_type_id", changes).await?;
     for chunk in rows.chunks(INSERT_ROWS) {
@@ -487,17 +492,42 @@ struct OldRenewal {
 struct OldSpan {
     membership_type_id: i64,
     status_id: i64,
+    is_current: bool,
+    joined_on: NaiveDate,
     from_day: NaiveDate,
     until_day: Option<NaiveDate>,
 }
 
-/// Changes of a daily count: (day, (key, key)) → how much it goes up that day.
-type Deltas = BTreeMap<(NaiveDate, (i64, i64)), i64>;
+/// Changes of a daily count: (day, key) → how much it goes up that day.
+type Deltas<K> = BTreeMap<(NaiveDate, K), i64>;
+
+/// The key columns of a deltas table, bound in the order they are named.
+trait DeltaKey: Ord + Copy {
+    fn bind(&self, sql: &mut Sql);
+}
+
+impl DeltaKey for i64 {
+    fn bind(&self, sql: &mut Sql) {
+        sql.bind(*self);
+    }
+}
+
+impl DeltaKey for (i64, i64) {
+    fn bind(&self, sql: &mut Sql) {
+        sql.bind(self.0).push(", ").bind(self.1);
+    }
+}
+
+impl DeltaKey for NaiveDate {
+    fn bind(&self, sql: &mut Sql) {
+        sql.bind(*self);
+    }
+}
 
 /// A span `[from, until)` counted `sign` times: up on its first day, down on the day after it.
-fn count(
-    changes: &mut Deltas,
-    key: (i64, i64),
+fn count<K: DeltaKey>(
+    changes: &mut Deltas<K>,
+    key: K,
     from: NaiveDate,
     until: Option<NaiveDate>,
     sign: i64,
@@ -508,16 +538,14 @@ fn count(
     }
 }
 
-/// Adds the changes to a deltas table keyed by day and `keys` (one or two columns; a single key
-/// uses the first of the pair).
-async fn add_deltas<C: ConnectionTrait>(
+/// Adds the changes to a deltas table keyed by day and the `keys` columns.
+async fn add_deltas<C: ConnectionTrait, K: DeltaKey>(
     txn: &C,
     table: &str,
     keys: &str,
-    changes: Deltas,
+    changes: Deltas<K>,
 ) -> AppResult<()> {
     let backend = txn.get_database_backend();
-    let two = keys.contains(',');
     let rows: Vec<_> = changes.into_iter().filter(|(_, d)| *d != 0).collect();
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut sql = Sql::new(backend);
@@ -526,14 +554,11 @@ async fn add_deltas<C: ConnectionTrait>(
             .push(" (day, ")
             .push(keys)
             .push(", delta) VALUES ");
-        for (i, ((day, (a, b)), delta)) in chunk.iter().enumerate() {
+        for (i, ((day, key), delta)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(*day)
-                .push(", ")
-                .bind(*a);
-            if two {
-                sql.push(", ").bind(*b);
-            }
+                .push(", ");
+            key.bind(&mut sql);
             sql.push(", ").bind(*delta).push(")");
         }
         sql.push(" ON CONFLICT (day, ")

@@ -6,8 +6,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use sea_orm::FromQueryResult;
 
 use super::memberships::{
-    Ranked, check_range, covers, in_trash, live, members_on, newly_expired, prepare, rank, scalar,
-    spread,
+    check_range, covers, in_trash, live, members_on, newly_expired, prepare, scalar,
 };
 use crate::db::sql::Sql;
 use crate::error::{AppError, AppResult};
@@ -86,12 +85,6 @@ fn type_filter(sql: &mut Sql, column: &str, types: &[i64]) {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct CohortRow {
-    cohort: Option<i64>,
-    n: i64,
-}
-
-#[derive(Debug, FromQueryResult)]
 struct RenewalRow {
     cohort: Option<i64>,
     n: i64,
@@ -121,8 +114,50 @@ fn cohort_case(sql: &mut Sql, column: &str, spans: &[(NaiveDate, NaiveDate)]) {
     sql.push(" END");
 }
 
-fn at(k: Option<i64>, rows: &[CohortRow]) -> i64 {
-    rows.iter().find(|r| r.cohort == k).map_or(0, |r| r.n)
+/// The period holding `day`, if any (the periods are increasing and contiguous).
+fn period_of(spans: &[(NaiveDate, NaiveDate)], day: NaiveDate) -> Option<usize> {
+    let k = spans.partition_point(|s| s.1 < day);
+    spans.get(k).filter(|s| s.0 <= day).map(|_| k)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct DayCount {
+    day: NaiveDate,
+    n: i64,
+}
+
+/// Memberships by join date from `from` to `to` (of `types`, when not empty), not counting
+/// contacts in the trash: one pass in join-date order (no sort), less the trashed contacts'
+/// memberships (found from the contacts).
+async fn joined_by_day(
+    state: &AppState,
+    from: NaiveDate,
+    to: NaiveDate,
+    types: &[i64],
+) -> AppResult<BTreeMap<NaiveDate, i64>> {
+    let mut out: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for (sign, trashed) in [(1, false), (-1, true)] {
+        let mut sql = Sql::new(state.db.get_database_backend());
+        sql.push(
+            "SELECT m.join_date AS day, COUNT(*) AS n FROM memberships m WHERE m.join_date >= ",
+        )
+        .bind(from)
+        .push(" AND m.join_date <= ")
+        .bind(to);
+        type_filter(&mut sql, "m.membership_type_id", types);
+        if trashed {
+            sql.push(" AND ");
+            in_trash(&mut sql, "m");
+        }
+        sql.push(" GROUP BY m.join_date");
+        for r in DayCount::find_by_statement(sql.statement())
+            .all(&state.db)
+            .await?
+        {
+            *out.entry(r.day).or_default() += sign * r.n;
+        }
+    }
+    Ok(out)
 }
 
 /// Contacts current on each of `dates` (with a membership of one of `types`, when not empty).
@@ -163,20 +198,12 @@ pub async fn trends(
         .chain(spans.iter().map(|s| s.1))
         .collect();
     let current = current_on(state, &dates, types).await?;
-    let mut joined = Sql::new(backend);
-    joined.push("SELECT ");
-    cohort_case(&mut joined, "m.join_date", &spans);
-    joined
-        .push(" AS cohort, COUNT(*) AS n FROM memberships m WHERE m.join_date >= ")
-        .bind(from)
-        .push(" AND m.join_date <= ")
-        .bind(to);
-    type_filter(&mut joined, "m.membership_type_id", types);
-    live(&mut joined, "m");
-    joined.push(" GROUP BY 1");
-    let joined = CohortRow::find_by_statement(joined.statement())
-        .all(&state.db)
-        .await?;
+    let mut joined = vec![0; spans.len()];
+    for (day, n) in joined_by_day(state, from, to, types).await? {
+        if let Some(k) = period_of(&spans, day) {
+            joined[k] += n;
+        }
+    }
     // Renewals per day (with whether the membership was Expired before), less the trashed
     // contacts' renewals.
     let mut renewals = Sql::new(backend);
@@ -249,7 +276,7 @@ pub async fn trends(
             end,
             current_at_end: current[i + 1],
             current_at_start: current[i],
-            joined: at(k, &joined),
+            joined: joined[i],
             renewed: renewal.0,
             lapsed: lapses
                 .iter()
@@ -276,11 +303,17 @@ pub struct Cohort {
 pub const MAX_COHORT_PERIODS: usize = 60;
 
 #[derive(Debug, FromQueryResult)]
-struct CohortSpan {
-    cohort: Option<i64>,
-    a: i64,
-    b: i64,
-    n: i64,
+struct CohortDelta {
+    joined_on: NaiveDate,
+    day: NaiveDate,
+    delta: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TrashedSpan {
+    joined_on: NaiveDate,
+    from_day: NaiveDate,
+    until_day: Option<NaiveDate>,
 }
 
 /// Join cohorts from `from` to `to` (staff): for each period's joiners, how many memberships were
@@ -302,62 +335,74 @@ pub async fn cohorts(
     check_range(from, to)?;
     prepare(state, viewer).await?;
     let backend = state.db.get_database_backend();
-    let mut sizes = Sql::new(backend);
-    sizes.push("SELECT ");
-    cohort_case(&mut sizes, "m.join_date", &spans);
-    sizes
-        .push(" AS cohort, COUNT(*) AS n FROM memberships m WHERE m.join_date >= ")
-        .bind(from)
-        .push(" AND m.join_date <= ")
-        .bind(to);
-    live(&mut sizes, "m");
-    sizes.push(" GROUP BY 1");
-    let sizes = CohortRow::find_by_statement(sizes.statement())
-        .all(&state.db)
-        .await?;
+    let mut sizes = vec![0; spans.len()];
+    for (day, n) in joined_by_day(state, from, to, &[]).await? {
+        if let Some(k) = period_of(&spans, day) {
+            sizes[k] += n;
+        }
+    }
     let ends: Vec<NaiveDate> = spans.iter().map(|s| s.1).collect();
-    // Current spans of the joiners: per cohort, the ends each covers.
+    let last = ends[ends.len() - 1];
+    // current[k][j]: memberships of cohort k current at the end of period j. Each join date's
+    // count changes by `delta` on `day`, which counts for every end on or after that day.
+    let mut current = vec![vec![0_i64; ends.len()]; spans.len()];
     let mut sql = Sql::new(backend);
-    sql.push("SELECT ");
-    cohort_case(&mut sql, "s.joined_on", &spans);
-    sql.push(" AS cohort, ");
-    rank(&mut sql, "s.from_day", &ends);
-    sql.push(" AS a, ");
-    rank(&mut sql, "s.until_day", &ends);
-    sql.push(" AS b, COUNT(*) AS n FROM report_membership_spans s WHERE s.is_current AND s.joined_on >= ")
+    sql.push("SELECT joined_on, day, delta FROM report_cohort_deltas WHERE joined_on >= ")
+        .bind(from)
+        .push(" AND joined_on <= ")
+        .bind(to)
+        .push(" AND day <= ")
+        .bind(last);
+    for r in CohortDelta::find_by_statement(sql.statement())
+        .all(&state.db)
+        .await?
+    {
+        if let Some(k) = period_of(&spans, r.joined_on) {
+            let first = ends.partition_point(|e| *e < r.day);
+            for slot in current[k].iter_mut().skip(first) {
+                *slot += r.delta;
+            }
+        }
+    }
+    // Less the current spans of contacts in the trash (a span [from, until) covers the ends from
+    // the first on or after `from` to the last before `until`).
+    let mut trashed = Sql::new(backend);
+    trashed
+        .push(
+            "SELECT s.joined_on, s.from_day, s.until_day FROM report_membership_spans s \
+             WHERE s.is_current AND s.joined_on >= ",
+        )
         .bind(from)
         .push(" AND s.joined_on <= ")
         .bind(to)
         .push(" AND s.from_day <= ")
-        .bind(ends[ends.len() - 1])
-        .push(" AND (s.until_day IS NULL OR s.until_day > ")
-        .bind(ends[0])
-        .push(")");
-    live(&mut sql, "s");
-    sql.push(" GROUP BY 1, 2, 3");
-    let groups = CohortSpan::find_by_statement(sql.statement())
+        .bind(last)
+        .push(" AND ");
+    in_trash(&mut trashed, "s");
+    for r in TrashedSpan::find_by_statement(trashed.statement())
         .all(&state.db)
-        .await?;
+        .await?
+    {
+        if let Some(k) = period_of(&spans, r.joined_on) {
+            let a = ends.partition_point(|e| *e < r.from_day);
+            let b = r
+                .until_day
+                .map_or(ends.len(), |u| ends.partition_point(|e| *e < u));
+            for slot in current[k].iter_mut().take(b).skip(a) {
+                *slot -= 1;
+            }
+        }
+    }
     Ok(spans
         .iter()
+        .zip(sizes)
+        .zip(current)
         .enumerate()
-        .map(|(k, (start, end))| {
-            let mine: Vec<Ranked> = groups
-                .iter()
-                .filter(|g| g.cohort == i64::try_from(k).ok())
-                .map(|g| Ranked {
-                    a: g.a,
-                    b: g.b,
-                    n: g.n,
-                })
-                .collect();
-            let counts = spread(&mine, ends.len());
-            Cohort {
-                start: *start,
-                end: *end,
-                size: at(i64::try_from(k).ok(), &sizes),
-                still_current: counts[k..].to_vec(),
-            }
+        .map(|(k, (((start, end), size), counts))| Cohort {
+            start: *start,
+            end: *end,
+            size,
+            still_current: counts[k..].to_vec(),
         })
         .collect())
 }
