@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
-use sea_orm::FromQueryResult;
+use sea_orm::{DbBackend, FromQueryResult};
 
 use crate::db::sql::Sql;
 use crate::domain::contact::Contact;
@@ -247,13 +247,20 @@ pub async fn top_donors(
 /// Each donor's COMPLETED giving in `[from, to]` per currency: of `contacts`, or of every contact
 /// not in the trash.
 fn totals(state: &AppState, from: NaiveDate, to: NaiveDate, contacts: Option<&[i64]>) -> Sql {
-    let mut sql = Sql::new(state.db.get_database_backend());
+    let backend = state.db.get_database_backend();
+    let mut sql = Sql::new(backend);
     sql.push(
         "SELECT k.contact_id AS contact_id, k.currency AS currency, COUNT(*) AS count, \
          CAST(SUM(k.amount_minor - k.refunded_minor) AS BIGINT) AS total_minor \
-         FROM contributions k WHERE k.status = 'COMPLETED' AND k.received_date >= ",
-    )
-    .bind(from)
+         FROM contributions k",
+    );
+    if contacts.is_some() && backend == DbBackend::Sqlite {
+        // Without statistics SQLite would rather walk the whole date range than look up a
+        // thousand donors (PostgreSQL's planner has the statistics to choose).
+        sql.push(" INDEXED BY ix_contributions_donor");
+    }
+    sql.push(" WHERE k.status = 'COMPLETED' AND k.received_date >= ")
+        .bind(from)
     .push(" AND k.received_date <= ")
     .bind(to);
     match contacts {
