@@ -69,7 +69,6 @@ enum EventRegistrations {
     ContributionId,
     PayBy,
     CheckInCodeSha256,
-    CalendarTokenSha256,
     RegisteredAt,
     ConfirmedAt,
     CheckedInAt,
@@ -192,7 +191,6 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(R::ContributionId))
                     .col(timestamp_with_time_zone_null(R::PayBy))
                     .col(string_len_null(R::CheckInCodeSha256, 64))
-                    .col(string_len_null(R::CalendarTokenSha256, 64))
                     .col(timestamp_with_time_zone(R::RegisteredAt))
                     .col(timestamp_with_time_zone_null(R::ConfirmedAt))
                     .col(timestamp_with_time_zone_null(R::CheckedInAt))
@@ -226,9 +224,9 @@ impl MigrationTrait for Migration {
             "CREATE INDEX ix_event_registrations_event ON event_registrations (event_id, status, id)",
             "CREATE INDEX ix_event_registrations_contact ON event_registrations (contact_id)",
             "CREATE INDEX ix_event_registrations_contribution ON event_registrations (contribution_id)",
-            // A check-in code or calendar link names one registration.
+            // A check-in code (also the key of the registration's calendar link) names one
+            // registration.
             "CREATE UNIQUE INDEX ux_event_registrations_code ON event_registrations (check_in_code_sha256)",
-            "CREATE UNIQUE INDEX ux_event_registrations_calendar ON event_registrations (calendar_token_sha256)",
         ] {
             exec(manager, sql).await?;
         }

@@ -21,10 +21,9 @@ pub struct Model {
     pub contribution_id: Option<i64>,
     /// A PENDING_PAYMENT registration is released when unpaid by then.
     pub pay_by: Option<DateTimeUtc>,
-    /// SHA-256 of the check-in code mailed with the confirmation.
+    /// SHA-256 of the check-in code mailed with the confirmation (also the key of the
+    /// registration's calendar link).
     pub check_in_code_sha256: Option<String>,
-    /// SHA-256 of the token of the registration's calendar link.
-    pub calendar_token_sha256: Option<String>,
     /// When they registered: the waitlist's order (then the id).
     pub registered_at: DateTimeUtc,
     pub confirmed_at: Option<DateTimeUtc>,

@@ -13,7 +13,7 @@ use crate::graphql::types::event_inputs::{
     RegisterForEventInput, UpdateEventInput,
 };
 use crate::services::events::registration::{self, NewRegistration};
-use crate::services::events::{checkin, write};
+use crate::services::events::{cancel, checkin, write};
 
 #[derive(Default)]
 pub struct EventMutation;
@@ -209,7 +209,7 @@ impl EventMutation {
         let state = guards::state(ctx)?;
         let id = parse_id(&id, "id")?;
         let input = input.unwrap_or_default();
-        let done = registration::cancel(
+        let done = cancel::cancel(
             state,
             &guards::actor(ctx),
             id,
@@ -231,7 +231,7 @@ impl EventMutation {
         let state = guards::state(ctx)?;
         let id = parse_id(&id, "id")?;
         Ok(Registration::new(
-            registration::cancel_mine(state, guards::viewer(ctx), id).await?,
+            cancel::cancel_mine(state, guards::viewer(ctx), id).await?,
         ))
     }
 

@@ -1,7 +1,7 @@
 //! iCalendar (RFC 5545) files: the public feed `/events.ics` (published and cancelled PUBLIC
 //! events, never drafts, members-only or unlisted ones, and never where they take place — that is
 //! for participants), and one registration's event with its location and online link, behind the
-//! registration's calendar token. The `icalendar` crate writes the format: CRLF line ends, lines
+//! check-in code (the link mailed with the confirmation). The `icalendar` crate writes the format: CRLF line ends, lines
 //! folded at 75 octets, `,;\` and newlines escaped. UIDs are stable per event; DTSTAMP is the
 //! event's last change, so an unchanged feed is byte-for-byte the same.
 
@@ -76,15 +76,15 @@ pub async fn feed(state: &AppState) -> AppResult<String> {
     Ok(cal.done().to_string())
 }
 
-/// One registration's event, location included, for whoever holds its calendar token (mailed
-/// with the confirmation). NOT_FOUND for a wrong token, a cancelled registration, or no seat.
+/// One registration's event, location included, for whoever holds its check-in code (the link
+/// mailed with the confirmation). NOT_FOUND for a wrong token, a cancelled registration, or no seat.
 pub async fn for_registration(state: &AppState, id: i64, token: &str) -> AppResult<String> {
     let not_found = || AppError::not_found("registration", id, "id");
     if token.is_empty() || token.len() > 200 {
         return Err(not_found());
     }
     let r = reg::Entity::find_by_id(id)
-        .filter(reg::Column::CalendarTokenSha256.eq(token_digest(token)))
+        .filter(reg::Column::CheckInCodeSha256.eq(token_digest(token)))
         .one(&state.db)
         .await?
         .ok_or_else(not_found)?;

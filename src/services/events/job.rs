@@ -7,7 +7,7 @@ use chrono::Duration;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
-use super::registration::{Cancellation, cancel_in};
+use super::cancel::{Cancellation, cancel_in};
 use super::{get_in, lock_event, mail, registration_in};
 use crate::db::begin_write;
 use crate::db::entities::{event, event_registration as reg};

@@ -3,19 +3,27 @@
 //! nothing. The location and online link appear only in messages to people holding a confirmed
 //! seat (the confirmation, the reminder); the calendar comes as a link to the registration's own
 //! `.ics` (the outbox carries no attachments).
+//!
+//! The check-in code (also the key of the calendar link) is a one-time secret: the stored body
+//! holds `outbox::HIDDEN_TOKEN` in its place and the row's `secret` the code, substituted at
+//! delivery only — so neither staff reading the outbox nor an export ever see it.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::db::entities::event_ticket_type as ticket;
-use crate::db::entities::{contact, contribution, event, event_registration as reg};
+use crate::db::entities::{
+    contact, contribution, event, event_registration as reg, outbound_message as outbound,
+};
 use crate::domain::contact::Contact;
 use crate::domain::contribution::receipt_number;
+use crate::domain::message::OutboxStatus;
 use crate::domain::money::format_minor;
 use crate::error::{AppError, AppResult};
 use crate::mail::context;
-use crate::mail::outbox::{self, NewMessage, Renderer};
+use crate::mail::outbox::{self, HIDDEN_TOKEN, NewMessage, Renderer};
 use crate::services::contributions::exponent_of;
 use crate::state::AppState;
 
@@ -25,10 +33,10 @@ pub const CANCELLED: &str = "event-cancelled";
 pub const REMINDER: &str = "event-reminder";
 pub const THANK_YOU: &str = "event-thank-you";
 
-/// The secrets a confirmation carries, made when the seat was confirmed (only digests are stored).
+/// The secret a confirmation carries, made when the seat was confirmed (only its digest is
+/// stored).
 pub struct Codes {
     pub check_in: String,
-    pub calendar: String,
 }
 
 /// `2027-03-10 18:00 UTC`.
@@ -81,8 +89,8 @@ async fn registration_json<C: ConnectionTrait>(
         "reference": fee.as_ref().map(|k| receipt_number(k.received_date, k.id)),
         "payBy": r.pay_by.map(when),
         "instructions": state.settings.organization.payment_instructions,
-        "checkInCode": codes.map(|c| c.check_in.clone()),
-        "calendarUrl": codes.map(|c| calendar_url(state, r.id, &c.calendar)),
+        "checkInCode": codes.map(|_| HIDDEN_TOKEN),
+        "calendarUrl": codes.map(|_| calendar_url(state, r.id, HIDDEN_TOKEN)),
         "isWaitlisted": r.status == crate::domain::event::RegistrationStatus::Waitlisted,
         "isAwaitingApproval": r.status == crate::domain::event::RegistrationStatus::AwaitingApproval,
         "isPendingPayment": r.status == crate::domain::event::RegistrationStatus::PendingPayment,
@@ -100,6 +108,20 @@ pub async fn queue<C: ConnectionTrait>(
     contact_id: i64,
     extra: Value,
 ) -> AppResult<u64> {
+    queue_with_secret(state, db, template, dedupe_key, contact_id, extra, None).await
+}
+
+/// [`queue`], with a secret that replaces `HIDDEN_TOKEN` in the delivered copy only. A message
+/// that becomes a letter or is cancelled (no email) never gets it.
+async fn queue_with_secret<C: ConnectionTrait>(
+    state: &AppState,
+    db: &C,
+    template: &str,
+    dedupe_key: String,
+    contact_id: i64,
+    extra: Value,
+    secret: Option<&str>,
+) -> AppResult<u64> {
     let c: Contact = contact::Entity::find_by_id(contact_id)
         .one(db)
         .await?
@@ -110,19 +132,30 @@ pub async fn queue<C: ConnectionTrait>(
         .await?
         .render(template, &ctx)?;
     let message = NewMessage {
-        dedupe_key,
+        dedupe_key: dedupe_key.clone(),
         template_key: template.into(),
         contact: c,
         membership_id: None,
         rendered,
     };
-    outbox::enqueue(
+    let added = outbox::enqueue(
         db,
         vec![message],
         state.clock.now(),
         state.settings.mail.letters,
     )
-    .await
+    .await?;
+    if let Some(secret) = secret
+        && added == 1
+    {
+        outbound::Entity::update_many()
+            .col_expr(outbound::Column::Secret, Expr::value(secret))
+            .filter(outbound::Column::DedupeKey.eq(dedupe_key))
+            .filter(outbound::Column::Status.eq(OutboxStatus::Queued))
+            .exec(db)
+            .await?;
+    }
+    Ok(added)
 }
 
 /// Where the registration stands when it is not (yet) confirmed: awaiting approval, waitlisted, or
@@ -157,7 +190,8 @@ pub async fn confirmation<C: ConnectionTrait>(
         "registration": registration_json(state, db, Some(t), r, Some(codes)).await?,
     });
     let key = format!("event-confirmed.g{}", r.id);
-    queue(state, db, REGISTRATION, key, r.contact_id, extra).await?;
+    let secret = Some(codes.check_in.as_str());
+    queue_with_secret(state, db, REGISTRATION, key, r.contact_id, extra, secret).await?;
     Ok(())
 }
 
@@ -175,7 +209,8 @@ pub async fn promoted<C: ConnectionTrait>(
         "registration": registration_json(state, db, Some(t), r, codes).await?,
     });
     let key = format!("event-promoted.g{}", r.id);
-    queue(state, db, PROMOTED, key, r.contact_id, extra).await?;
+    let secret = codes.map(|c| c.check_in.as_str());
+    queue_with_secret(state, db, PROMOTED, key, r.contact_id, extra, secret).await?;
     Ok(())
 }
 

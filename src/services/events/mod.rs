@@ -14,12 +14,14 @@
 //! - **Exactly once**: every status change is a conditional update from the status read, and
 //!   every message has a dedupe key (`event-….g<registration>`).
 
+pub mod cancel;
 pub mod checkin;
 pub mod ical;
 pub mod job;
 pub mod list;
 pub mod mail;
 pub mod payments;
+pub mod placement;
 pub mod registration;
 pub mod reminders;
 pub mod stats;

@@ -6,7 +6,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::get_in;
-use super::registration::confirm_in;
+use super::placement::confirm_in;
 use crate::db::entities::{contribution, event_registration as reg};
 use crate::domain::event::RegistrationStatus;
 use crate::error::AppResult;

@@ -7,27 +7,19 @@
 //! tickets only, however member the address is, so typing a member's email buys nothing. Anonymous
 //! registrations count against the per-address signup limit.
 
-use chrono::Duration;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
-use super::{get_in, lock_event, mail, registration_in, schedule_of, seats, ticket_in};
-use crate::db::entities::{contact, event, event_registration as reg, event_ticket_type as ticket};
-use crate::db::entities::{contribution, payment_token};
+use super::placement::{place, set_status};
+use super::{get_in, lock_event, mail, registration_in, schedule_of, ticket_in};
+use crate::db::entities::{contact, event_registration as reg};
 use crate::db::{begin_write, lock_subject};
 use crate::domain::contact::{ContactDraft, ContactFields};
-use crate::domain::contribution::ContributionStatus;
 use crate::domain::email::EmailAddress;
 use crate::domain::event::{EventStatus, RegistrationStatus, may_buy};
-use crate::domain::money::{Currency, Money};
-use crate::domain::text::{Name, optional_text};
+use crate::domain::text::Name;
 use crate::error::{AppError, AppResult};
-use crate::services::auth::{Viewer, new_token, token_digest};
-use crate::services::contributions::{self, NewContribution, RefundInput};
+use crate::services::auth::Viewer;
 use crate::services::{Actor, access, audit, contacts};
 use crate::state::AppState;
 
@@ -63,18 +55,6 @@ struct Applicant {
     refuse_duplicate: bool,
     /// Issue a payment token for a fee (anonymous callers cannot sign in to pay).
     wants_token: bool,
-}
-
-/// How a registration is cancelled.
-#[derive(Clone, Debug, Default)]
-pub struct Cancellation {
-    /// Refund a completed fee in full.
-    pub refund: bool,
-    pub reason: Option<String>,
-    /// The whole event was cancelled (the notice says so).
-    pub event_cancelled: bool,
-    /// Offer the freed seats to the waitlist.
-    pub promote: bool,
 }
 
 /// Registers the viewer (or, anonymous, the person named) for an event they may see.
@@ -269,7 +249,6 @@ async fn register_in(
         contribution_id: Set(None),
         pay_by: Set(None),
         check_in_code_sha256: Set(None),
-        calendar_token_sha256: Set(None),
         registered_at: Set(now),
         confirmed_at: Set(None),
         checked_in_at: Set(None),
@@ -305,202 +284,6 @@ async fn register_in(
         registration: row,
         payment_token: token,
     })
-}
-
-/// Moves a registration (read as `r`) to `to`; CONFLICT when it changed meanwhile.
-pub(super) async fn set_status<C: ConnectionTrait>(
-    db: &C,
-    r: reg::Model,
-    to: RegistrationStatus,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<reg::Model> {
-    let moved = reg::Entity::update_many()
-        .col_expr(reg::Column::Status, Expr::value(to))
-        .col_expr(reg::Column::UpdatedAt, Expr::value(now))
-        .filter(reg::Column::Id.eq(r.id))
-        .filter(reg::Column::Status.eq(r.status))
-        .exec(db)
-        .await?
-        .rows_affected;
-    if moved == 0 {
-        return Err(AppError::conflict(
-            None,
-            "the registration changed meanwhile; try again",
-        ));
-    }
-    registration_in(db, r.id, "id").await
-}
-
-/// Gives a WAITLISTED (or new, or approved) registration its seats when they fit and nobody waits
-/// ahead of it; otherwise it stays (or goes) on the waitlist. Returns it and any payment token.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn place(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    e: &event::Model,
-    t: &ticket::Model,
-    r: reg::Model,
-    wants_token: bool,
-    promoted: bool,
-) -> AppResult<(reg::Model, Option<String>)> {
-    let now = state.clock.now();
-    let ahead = reg::Entity::find()
-        .filter(reg::Column::EventId.eq(e.id))
-        .filter(reg::Column::Status.eq(RegistrationStatus::Waitlisted))
-        .filter(reg::Column::Id.lt(r.id))
-        .one(txn)
-        .await?
-        .is_some();
-    let fits = seats(txn, e, t).await?.fit(1 + i64::from(r.guests));
-    if ahead || !fits {
-        let r = if r.status == RegistrationStatus::Waitlisted {
-            r
-        } else {
-            set_status(txn, r, RegistrationStatus::Waitlisted, now).await?
-        };
-        mail::status_notice(state, txn, e, t, &r).await?;
-        return Ok((r, None));
-    }
-    grant_seat(state, txn, actor, e, t, r, wants_token, promoted).await
-}
-
-/// Seats are free for `r`: a priced ticket awaits payment (a PENDING fee, a deadline), a free one
-/// is confirmed.
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn grant_seat(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    e: &event::Model,
-    t: &ticket::Model,
-    r: reg::Model,
-    wants_token: bool,
-    promoted: bool,
-) -> AppResult<(reg::Model, Option<String>)> {
-    if t.price_minor == 0 {
-        let r = confirm_in(state, txn, e, r, promoted).await?;
-        return Ok((r, None));
-    }
-    let now = state.clock.now();
-    let currency = Currency::parse(&t.currency, "currency")?;
-    let seats = 1 + i64::from(r.guests);
-    let amount = Money::from_minor(t.price_minor.saturating_mul(seats), currency);
-    let fee = contributions::record_in(
-        state,
-        txn,
-        actor,
-        NewContribution {
-            contact_id: r.contact_id,
-            financial_type: "EVENT_FEE".into(),
-            amount: amount.to_decimal_string(),
-            currency: Some(currency.code().to_string()),
-            received_date: None,
-            status: Some(ContributionStatus::Pending),
-            payment_instrument: None,
-            transaction_id: None,
-            source: Some(format!("event {}: {}", e.id, e.title)),
-            note: None,
-            campaign_id: None,
-            check_number: None,
-            memberships: Vec::new(),
-            soft_credits: Vec::new(),
-            tribute: None,
-            recurring: None,
-        },
-    )
-    .await?;
-    let pay_by = (now + Duration::hours(super::PAY_WITHIN_HOURS)).min(e.starts_at.max(now));
-    let moved = reg::Entity::update_many()
-        .col_expr(
-            reg::Column::Status,
-            Expr::value(RegistrationStatus::PendingPayment),
-        )
-        .col_expr(reg::Column::ContributionId, Expr::value(fee.id))
-        .col_expr(reg::Column::PayBy, Expr::value(pay_by))
-        .col_expr(reg::Column::UpdatedAt, Expr::value(now))
-        .filter(reg::Column::Id.eq(r.id))
-        .filter(reg::Column::Status.eq(r.status))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if moved == 0 {
-        return Err(AppError::conflict(
-            None,
-            "the registration changed meanwhile; try again",
-        ));
-    }
-    let token = if wants_token {
-        let token = new_token();
-        payment_token::ActiveModel {
-            contribution_id: Set(fee.id),
-            token_sha256: Set(token_digest(&token)),
-            created_at: Set(now),
-        }
-        .insert(txn)
-        .await?;
-        Some(token)
-    } else {
-        None
-    };
-    let r = registration_in(txn, r.id, "id").await?;
-    if promoted {
-        mail::promoted(state, txn, e, t, &r, None).await?;
-    } else {
-        mail::status_notice(state, txn, e, t, &r).await?;
-    }
-    Ok((r, token))
-}
-
-/// Confirms a registration (free seat, fee paid, or promoted): a new check-in code and calendar
-/// link are made and mailed, once — of two confirmations racing, one moves the status.
-pub(super) async fn confirm_in<C: ConnectionTrait>(
-    state: &AppState,
-    db: &C,
-    e: &event::Model,
-    r: reg::Model,
-    promoted: bool,
-) -> AppResult<reg::Model> {
-    let now = state.clock.now();
-    let (code, calendar) = (new_token(), new_token());
-    let moved = reg::Entity::update_many()
-        .col_expr(
-            reg::Column::Status,
-            Expr::value(RegistrationStatus::Registered),
-        )
-        .col_expr(
-            reg::Column::CheckInCodeSha256,
-            Expr::value(token_digest(&code)),
-        )
-        .col_expr(
-            reg::Column::CalendarTokenSha256,
-            Expr::value(token_digest(&calendar)),
-        )
-        .col_expr(reg::Column::ConfirmedAt, Expr::value(now))
-        .col_expr(
-            reg::Column::PayBy,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .col_expr(reg::Column::UpdatedAt, Expr::value(now))
-        .filter(reg::Column::Id.eq(r.id))
-        .filter(reg::Column::Status.eq(r.status))
-        .exec(db)
-        .await?
-        .rows_affected;
-    let r = registration_in(db, r.id, "id").await?;
-    if moved == 1 {
-        let t = ticket_in(db, e.id, r.ticket_type_id, "ticketTypeId").await?;
-        let codes = mail::Codes {
-            check_in: code,
-            calendar,
-        };
-        if promoted {
-            mail::promoted(state, db, e, &t, &r, Some(&codes)).await?;
-        } else {
-            mail::confirmation(state, db, e, &t, &r, &codes).await?;
-        }
-    }
-    Ok(r)
 }
 
 /// Approves a registration awaiting approval (staff): it gets its seats, or joins the waitlist.
@@ -544,156 +327,4 @@ pub async fn approve(state: &AppState, actor: &Actor, id: i64) -> AppResult<reg:
     .await?;
     txn.commit().await?;
     Ok(r)
-}
-
-/// Cancels a registration inside the caller's transaction (the event is locked by the caller):
-/// its pending fee is cancelled, a completed one refunded when asked, the person told, and the
-/// freed seats offered to the waitlist when asked.
-pub async fn cancel_in(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    e: &event::Model,
-    r: reg::Model,
-    how: Cancellation,
-) -> AppResult<reg::Model> {
-    let now = state.clock.now();
-    if !r.status.is_live() {
-        return Err(AppError::conflict(
-            None,
-            "this registration is cancelled already",
-        ));
-    }
-    let held = r.status.holds_seat();
-    let moved = reg::Entity::update_many()
-        .col_expr(
-            reg::Column::Status,
-            Expr::value(RegistrationStatus::Cancelled),
-        )
-        .col_expr(reg::Column::CancelledAt, Expr::value(now))
-        .col_expr(reg::Column::UpdatedAt, Expr::value(now))
-        .filter(reg::Column::Id.eq(r.id))
-        .filter(reg::Column::Status.eq(r.status))
-        .exec(txn)
-        .await?
-        .rows_affected;
-    if moved == 0 {
-        return Err(AppError::conflict(
-            None,
-            "the registration changed meanwhile; try again",
-        ));
-    }
-    if let Some(k) = r.contribution_id {
-        let fee = contribution::Entity::find_by_id(k).one(txn).await?;
-        let why = how
-            .reason
-            .clone()
-            .or_else(|| Some(format!("event registration {} cancelled", r.id)));
-        match fee.map(|f| f.status) {
-            Some(ContributionStatus::Pending | ContributionStatus::Failed) => {
-                contributions::cancel_in(state, txn, actor, k, why).await?;
-            }
-            Some(ContributionStatus::Completed) if how.refund => {
-                let input = RefundInput {
-                    amount: None,
-                    reason: why,
-                    cancel_memberships: false,
-                };
-                contributions::refund_in(state, txn, actor, k, input).await?;
-            }
-            _ => {}
-        }
-    }
-    let r = registration_in(txn, r.id, "id").await?;
-    mail::cancelled(
-        state,
-        txn,
-        e,
-        &r,
-        how.event_cancelled,
-        how.reason.as_deref(),
-    )
-    .await?;
-    audit::record(txn, actor, "event.cancel_registration", "event_registration", r.id, None,
-        Some(json!({ "refund": how.refund, "reason": how.reason, "eventCancelled": how.event_cancelled })),
-        now).await?;
-    if how.promote && held {
-        super::waitlist::promote_in(state, txn, actor, e).await?;
-    }
-    Ok(r)
-}
-
-/// Cancels a registration (staff); a completed fee is refunded unless `refund` is false.
-#[tracing::instrument(skip(state, reason), fields(actor = %actor.label()))]
-pub async fn cancel(
-    state: &AppState,
-    actor: &Actor,
-    id: i64,
-    refund: bool,
-    reason: Option<String>,
-) -> AppResult<reg::Model> {
-    let reason = optional_text(reason.as_deref(), "reason", 2000)?;
-    let txn = begin_write(&state.db).await?;
-    let found = registration_in(&txn, id, "id").await?;
-    lock_event(&txn, found.event_id).await?;
-    let r = registration_in(&txn, id, "id").await?;
-    refuse_after_event(&r)?;
-    let e = get_in(&txn, r.event_id, "id").await?;
-    let how = Cancellation {
-        refund,
-        reason,
-        event_cancelled: false,
-        promote: true,
-    };
-    let done = cancel_in(state, &txn, actor, &e, r, how).await?;
-    txn.commit().await?;
-    Ok(done)
-}
-
-fn refuse_after_event(r: &reg::Model) -> AppResult<()> {
-    if matches!(
-        r.status,
-        RegistrationStatus::Attended | RegistrationStatus::NoShow
-    ) {
-        return Err(AppError::conflict(
-            None,
-            format!(
-                "this registration is {}: the event has taken place",
-                r.status
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Cancels the viewer's own registration. Another person's (or an unknown id) is NOT_FOUND, so ids
-/// tell nothing. A pending fee is cancelled; a paid one stays for staff to refund.
-#[tracing::instrument(skip(state, viewer))]
-pub async fn cancel_mine(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<reg::Model> {
-    let u = access::user(viewer)?;
-    let actor = access::actor(viewer);
-    let txn = begin_write(&state.db).await?;
-    let found = reg::Entity::find_by_id(id).one(&txn).await?;
-    let Some(found) = found.filter(|r| u.contact_id == Some(r.contact_id)) else {
-        return Err(AppError::not_found("registration", id, "id"));
-    };
-    lock_event(&txn, found.event_id).await?;
-    let r = registration_in(&txn, id, "id").await?;
-    refuse_after_event(&r)?;
-    let e = get_in(&txn, r.event_id, "id").await?;
-    if state.clock.now() >= e.starts_at {
-        return Err(AppError::conflict(
-            None,
-            "the event has started; ask the organisers",
-        ));
-    }
-    let how = Cancellation {
-        refund: false,
-        reason: None,
-        event_cancelled: false,
-        promote: true,
-    };
-    let done = cancel_in(state, &txn, &actor, &e, r, how).await?;
-    txn.commit().await?;
-    Ok(done)
 }

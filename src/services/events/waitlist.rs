@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::registration::grant_seat;
+use super::placement::grant_seat;
 use super::{seats, ticket_in};
 use crate::db::entities::{event, event_registration as reg};
 use crate::domain::event::{EventStatus, RegistrationStatus};

@@ -5,7 +5,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
-use super::{get_in, lock_event, registration};
+use super::{get_in, lock_event};
 use crate::db::begin_write;
 use crate::db::columns::JsonText;
 use crate::db::entities::{event, event_registration as reg, event_ticket_type as ticket};
@@ -466,13 +466,13 @@ pub async fn cancel(
         .await?;
     let count = live.len();
     for r in live {
-        let how = registration::Cancellation {
+        let how = super::cancel::Cancellation {
             refund,
             reason: reason.clone(),
             event_cancelled: true,
             promote: false,
         };
-        registration::cancel_in(state, &txn, actor, &updated, r, how).await?;
+        super::cancel::cancel_in(state, &txn, actor, &updated, r, how).await?;
     }
     let mut after = view(&updated);
     after["registrationsCancelled"] = json!(count);

@@ -42,14 +42,13 @@ const FREE_TEXT_KEYS: &[&str] = &[
 pub async fn records<C: ConnectionTrait>(db: &C, s: &Subject) -> AppResult<()> {
     let none = Expr::value(Option::<String>::None);
     // Event registrations stay (events' counts and fees); the attendee name typed with them and
-    // their codes go.
+    // their check-in codes go.
     {
         use crate::db::entities::event_registration as reg;
         reg::Entity::update_many()
             .col_expr(reg::Column::FirstName, none.clone())
             .col_expr(reg::Column::LastName, none.clone())
             .col_expr(reg::Column::CheckInCodeSha256, none.clone())
-            .col_expr(reg::Column::CalendarTokenSha256, none.clone())
             .filter(reg::Column::ContactId.eq(s.contact_id))
             .exec(db)
             .await?;

@@ -143,13 +143,25 @@ pub async fn outbox(app: &TestApp, template: &str) -> Vec<outbound::Model> {
         .unwrap()
 }
 
-/// The check-in code mailed in a confirmation's text body.
-pub fn code_in(text: &str) -> String {
-    let line = text
+/// The check-in code a confirmation carries: the stored body shows only the placeholder; the code
+/// travels in the row's secret, substituted at delivery (what the recipient's mailbox sees).
+pub fn code_in(m: &outbound::Model) -> String {
+    let placeholder = tessera::mail::outbox::HIDDEN_TOKEN;
+    let line = m
+        .text_body
         .lines()
         .find(|l| l.contains("check-in code"))
-        .unwrap_or_else(|| panic!("no check-in code in {text}"));
-    line.rsplit(' ').next().unwrap().trim().to_string()
+        .unwrap_or_else(|| panic!("no check-in code in {}", m.text_body));
+    assert!(
+        line.ends_with(placeholder),
+        "the stored body hides the code: {line}"
+    );
+    let code = m
+        .secret
+        .clone()
+        .expect("the code travels as the message's secret");
+    assert!(code.len() >= 40 && !m.html_body.contains(&code) && !m.text_body.contains(&code));
+    code
 }
 
 /// The registration's status, read by staff.
