@@ -17,6 +17,7 @@
 pub mod cancel;
 pub mod checkin;
 pub mod ical;
+pub mod inputs;
 pub mod job;
 pub mod list;
 pub mod mail;

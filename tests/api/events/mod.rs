@@ -6,6 +6,7 @@ mod attendance;
 mod calendar;
 mod capacity;
 mod money;
+mod privacy;
 mod registration;
 
 use chrono::{TimeZone, Utc};
