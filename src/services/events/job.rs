@@ -90,21 +90,35 @@ async fn thank_attendees(state: &AppState, tally: &mut Tally) -> AppResult<()> {
         .all(&state.db)
         .await?;
     for e in ended {
-        let attended = reg::Entity::find()
-            .filter(reg::Column::EventId.eq(e.id))
-            .filter(reg::Column::Status.eq(RegistrationStatus::Attended))
-            .order_by_asc(reg::Column::Id)
-            .limit(BATCH)
-            .all(&state.db)
-            .await?;
-        let txn = begin_write(&state.db).await?;
-        for r in &attended {
-            tally.looked_at += 1;
-            let key = format!("event-thanks.g{}", r.id);
-            tally.thanked +=
-                mail::about(state, &txn, mail::THANK_YOU, key, &e, r, json!({})).await?;
+        let mut after = 0;
+        loop {
+            let attended = reg::Entity::find()
+                .filter(reg::Column::EventId.eq(e.id))
+                .filter(reg::Column::Status.eq(RegistrationStatus::Attended))
+                .filter(reg::Column::Id.gt(after))
+                .order_by_asc(reg::Column::Id)
+                .limit(BATCH)
+                .all(&state.db)
+                .await?;
+            let Some(last) = attended.last() else { break };
+            after = last.id;
+            let keys: Vec<String> = attended
+                .iter()
+                .map(|r| format!("event-thanks.g{}", r.id))
+                .collect();
+            // Rendering is the work: skip those thanked by an earlier run.
+            let sent = mail::already_queued(&state.db, &keys).await?;
+            tally.looked_at += attended.len() as u64;
+            let txn = begin_write(&state.db).await?;
+            for (r, key) in attended.iter().zip(keys) {
+                if !sent.contains(&key) {
+                    let extra = json!({});
+                    tally.thanked +=
+                        mail::about(state, &txn, mail::THANK_YOU, key, &e, r, extra).await?;
+                }
+            }
+            txn.commit().await?;
         }
-        txn.commit().await?;
     }
     Ok(())
 }

@@ -252,3 +252,24 @@ pub async fn about<C: ConnectionTrait>(
     }
     queue(state, db, template, dedupe_key, r.contact_id, ctx).await
 }
+
+/// The keys among `keys` already in the outbox (looked up 500 at a time), so a job re-run renders
+/// nothing it queued before.
+pub async fn already_queued<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+) -> AppResult<std::collections::HashSet<String>> {
+    use sea_orm::QuerySelect;
+    let mut found = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        let rows: Vec<String> = outbound::Entity::find()
+            .select_only()
+            .column(outbound::Column::DedupeKey)
+            .filter(outbound::Column::DedupeKey.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}

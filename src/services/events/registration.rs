@@ -312,7 +312,8 @@ pub async fn approve(state: &AppState, actor: &Actor, id: i64) -> AppResult<reg:
     }
     let t = ticket_in(&txn, e.id, r.ticket_type_id, "id").await?;
     let r = set_status(&txn, r, RegistrationStatus::Waitlisted, now).await?;
-    // An approved person joins the queue behind those already waiting.
+    // An approved person takes their place in the order of registration: seats if nobody who
+    // registered earlier is waiting, the waitlist otherwise.
     let (r, _) = place(state, &txn, actor, &e, &t, r, false, false).await?;
     audit::record(
         &txn,

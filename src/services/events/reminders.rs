@@ -54,9 +54,18 @@ pub async fn send(
                 .await?;
             candidates += people.len();
             due += people.len();
+            let keys: Vec<String> = people
+                .iter()
+                .map(|p| format!("reminder.r{}.g{}.{anchor}", r.id, p.id))
+                .collect();
+            // Rendering is the work: skip what an earlier run queued (the dedupe key still guards
+            // a run racing this one).
+            let sent = mail::already_queued(&state.db, &keys).await?;
             let txn = begin_write(&state.db).await?;
-            for p in &people {
-                let key = format!("reminder.r{}.g{}.{anchor}", r.id, p.id);
+            for (p, key) in people.iter().zip(keys) {
+                if sent.contains(&key) {
+                    continue;
+                }
                 let extra = json!({ "reminder": { "name": r.name, "daysUntilEnd": null } });
                 queued += mail::about(state, &txn, &r.template_key, key, &e, p, extra).await?;
             }
