@@ -219,4 +219,49 @@ async fn a_reminder_before_the_start_goes_out_once_across_runs() {
         "{}",
         sent[0].text_body
     );
+
+    // A reminder for every event, on the day: both events' confirmed participants, once.
+    let every = json!({ "name": "On the day", "templateKey": "event-reminder", "anchor": "EVENT_START", "offset": 0 });
+    let body = app.gql(&admin, create, json!({ "i": every })).await;
+    assert_eq!(
+        body["data"]["createScheduledReminder"]["eventId"],
+        Value::Null,
+        "{body}"
+    );
+    assert_eq!(run("2027-03-10").await.changed, 3);
+    assert_eq!(run("2027-03-10").await.changed, 0);
+    assert_eq!(outbox(&app, "event-reminder").await.len(), 5);
+}
+
+#[tokio::test]
+async fn the_delivered_confirmation_carries_the_code_that_the_stored_copy_hides() {
+    use crate::fixtures::deliver;
+    use tessera::config::MailTransportKind;
+    let dir = std::env::temp_dir().join(format!("tessera-events-{:08x}", rand::random::<u32>()));
+    let d = dir.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.mail.transport = MailTransportKind::File;
+        s.mail.file_dir = d.display().to_string();
+    })
+    .await;
+    crate::fixtures::set_today(&app, TODAY);
+    let admin = app.admin_token().await;
+    let e = event(&app, &admin, json!({}), true).await;
+    register_anon(&app, &e["id"], &ticket(&e, "Public"), "eml@example.org").await;
+    let code = code_in(&outbox(&app, "event-registration").await[0]);
+    assert_eq!(deliver(&app).await["sent"], 1);
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .find_map(Result::ok)
+        .unwrap();
+    let eml = std::fs::read_to_string(file.path()).unwrap();
+    let unfolded = eml.replace("=\r\n", "").replace("=\n", "");
+    assert!(unfolded.contains(&code), "the mailbox gets the code: {eml}");
+    assert!(
+        !unfolded.contains(tessera::mail::outbox::HIDDEN_TOKEN),
+        "{eml}"
+    );
+    let sent = outbox(&app, "event-registration").await;
+    assert_eq!(sent[0].secret, None, "the secret is dropped once sent");
+    std::fs::remove_dir_all(dir).ok();
 }
