@@ -241,6 +241,7 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
             repeat_every: None,
             repeat_until: None,
             is_active: true,
+            event_id: None,
         },
     )
     .await

@@ -9,6 +9,7 @@ use crate::domain::contribution::{
     ContributionStatus, Frequency, PaymentInstrument, RecurringStatus, SoftCreditKind, TributeKind,
 };
 use crate::domain::dates::Unit;
+use crate::domain::event::{EventStatus, EventVisibility, RegistrationStatus};
 use crate::domain::job::JobStatus;
 use crate::domain::membership::price::Rounding;
 use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
@@ -88,6 +89,9 @@ text_column!(
     TributeKind,
     DurationUnit,
     Event,
+    EventStatus,
+    EventVisibility,
+    RegistrationStatus,
     JobStatus,
     OutboxStatus,
     PeriodType,

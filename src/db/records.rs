@@ -263,6 +263,7 @@ impl From<scheduled_reminder::Model> for ScheduledReminder {
             repeat_every: m.repeat_every.map(i64::from),
             repeat_until: m.repeat_until.map(i64::from),
             is_active: m.is_active,
+            event_id: m.event_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -14,6 +14,7 @@ pub mod country;
 pub mod dates;
 pub mod directory;
 pub mod email;
+pub mod event;
 pub mod household;
 pub mod import;
 pub mod job;

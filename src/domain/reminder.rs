@@ -31,6 +31,8 @@ pub struct ScheduledReminder {
     pub repeat_every: Option<i64>,
     pub repeat_until: Option<i64>,
     pub is_active: bool,
+    /// EVENT_START reminders: the one event they are for; None: every event.
+    pub event_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -62,6 +64,8 @@ coded_enum! {
         BirthDate = "BIRTH_DATE",
         /// Each anniversary of the join date, from the first year on (clamped like birthdays).
         JoinAnniversary = "JOIN_ANNIVERSARY",
+        /// The start of an event (its date in UTC), sent to its registered participants.
+        EventStart = "EVENT_START",
     }
 }
 

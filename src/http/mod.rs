@@ -3,6 +3,7 @@
 //! `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
+mod calendar;
 mod exports;
 pub mod graphiql;
 mod graphql;
@@ -51,6 +52,8 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
         )
         .at("/webhooks/stripe", poem::post(webhooks::stripe))
         .at("/export/:file", get(exports::export))
+        .at("/events.ics", get(calendar::feed))
+        .at("/events/registration/:file", get(calendar::registration))
         .at("/export/personal-data/:file", get(exports::personal_data))
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))

@@ -7,6 +7,7 @@
 
 pub mod auto_renew;
 pub mod deliver_mail;
+pub mod event_followups;
 pub mod lease;
 pub mod purge_trash;
 pub mod recurring_gifts;

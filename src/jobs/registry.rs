@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use super::{
-    JobReport, auto_renew, deliver_mail, purge_trash, recurring_gifts, send_reminders,
-    update_statuses,
+    JobReport, auto_renew, deliver_mail, event_followups, purge_trash, recurring_gifts,
+    send_reminders, update_statuses,
 };
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};
@@ -80,6 +80,13 @@ pub static JOBS: &[JobSpec] = &[
         default_schedule: "0 0 3 * * *",
         description: "erase contacts left in the trash longer than privacy.erase_trashed_after_days (off while 0)",
         run: |state, as_of, _| Box::pin(purge_trash::run(state, as_of)),
+    },
+    JobSpec {
+        name: "event-followups",
+        config_key: "event_followups",
+        default_schedule: "0 */15 * * * *",
+        description: "release event registrations not paid by their deadline (seats go to the waitlist) and thank attendees of events that ended; the date is not used",
+        run: |state, _, _| Box::pin(event_followups::run(state)),
     },
 ];
 

@@ -85,6 +85,8 @@ fn stored_anchor(anchor: Anchor, c: &select::Candidate) -> Option<NaiveDate> {
         Anchor::StartDate => Some(c.membership.start_date),
         Anchor::EndDate => c.membership.end_date,
         Anchor::BirthDate => c.birth_date,
+        // Event reminders are selected by `services::events::reminders`, never here.
+        Anchor::EventStart => None,
     }
 }
 
@@ -254,7 +256,20 @@ pub async fn run(state: &AppState, as_of: NaiveDate) -> AppResult<JobReport> {
     let reminders = crate::services::reminders::list(&state.db, true).await?;
     let mut tallies = Vec::with_capacity(reminders.len());
     for r in &reminders {
-        let tally = send_one(state, r, &statuses, as_of, window).await?;
+        let tally = if r.anchor == Anchor::EventStart {
+            let (candidates, due, queued) =
+                crate::services::events::reminders::send(state, r, as_of, window).await?;
+            Tally {
+                id: r.id,
+                name: r.name.clone(),
+                candidates,
+                due,
+                queued,
+                already_sent: due as u64 - queued,
+            }
+        } else {
+            send_one(state, r, &statuses, as_of, window).await?
+        };
         tracing::info!(
             reminder = r.id,
             due = tally.due,

@@ -80,6 +80,8 @@ pub fn build(
         "payment": null,
         "signup": null,
         "failure": null,
+        "event": null,
+        "registration": null,
     });
     if let (Value::Object(target), Value::Object(extra)) = (&mut ctx, extra) {
         for (k, v) in extra {

@@ -320,6 +320,21 @@ pub fn sample_context() -> Value {
         },
         "tribute": { "kind": "IN_MEMORY_OF", "name": "John Doe", "donorName": "Mary Major" },
         "signup": { "hasLogin": true, "invitationSent": false },
+        "event": {
+            "id": "3", "title": "Spring picnic", "description": "Bring a blanket.",
+            "startsAt": "2026-05-02 11:00 UTC", "endsAt": "2026-05-02 15:00 UTC",
+            "timezone": "Europe/Paris", "location": "Park pavilion, 1 Park Lane",
+            "onlineUrl": "https://meet.example.org/picnic", "isCancelled": false,
+            "cancelReason": "Storm warning"
+        },
+        "registration": {
+            "id": "12", "status": "REGISTERED", "ticket": "Member", "guests": 1,
+            "amount": "20.00", "currency": "USD", "reference": "2026-000077",
+            "payBy": "2026-04-30 11:00 UTC", "instructions": "Pay by bank transfer, quoting the reference.",
+            "checkInCode": "k3y-c0de", "calendarUrl": "https://members.example.org/events/registration/12.ics?token=t0k",
+            "isWaitlisted": false, "isAwaitingApproval": false, "isPendingPayment": false,
+            "isRegistered": true, "eventCancelled": false, "reason": "Moved abroad"
+        },
         "failure": {
             "reason": "Your card was declined. (card_declined)", "attempt": 1, "isFinal": false,
             "nextAttempt": "2026-12-04", "updateUrl": "https://members.example.org/"

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod contacts;
 pub mod contributions;
 pub mod custom_values;
+pub mod events;
 pub mod exports;
 pub mod households;
 pub mod import;

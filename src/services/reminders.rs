@@ -31,6 +31,8 @@ pub struct ReminderFields {
     pub repeat_every: Option<i64>,
     pub repeat_until: Option<i64>,
     pub is_active: bool,
+    /// EVENT_START only: the one event (None: every event).
+    pub event_id: Option<i64>,
 }
 
 impl ReminderFields {
@@ -48,6 +50,7 @@ impl ReminderFields {
             repeat_every: r.repeat_every,
             repeat_until: r.repeat_until,
             is_active: r.is_active,
+            event_id: r.event_id,
         }
     }
 }
@@ -99,7 +102,27 @@ async fn check_references<C: ConnectionTrait>(
         .into_iter()
         .map(|s| s.id)
         .collect();
-    all_found(&f.status_ids, &statuses, "membership status", "statusIds")
+    all_found(&f.status_ids, &statuses, "membership status", "statusIds")?;
+    match (f.anchor, f.event_id) {
+        (Anchor::EventStart, Some(id)) => {
+            crate::services::events::get_in(db, id, "eventId").await?;
+        }
+        (Anchor::EventStart, None) => {}
+        (_, Some(_)) => {
+            return Err(AppError::bad_input(
+                "eventId",
+                "only a reminder anchored to EVENT_START names an event",
+            ));
+        }
+        (_, None) => {}
+    }
+    if f.anchor == Anchor::EventStart && f.repeat_every.is_some() {
+        return Err(AppError::bad_input(
+            "repeatEvery",
+            "event reminders are sent once per event",
+        ));
+    }
+    Ok(())
 }
 
 fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
@@ -140,6 +163,7 @@ async fn apply<C: ConnectionTrait>(
     active.repeat_every = Set(f.repeat_every.map(|v| v as i32));
     active.repeat_until = Set(f.repeat_until.map(|v| v as i32));
     active.is_active = Set(f.is_active);
+    active.event_id = Set(f.event_id);
     Ok(())
 }
 

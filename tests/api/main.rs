@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod contacts;
 mod contributions;
+mod events;
 mod exports;
 mod fake_stripe;
 mod fixtures;

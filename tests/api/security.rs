@@ -137,7 +137,14 @@ async fn get_requests_use_the_specified_parameter_names() {
 /// Every template is classified: a new one must be added here, and if it carries a one-time link
 /// it gets the same checks as the others (the list below drives the flow that sends it).
 const ONE_TIME_LINK_TEMPLATES: [&str; 3] = ["password-reset", "invitation", "verify-email"];
-const PLAIN_TEMPLATES: [&str; 10] = [
+/// Event confirmations carry a check-in code as the message's secret (like the links above), but
+/// no link that signs anyone in; `events::` tests check that staff never read it.
+const PLAIN_TEMPLATES: [&str; 15] = [
+    "event-registration",
+    "event-promoted",
+    "event-cancelled",
+    "event-reminder",
+    "event-thank-you",
     "payment-failed",
     "signup-existing",
     "annual-statement",

@@ -27,6 +27,8 @@ pub struct Model {
     /// …until this many `offset_unit`s after the anchor.
     pub repeat_until: Option<i32>,
     pub is_active: bool,
+    /// EVENT_START reminders: the one event they are for; None: every event.
+    pub event_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -5,6 +5,7 @@ mod auth;
 mod contacts;
 mod contributions;
 mod directory;
+mod events;
 mod households;
 mod import;
 mod jobs;
@@ -35,6 +36,7 @@ pub struct MutationRoot(
     import::ImportMutation,
     households::HouseholdMutation,
     directory::DirectoryMutation,
+    events::EventMutation,
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,

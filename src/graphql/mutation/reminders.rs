@@ -49,6 +49,7 @@ impl ReminderMutation {
             repeat_every: input.repeat_every.map(i64::from),
             repeat_until: input.repeat_until.map(i64::from),
             is_active: input.is_active.unwrap_or(true),
+            event_id: crate::graphql::parse_optional_id(&input.event_id, "eventId")?,
         };
         Ok(ScheduledReminder(reminders::create(state, f).await?))
     }
@@ -72,6 +73,11 @@ impl ReminderMutation {
             .status_ids
             .map(|ids| parse_ids(&ids, "statusIds"))
             .transpose()?;
+        let event_id = match input.event_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(e) => Some(Some(parse_id(&e, "eventId")?)),
+        };
         let updated = reminders::update(state, id, |f| ReminderFields {
             name: input.name.unwrap_or(f.name),
             template_key: input.template_key.unwrap_or(f.template_key),
@@ -84,6 +90,7 @@ impl ReminderMutation {
             repeat_every: merge(input.repeat_every, f.repeat_every),
             repeat_until: merge(input.repeat_until, f.repeat_until),
             is_active: input.is_active.unwrap_or(f.is_active),
+            event_id: event_id.unwrap_or(f.event_id),
         })
         .await?;
         Ok(ScheduledReminder(updated))

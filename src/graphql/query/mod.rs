@@ -4,6 +4,7 @@ mod admin;
 mod contacts;
 mod contributions;
 mod directory;
+mod events;
 mod households;
 mod import;
 mod jobs;
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     import::ImportQuery,
     households::HouseholdQuery,
     directory::DirectoryQuery,
+    events::EventQuery,
     jobs::JobQuery,
     messages::MessageQuery,
     privacy::PrivacyQuery,

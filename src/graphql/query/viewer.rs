@@ -33,6 +33,19 @@ impl Viewer {
             crate::services::contacts::get(state, guards::viewer(ctx), id).await?,
         )))
     }
+    /// The caller's own event registrations, newest first (none without a contact record).
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<crate::graphql::types::event::RegistrationConnection> {
+        use crate::graphql::types::event::{Registration, RegistrationConnection};
+        let state = guards::state(ctx)?;
+        let page = guards::page_args(ctx, first, after)?;
+        let found = crate::services::events::list::mine(state, guards::viewer(ctx), page).await?;
+        Ok(RegistrationConnection::from_page(found, Registration::new))
+    }
     /// Permissions the caller holds through current memberships (their types' `grants`).
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         let state = guards::state(ctx)?;

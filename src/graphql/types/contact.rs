@@ -136,6 +136,31 @@ impl Contact {
             .map(super::membership::Membership)
             .collect())
     }
+    /// The contact's event registrations, newest first (staff, or the contact themself).
+    async fn event_registrations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> Result<super::event::RegistrationConnection> {
+        let state = guards::state(ctx)?;
+        let page = guards::page_args(ctx, first, after)?;
+        let found =
+            crate::services::events::list::of_contact(state, guards::viewer(ctx), self.0.id, page)
+                .await?;
+        Ok(super::event::RegistrationConnection::from_page(
+            found,
+            super::event::Registration::new,
+        ))
+    }
+    /// How many events the contact attended (checked in; staff, or the contact themself).
+    async fn events_attended(&self, ctx: &Context<'_>) -> Result<i64> {
+        let state = guards::state(ctx)?;
+        let n =
+            crate::services::events::list::attended_count(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(n as i64)
+    }
     /// Relationships with other contacts (either side), oldest first (staff, or the contact
     /// themself).
     async fn relationships(

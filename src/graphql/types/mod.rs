@@ -7,6 +7,8 @@ pub mod contact_giving;
 pub mod contribution;
 pub mod contribution_inputs;
 pub mod directory;
+pub mod event;
+pub mod event_inputs;
 pub mod giving;
 pub mod household;
 pub mod import;

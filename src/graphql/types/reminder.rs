@@ -23,6 +23,9 @@ crate::mirror_enum!(
         BirthDate,
         /// Each anniversary of the join date, from the first one on.
         JoinAnniversary,
+        /// The start date (UTC) of an event — one event (`eventId`) or every event — sent to
+        /// each registered participant once per event.
+        EventStart,
     }
 );
 
@@ -132,6 +135,10 @@ impl ScheduledReminder {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// The one event an EVENT_START reminder is for; null: every event.
+    async fn event_id(&self) -> Option<ID> {
+        self.0.event_id.map(|id| ID(id.to_string()))
+    }
     /// When the reminder was created.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
@@ -168,6 +175,9 @@ pub struct CreateScheduledReminderInput {
     pub repeat_until: Option<i32>,
     /// Whether the reminder is sent (default true).
     pub is_active: Option<bool>,
+    /// With anchor EVENT_START: only this event (default: every event). Not allowed with other
+    /// anchors.
+    pub event_id: Option<ID>,
 }
 
 /// Changes to a scheduled reminder; fields left out keep their value.
@@ -195,4 +205,6 @@ pub struct UpdateScheduledReminderInput {
     pub repeat_until: MaybeUndefined<i32>,
     /// Whether the reminder is sent.
     pub is_active: Option<bool>,
+    /// With anchor EVENT_START: only this event; `null`: every event.
+    pub event_id: MaybeUndefined<ID>,
 }

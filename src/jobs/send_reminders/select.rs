@@ -39,6 +39,8 @@ fn column(anchor: Anchor) -> &'static str {
         Anchor::StartDate => "m.start_date",
         Anchor::EndDate => "m.end_date",
         Anchor::BirthDate => "c.birth_date",
+        // Event reminders are selected by `services::events::reminders`: no membership matches.
+        Anchor::EventStart => "NULL",
     }
 }
 

@@ -1,8 +1,13 @@
 use super::*;
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 18] = [
     "annual-statement",
     "contribution-receipt",
+    "event-cancelled",
+    "event-promoted",
+    "event-registration",
+    "event-reminder",
+    "event-thank-you",
     "invitation",
     "membership-expired",
     "membership-renewed",
@@ -44,6 +49,21 @@ fn minimal_context(key: &str) -> Value {
     ctx["contribution"]["deductibleStatement"] = Value::Null;
     ctx["statement"]["deductibleStatement"] = Value::Null;
     ctx["reminder"]["daysUntilEnd"] = Value::Null;
+    for k in ["description", "location", "onlineUrl", "cancelReason"] {
+        ctx["event"][k] = Value::Null;
+    }
+    for k in [
+        "ticket",
+        "amount",
+        "currency",
+        "reference",
+        "payBy",
+        "checkInCode",
+        "calendarUrl",
+        "reason",
+    ] {
+        ctx["registration"][k] = Value::Null;
+    }
     let needs = match key {
         "password-reset" => "reset",
         "invitation" => "invitation",
@@ -51,6 +71,7 @@ fn minimal_context(key: &str) -> Value {
         "contribution-receipt" => "contribution",
         "annual-statement" => "statement",
         "tribute-notification" => "tribute",
+        k if k.starts_with("event-") => "event",
         _ => "membership",
     };
     for top in [
@@ -65,8 +86,11 @@ fn minimal_context(key: &str) -> Value {
         "payment",
         "signup",
         "failure",
+        "event",
+        "registration",
     ] {
         if top != needs
+            && !(key.starts_with("event-") && (top == "registration" || top == "reminder"))
             && !(key == "renewal-reminder" && top == "reminder")
             && !(key == "payment-instructions" && top == "payment")
             && !(key == "signup-existing" && top == "signup")

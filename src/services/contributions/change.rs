@@ -189,10 +189,24 @@ pub async fn cancel(
     id: i64,
     reason: Option<String>,
 ) -> AppResult<Contribution> {
+    let txn = begin_write(&state.db).await?;
+    let updated = cancel_in(state, &txn, actor, id, reason).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// [`cancel`] inside the caller's transaction (an event registration released or cancelled
+/// cancels its pending fee with it).
+pub async fn cancel_in<C: sea_orm::ConnectionTrait>(
+    state: &AppState,
+    txn: &C,
+    actor: &Actor,
+    id: i64,
+    reason: Option<String>,
+) -> AppResult<Contribution> {
     let now = state.clock.now();
     let reason = optional_text(reason.as_deref(), "reason", 2000)?;
-    let txn = begin_write(&state.db).await?;
-    let current = get_in(&txn, id).await?;
+    let current = get_in(txn, id).await?;
     if !matches!(
         current.status,
         ContributionStatus::Pending | ContributionStatus::Failed
@@ -219,7 +233,7 @@ pub async fn cancel(
         .col_expr(contribution::Column::UpdatedAt, Expr::value(now))
         .filter(contribution::Column::Id.eq(id))
         .filter(contribution::Column::Status.eq(current.status))
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected;
     if moved == 0 {
@@ -228,12 +242,12 @@ pub async fn cancel(
             "the contribution changed meanwhile; try again",
         ));
     }
-    let updated = get_in(&txn, id).await?;
+    let updated = get_in(txn, id).await?;
     let mut after = audit_view(&updated);
     after["reason"] = serde_json::json!(reason);
     let action = "contribution.cancel";
     audit::record(
-        &txn,
+        txn,
         actor,
         action,
         "contribution",
@@ -243,6 +257,5 @@ pub async fn cancel(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(updated.into())
 }

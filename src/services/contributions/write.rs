@@ -316,6 +316,8 @@ pub(super) async fn on_completed<C: ConnectionTrait>(
             .await?;
         }
     }
+    // An event fee confirms the registration it pays for (once: a conditional status update).
+    crate::services::events::payments::on_completed(state, db, actor, c).await?;
     super::receipts::queue_receipt(state, db, c).await?;
     super::receipts::queue_tribute_notice(state, db, c).await
 }

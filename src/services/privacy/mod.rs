@@ -37,6 +37,7 @@ pub const CONTACT_REFERENCES: &[(&str, &str)] = &[
     ("outbound_messages", "contact_id"),
     ("payment_methods", "contact_id"),
     ("directory_listings", "contact_id"),
+    ("event_registrations", "contact_id"),
 ];
 
 /// The reports' precomputed data (`services::reports::spans` and `rollups`): ids and dates derived
@@ -70,6 +71,7 @@ pub const RECORD_REFERENCES: &[(&str, &str)] = &[
     ("payments", "contribution_id"),
     ("payment_tokens", "contribution_id"),
     ("contributions", "recurring_gift_id"),
+    ("event_registrations", "contribution_id"),
 ];
 
 /// Tables that point at a contact or one of their records through an owner kind and id:

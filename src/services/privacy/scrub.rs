@@ -41,6 +41,18 @@ const FREE_TEXT_KEYS: &[&str] = &[
 /// and tribute names. Amounts, dates, statuses and links stay.
 pub async fn records<C: ConnectionTrait>(db: &C, s: &Subject) -> AppResult<()> {
     let none = Expr::value(Option::<String>::None);
+    // Event registrations stay (events' counts and fees); the attendee name typed with them and
+    // their check-in codes go.
+    {
+        use crate::db::entities::event_registration as reg;
+        reg::Entity::update_many()
+            .col_expr(reg::Column::FirstName, none.clone())
+            .col_expr(reg::Column::LastName, none.clone())
+            .col_expr(reg::Column::CheckInCodeSha256, none.clone())
+            .filter(reg::Column::ContactId.eq(s.contact_id))
+            .exec(db)
+            .await?;
+    }
     // Their directory listing (choices and photo address) goes entirely.
     crate::db::entities::directory_listing::Entity::delete_many()
         .filter(crate::db::entities::directory_listing::Column::ContactId.eq(s.contact_id))

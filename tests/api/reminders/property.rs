@@ -107,6 +107,7 @@ fn fields(
         repeat_every: None,
         repeat_until: None,
         is_active: true,
+        event_id: None,
     }
 }
 
@@ -211,6 +212,8 @@ fn brute_force(
                 }
                 (format!("c{}", c.id), c.birth_date)
             }
+            // Event reminders go to registrations, not memberships: never in this set.
+            Anchor::EventStart => continue,
         };
         let Some(stored) = stored else { continue };
         let anchors: Vec<NaiveDate> = if f.anchor.is_yearly() {
