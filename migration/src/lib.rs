@@ -23,6 +23,7 @@ mod m20261201_000017_import;
 mod m20261201_000018_privacy;
 mod m20261201_000019_report_spans;
 mod m20261201_000020_households;
+mod m20261201_000022_segments;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_privacy::Migration),
             Box::new(m20261201_000019_report_spans::Migration),
             Box::new(m20261201_000020_households::Migration),
+            Box::new(m20261201_000022_segments::Migration),
         ]
     }
 }

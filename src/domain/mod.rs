@@ -25,6 +25,7 @@ pub mod reminder;
 pub mod resource;
 pub mod role;
 pub mod search;
+pub mod segment;
 pub mod signup;
 pub mod status;
 pub mod text;

@@ -14,6 +14,7 @@ mod payments;
 mod privacy;
 mod reminders;
 mod resources;
+mod segments;
 mod settings;
 mod signup;
 mod users;
@@ -38,6 +39,7 @@ pub struct MutationRoot(
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,
+    segments::SegmentMutation,
     users::UserMutation,
     account::AccountMutation,
     resources::ResourceMutation,

@@ -12,6 +12,7 @@ mod messages;
 mod privacy;
 mod reminders;
 mod reports;
+mod segments;
 mod signup;
 mod users;
 mod viewer;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     reminders::ReminderQuery,
     reports::ReportQuery,
     signup::SignupQuery,
+    segments::SegmentQuery,
     users::UserQuery,
     admin::AdminQuery,
 );

@@ -18,5 +18,6 @@ pub mod privacy;
 pub mod reminder;
 pub mod renewal;
 pub mod report;
+pub mod segments;
 pub mod signup;
 pub mod user;

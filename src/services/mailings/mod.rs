@@ -1,0 +1,5 @@
+//! Mailings (issue 19): newsletters and appeals written as handlebars templates, sent to an
+//! audience snapshot through the outbox, with signed unsubscribe links, bounce handling and double
+//! opt-in sign-ups.
+
+pub mod bounces;
