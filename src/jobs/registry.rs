@@ -61,6 +61,13 @@ pub static JOBS: &[JobSpec] = &[
         run: |state, _, _| Box::pin(deliver_mail::run(state)),
     },
     JobSpec {
+        name: "send-mailings",
+        config_key: "send_mailings",
+        default_schedule: "*/10 * * * * *",
+        description: "start scheduled mailings that are due and queue the messages of sending ones; the date is not used",
+        run: |state, _, _| Box::pin(crate::services::mailings::send::run(state)),
+    },
+    JobSpec {
         name: "recurring-gifts",
         config_key: "recurring_gifts",
         default_schedule: "0 30 0 * * *",

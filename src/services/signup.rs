@@ -565,7 +565,7 @@ async fn has_login<C: ConnectionTrait>(db: &C, contact_id: i64) -> AppResult<boo
 }
 
 /// Counts a signup against the client address's hourly limit, under the address's lock.
-async fn count_attempt<C: ConnectionTrait>(
+pub(crate) async fn count_attempt<C: ConnectionTrait>(
     state: &AppState,
     txn: &C,
     client_ip: &str,

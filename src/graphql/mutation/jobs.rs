@@ -18,7 +18,7 @@ impl JobMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "`update-statuses`, `send-reminders`, `deliver-mail`, `recurring-gifts`, `auto-renew` or `purge-trash`."
+            desc = "`update-statuses`, `send-reminders`, `deliver-mail`, `send-mailings`, `recurring-gifts`, `auto-renew` or `purge-trash`."
         )]
         name: String,
         #[graphql(desc = "The date to evaluate the job's rules for (default today).")]

@@ -8,6 +8,7 @@ mod directory;
 mod households;
 mod import;
 mod jobs;
+mod mailings;
 mod memberships;
 mod messages;
 mod payments;
@@ -39,6 +40,7 @@ pub struct MutationRoot(
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,
+    mailings::MailingMutation,
     segments::SegmentMutation,
     users::UserMutation,
     account::AccountMutation,

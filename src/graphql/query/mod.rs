@@ -7,6 +7,7 @@ mod directory;
 mod households;
 mod import;
 mod jobs;
+mod mailings;
 mod memberships;
 mod messages;
 mod privacy;
@@ -36,6 +37,7 @@ pub struct QueryRoot(
     reminders::ReminderQuery,
     reports::ReportQuery,
     signup::SignupQuery,
+    mailings::MailingQuery,
     segments::SegmentQuery,
     users::UserQuery,
     admin::AdminQuery,

@@ -11,6 +11,7 @@ pub mod giving;
 pub mod household;
 pub mod import;
 pub mod job;
+pub mod mailing;
 pub mod membership;
 pub mod membership_inputs;
 pub mod message;

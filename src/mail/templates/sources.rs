@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 13] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 14] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -36,6 +36,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 13] = [
     embed_message!("verify-email"),
     embed_message!("signup-existing"),
     embed_message!("payment-failed"),
+    embed_message!("subscribe-confirm"),
 ];
 
 macro_rules! embed_partial {

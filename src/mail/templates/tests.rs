@@ -1,6 +1,6 @@
 use super::*;
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "annual-statement",
     "contribution-receipt",
     "invitation",
@@ -11,6 +11,7 @@ const KEYS: [&str; 13] = [
     "payment-instructions",
     "renewal-reminder",
     "signup-existing",
+    "subscribe-confirm",
     "tribute-notification",
     "verify-email",
     "welcome",
@@ -47,7 +48,7 @@ fn minimal_context(key: &str) -> Value {
     let needs = match key {
         "password-reset" => "reset",
         "invitation" => "invitation",
-        "verify-email" => "verification",
+        "verify-email" | "subscribe-confirm" => "verification",
         "contribution-receipt" => "contribution",
         "annual-statement" => "statement",
         "tribute-notification" => "tribute",

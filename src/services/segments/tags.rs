@@ -221,3 +221,8 @@ pub async fn count<C: ConnectionTrait>(db: &C, tag_id: i64) -> AppResult<i64> {
         None => 0,
     })
 }
+
+/// Checks that tag `id` exists (`field` names the input in the error).
+pub async fn exists<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<()> {
+    get_in(db, id, field).await.map(drop)
+}

@@ -4,6 +4,8 @@
 
 mod filter_property;
 mod interests;
+mod mailings;
+mod sending;
 mod tags_groups;
 
 use serde_json::{Value, json};
