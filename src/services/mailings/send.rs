@@ -126,8 +126,8 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
         .map(|c| (c.id, Contact::from(c)))
         .collect();
     let blocked = blocked_now(&txn, &ids, &people).await?;
-    let mut start = first_send_time(&txn, mailing_id, now).await?;
     let gap = gap(state);
+    let mut start = first_send_time(&txn, mailing_id, now, gap).await?;
     let mut rows = Vec::new();
     let (mut queued, mut skipped) = (Vec::new(), Vec::new());
     for r in &batch {
@@ -222,12 +222,13 @@ fn gap(state: &AppState) -> Duration {
     }
 }
 
-/// When this batch's first message may go: right after the mailing's last queued one, never in
+/// When this batch's first message may go: one gap after the mailing's last queued one, never in
 /// the past.
 async fn first_send_time<C: ConnectionTrait>(
     db: &C,
     mailing_id: i64,
     now: DateTime<Utc>,
+    gap: Duration,
 ) -> AppResult<DateTime<Utc>> {
     let last: Option<outbound::Model> = outbound::Entity::find()
         .filter(outbound::Column::MailingId.eq(mailing_id))
@@ -235,7 +236,7 @@ async fn first_send_time<C: ConnectionTrait>(
         .one(db)
         .await?;
     Ok(match last {
-        Some(m) if m.next_attempt_at > now => m.next_attempt_at,
+        Some(m) if m.next_attempt_at + gap > now => m.next_attempt_at + gap,
         _ => now,
     })
 }

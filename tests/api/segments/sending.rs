@@ -383,3 +383,39 @@ async fn permanent_smtp_failures_and_provider_reports_mark_addresses_bouncing_un
         json!({ "emailBouncing": true, "unsubscribedFromAll": true })
     );
 }
+
+#[tokio::test]
+async fn the_send_rate_spreads_a_mailings_messages_over_time() {
+    let app = TestApp::spawn_with(|s| {
+        s.mailings.send_rate_per_minute = 60;
+        s.mailings.batch_size = 2;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    set_today(&app, "2026-05-01");
+    let (id, _) = started_mailing(&app, &admin, 5).await;
+    send_job(&app).await;
+    let backend = app.state.db.get_database_backend();
+    let rows = app
+        .state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            format!("SELECT next_attempt_at FROM outbound_messages WHERE mailing_id = {id} ORDER BY next_attempt_at"),
+        ))
+        .await
+        .unwrap();
+    let times: Vec<chrono::DateTime<chrono::Utc>> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(0).unwrap())
+        .collect();
+    let gaps: Vec<i64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_milliseconds())
+        .collect();
+    assert_eq!(gaps, vec![1000; 4], "60 a minute, across batches");
+    assert_eq!(times[0], app.clock().now());
+    // Only the first is due now: deliver-mail sends no faster than the rate.
+    let report = deliver(&app).await;
+    assert_eq!(report["sent"], 1, "{report}");
+}
