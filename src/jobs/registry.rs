@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use super::{
-    JobReport, auto_renew, deliver_mail, purge_trash, recurring_gifts, send_reminders,
-    update_statuses,
+    JobReport, auto_renew, deliver_mail, purge_trash, recurring_gifts, send_mailings,
+    send_reminders, update_statuses,
 };
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};
@@ -65,7 +65,7 @@ pub static JOBS: &[JobSpec] = &[
         config_key: "send_mailings",
         default_schedule: "*/10 * * * * *",
         description: "start scheduled mailings that are due and queue the messages of sending ones; the date is not used",
-        run: |state, _, _| Box::pin(crate::services::mailings::send::run(state)),
+        run: |state, _, _| Box::pin(send_mailings::run(state)),
     },
     JobSpec {
         name: "recurring-gifts",

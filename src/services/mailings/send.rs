@@ -15,7 +15,6 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
 use super::{manage, render};
 use crate::db::begin_write;
@@ -28,20 +27,28 @@ use crate::domain::contact::Contact;
 use crate::domain::message::OutboxStatus;
 use crate::domain::segment::{MailingStatus, RecipientStatus};
 use crate::error::AppResult;
-use crate::jobs::JobReport;
 use crate::state::AppState;
-
-pub const JOB: &str = "send-mailings";
 
 /// The dedupe key of a recipient's message.
 pub fn dedupe_key(mailing_id: i64, contact_id: i64) -> String {
     format!("mailing.{mailing_id}.c{contact_id}")
 }
 
-/// Starts due scheduled mailings and queues every sending one. `as_of` does not apply: mailings
+/// What one run of the job did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunTally {
+    /// Scheduled mailings started.
+    pub started: i64,
+    /// Mailings that were sending.
+    pub mailings: i64,
+    /// Messages queued.
+    pub queued: u64,
+}
+
+/// Starts due scheduled mailings and queues every sending one (the `send-mailings` job). Mailings
 /// use real time.
 #[tracing::instrument(skip(state))]
-pub async fn run(state: &AppState) -> AppResult<JobReport> {
+pub async fn run(state: &AppState) -> AppResult<RunTally> {
     let now = state.clock.now();
     let due: Vec<i64> = row::Entity::find()
         .filter(row::Column::Status.eq(MailingStatus::Scheduled))
@@ -73,10 +80,10 @@ pub async fn run(state: &AppState) -> AppResult<JobReport> {
     for id in &sending {
         queued += send_pending(state, *id).await?;
     }
-    Ok(JobReport {
-        processed: sending.len() as i64,
-        changed: queued as i64,
-        details: json!({ "started": started, "mailings": sending.len(), "queued": queued }),
+    Ok(RunTally {
+        started,
+        mailings: sending.len() as i64,
+        queued,
     })
 }
 
