@@ -24,6 +24,7 @@ mod m20261201_000018_privacy;
 mod m20261201_000019_report_spans;
 mod m20261201_000020_households;
 mod m20261201_000021_events;
+mod m20261201_000022_segments;
 mod m20261201_000024_report_rollups;
 
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_report_spans::Migration),
             Box::new(m20261201_000020_households::Migration),
             Box::new(m20261201_000021_events::Migration),
+            Box::new(m20261201_000022_segments::Migration),
             Box::new(m20261201_000024_report_rollups::Migration),
         ]
     }

@@ -28,8 +28,9 @@ pub use cron::CronExpr;
 pub use jobs::{JobSettings, JobsSettings};
 pub use sections::{
     AuthSettings, DatabaseSettings, GraphqlSettings, LogFormat, LogSettings, MailSettings,
-    MailTransportKind, MetricsSettings, OrganizationSettings, PaymentsSettings, PrivacySettings,
-    ReportsSettings, SchedulerSettings, ServerSettings, SignupSettings, SmtpTls, StripeSettings,
+    MailTransportKind, MailingSettings, MetricsSettings, OrganizationSettings, PaymentsSettings,
+    PrivacySettings, ReportsSettings, SchedulerSettings, ServerSettings, SignupSettings, SmtpTls,
+    StripeSettings,
 };
 pub use values::{LogFilter, PublicUrl, SmtpUrl, parse_mailbox, redact_url};
 
@@ -57,6 +58,9 @@ pub struct Settings {
     /// `[reports]`: optional (absent means every default).
     #[serde(default)]
     pub reports: ReportsSettings,
+    /// `[mailings]`: optional (absent means every default).
+    #[serde(default)]
+    pub mailings: MailingSettings,
 }
 
 /// The built-in defaults, read once.
@@ -183,6 +187,26 @@ impl Settings {
             ));
         }
         at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
+        let ml = &self.mailings;
+        at_least("mailings.batch_size", ml.batch_size, 1)?;
+        at_least(
+            "mailings.unsubscribe_link_days",
+            ml.unsubscribe_link_days,
+            1,
+        )?;
+        at_least("mailings.subscribe_link_hours", ml.subscribe_link_hours, 1)?;
+        if !ml.link_secret.is_empty() && ml.link_secret.len() < 32 {
+            return Err(invalid(
+                "mailings.link_secret",
+                "must be at least 32 characters (or empty: the server makes one)",
+            ));
+        }
+        if ml.consent_wording_version.trim().is_empty() || ml.consent_wording_version.len() > 100 {
+            return Err(invalid(
+                "mailings.consent_wording_version",
+                "must be 1 to 100 characters",
+            ));
+        }
         let p = &self.payments;
         if !["offline", "stripe"].contains(&p.provider.as_str()) {
             return Err(invalid(

@@ -349,3 +349,50 @@ impl Default for ReportsSettings {
         }
     }
 }
+
+/// `[mailings]`: bulk mail (issue 19). Optional in a layer; each key defaults as written in
+/// `config/default.toml`.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MailingSettings {
+    /// Most bulk messages handed to `deliver-mail` per minute for one mailing (their send times
+    /// are spread out); 0: no limit.
+    pub send_rate_per_minute: u32,
+    /// Recipients queued per transaction.
+    pub batch_size: u32,
+    /// Days an unsubscribe or preferences link in a bulk message stays valid.
+    pub unsubscribe_link_days: i64,
+    /// HMAC key of those links; empty: a random key the server makes once and keeps in the database.
+    pub link_secret: String,
+    /// The version of the consent wording members and subscribers see, recorded with each opt-in.
+    pub consent_wording_version: String,
+    /// Hours a newsletter sign-up's confirmation link stays valid.
+    pub subscribe_link_hours: i64,
+}
+
+impl Default for MailingSettings {
+    fn default() -> Self {
+        Self {
+            send_rate_per_minute: 600,
+            batch_size: 500,
+            unsubscribe_link_days: 365,
+            link_secret: String::new(),
+            consent_wording_version: "1".into(),
+            subscribe_link_hours: 48,
+        }
+    }
+}
+
+impl std::fmt::Debug for MailingSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |s: &str| if s.is_empty() { "" } else { "<hidden>" };
+        f.debug_struct("MailingSettings")
+            .field("send_rate_per_minute", &self.send_rate_per_minute)
+            .field("batch_size", &self.batch_size)
+            .field("unsubscribe_link_days", &self.unsubscribe_link_days)
+            .field("link_secret", &hidden(&self.link_secret))
+            .field("consent_wording_version", &self.consent_wording_version)
+            .field("subscribe_link_hours", &self.subscribe_link_hours)
+            .finish()
+    }
+}

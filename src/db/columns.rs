@@ -16,6 +16,9 @@ use crate::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility}
 use crate::domain::message::OutboxStatus;
 use crate::domain::reminder::{Anchor, Direction};
 use crate::domain::role::Role;
+use crate::domain::segment::{
+    ConsentAction, ConsentSource, GroupChange, MailingStatus, RecipientStatus, SuppressionReason,
+};
 use crate::domain::status::Event;
 
 macro_rules! text_column {
@@ -100,6 +103,12 @@ text_column!(
     TokenPurpose,
     Unit,
     Visibility,
+    ConsentAction,
+    ConsentSource,
+    GroupChange,
+    MailingStatus,
+    RecipientStatus,
+    SuppressionReason,
 );
 
 /// A value kept as JSON in a text column (lists of ids, permission names, audit snapshots): typed in

@@ -26,6 +26,7 @@ pub mod reminder;
 pub mod resource;
 pub mod role;
 pub mod search;
+pub mod segment;
 pub mod signup;
 pub mod status;
 pub mod text;

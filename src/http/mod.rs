@@ -1,5 +1,6 @@
 //! HTTP routes: `/graphql` (GET and POST), `/graphiql`, `/webhooks/stripe`, `/export/<name>.csv`,
-//! `/export/personal-data/<contactId>.json`,
+//! `/export/personal-data/<contactId>.json`, the bulk-mail pages under `/mail/` and
+//! `/webhooks/mail-events`,
 //! `/healthz`, `/readyz`; request ids, request
 //! logging, security headers and CORS around them.
 
@@ -7,6 +8,7 @@ mod calendar;
 mod exports;
 pub mod graphiql;
 mod graphql;
+mod mail;
 mod webhooks;
 
 use std::time::Instant;
@@ -51,6 +53,19 @@ pub fn routes(app: AppState) -> Result<poem::endpoint::BoxEndpoint<'static>, Str
             get(graphql::get_handler).post(graphql::post_handler),
         )
         .at("/webhooks/stripe", poem::post(webhooks::stripe))
+        .at("/webhooks/mail-events", poem::post(mail::events))
+        .at(
+            "/mail/preferences",
+            get(mail::preferences_page).post(mail::save_preferences),
+        )
+        .at(
+            "/mail/unsubscribe",
+            get(mail::preferences_page).post(mail::one_click),
+        )
+        .at(
+            "/mail/subscribe/confirm",
+            get(mail::confirm_page).post(mail::confirm),
+        )
         .at("/export/:file", get(exports::export))
         .at("/events.ics", get(calendar::feed))
         .at("/events/registration/:file", get(calendar::registration))

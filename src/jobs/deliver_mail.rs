@@ -17,6 +17,7 @@ use crate::domain::message::OutboxStatus::{Failed, Queued, Sending, Sent};
 use crate::error::AppResult;
 use crate::mail::outbox::reveal;
 use crate::mail::transport::OutgoingMail;
+use crate::services::mailings::{bounces, links};
 use crate::state::AppState;
 
 pub const NAME: &str = "deliver-mail";
@@ -83,8 +84,25 @@ async fn claim(
     Ok(rows)
 }
 
-fn outgoing(state: &AppState, m: &outbound::Model) -> OutgoingMail {
+fn outgoing(state: &AppState, m: &outbound::Model, key: &[u8]) -> OutgoingMail {
     let host = state.settings.server.public_url.host();
+    let mut text = reveal(&m.text_body, m.secret.as_deref());
+    let mut html = reveal(&m.html_body, m.secret.as_deref());
+    // Bulk mail: a freshly signed unsubscribe link in place of the stored placeholder, and the
+    // List-Unsubscribe headers (transactional mail gets neither).
+    let list_unsubscribe = match (m.mailing_id, m.contact_id) {
+        (Some(mailing_id), Some(contact_id)) => {
+            let subject = links::LinkSubject {
+                contact_id,
+                mailing_id,
+            };
+            let token = links::token_for(state, key, subject);
+            text = text.replace(links::PLACEHOLDER, &token);
+            html = html.replace(links::PLACEHOLDER, &token);
+            Some(links::one_click_url(state, &token))
+        }
+        _ => None,
+    };
     OutgoingMail {
         message_id: format!("{}@{host}", m.dedupe_key),
         from: state.settings.mail.from.to_string(),
@@ -96,8 +114,9 @@ fn outgoing(state: &AppState, m: &outbound::Model) -> OutgoingMail {
             .map(ToString::to_string),
         to: m.recipient.clone().unwrap_or_default(),
         subject: m.subject.clone(),
-        text: reveal(&m.text_body, m.secret.as_deref()),
-        html: reveal(&m.html_body, m.secret.as_deref()),
+        text,
+        html,
+        list_unsubscribe,
     }
 }
 
@@ -154,6 +173,19 @@ async fn settle(
             .bind(id);
         txn.execute_raw(sql.statement()).await?;
         state.metrics.delivery_failures.inc();
+        // A permanent SMTP refusal (5xx) marks the address as bouncing: no more bulk mail to it
+        // until the contact's address changes.
+        let recipient = batch
+            .iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.recipient.as_deref());
+        if e.permanent
+            && e.message.starts_with("SMTP:")
+            && let Some(address) = recipient
+        {
+            let reason = crate::domain::segment::SuppressionReason::Bounce;
+            bounces::suppress(&txn, address, reason, &e.message, now).await?;
+        }
         if give_up {
             tracing::warn!(message = id, error = %e.message, "message failed for good");
             tally.failed += 1;
@@ -169,6 +201,7 @@ async fn settle(
 #[tracing::instrument(skip(state))]
 pub async fn run(state: &AppState) -> AppResult<JobReport> {
     let reclaimed = reclaim(state, state.clock.now()).await?;
+    let key = links::key(state).await?;
     let mut tally = Tally::default();
     let mut claimed = 0i64;
     loop {
@@ -177,8 +210,10 @@ pub async fn run(state: &AppState) -> AppResult<JobReport> {
             break;
         }
         claimed += batch.len() as i64;
-        let mails: Vec<(i64, OutgoingMail)> =
-            batch.iter().map(|m| (m.id, outgoing(state, m))).collect();
+        let mails: Vec<(i64, OutgoingMail)> = batch
+            .iter()
+            .map(|m| (m.id, outgoing(state, m, &key)))
+            .collect();
         let results: Vec<(i64, Result<(), crate::mail::SendError>)> = futures::stream::iter(mails)
             .map(|(id, mail)| {
                 let mailer = state.mailer.clone();

@@ -15,6 +15,7 @@ pub mod registry;
 pub mod runs;
 pub mod schedule;
 pub mod scheduler;
+pub mod send_mailings;
 pub mod send_reminders;
 pub mod update_statuses;
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use super::{
-    JobReport, auto_renew, deliver_mail, event_followups, purge_trash, recurring_gifts,
+    JobReport, auto_renew, deliver_mail, event_followups, purge_trash, recurring_gifts, send_mailings,
     send_reminders, update_statuses,
 };
 use crate::config::{self, ConfigError, Settings};
@@ -59,6 +59,13 @@ pub static JOBS: &[JobSpec] = &[
         default_schedule: "*/10 * * * * *",
         description: "send the queued mail that is due; the date is not used",
         run: |state, _, _| Box::pin(deliver_mail::run(state)),
+    },
+    JobSpec {
+        name: "send-mailings",
+        config_key: "send_mailings",
+        default_schedule: "*/10 * * * * *",
+        description: "start scheduled mailings that are due and queue the messages of sending ones; the date is not used",
+        run: |state, _, _| Box::pin(send_mailings::run(state)),
     },
     JobSpec {
         name: "recurring-gifts",

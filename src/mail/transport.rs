@@ -71,6 +71,48 @@ pub struct OutgoingMail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Bulk mail only: the RFC 8058 one-click unsubscribe URL, sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`. None for transactional mail.
+    pub list_unsubscribe: Option<String>,
+}
+
+/// `List-Unsubscribe: <url>` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl lettre::message::header::Header for ListUnsubscribePost {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(
+            Self::name(),
+            "List-Unsubscribe=One-Click".to_string(),
+        )
+    }
 }
 
 /// A failed delivery. `permanent` means retrying cannot help (bad address, 5xx reply).
@@ -122,6 +164,14 @@ pub fn build_message(m: &OutgoingMail) -> Result<Message, SendError> {
         .subject(m.subject.split_whitespace().collect::<Vec<_>>().join(" "));
     if let Some(reply_to) = m.reply_to.as_deref().filter(|r| !r.trim().is_empty()) {
         builder = builder.reply_to(mailbox(reply_to, "reply-to")?);
+    }
+    if let Some(url) = m.list_unsubscribe.as_deref() {
+        if url.contains(['<', '>', '\r', '\n', ' ']) {
+            return Err(SendError::permanent("invalid List-Unsubscribe URL"));
+        }
+        builder = builder
+            .header(ListUnsubscribe(url.to_string()))
+            .header(ListUnsubscribePost);
     }
     builder
         .multipart(MultiPart::alternative_plain_html(

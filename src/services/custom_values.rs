@@ -145,7 +145,7 @@ pub async fn load<C: ConnectionTrait>(
 }
 
 /// A list filter: owners that answered `key` with `value` (for a MULTI_SELECT, chose it).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CustomFieldFilter {
     pub key: String,
     pub value: Value,

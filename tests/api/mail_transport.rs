@@ -32,6 +32,7 @@ fn mail(n: u32) -> OutgoingMail {
         // A leading dot exercises dot-stuffing; the accents force a transfer encoding.
         text: "Dear Zoë,\n.hidden line\nWelcome to O'Brien & Sons!\n".into(),
         html: "<p>Dear Zoë,</p><p>Welcome to O&#x27;Brien &amp; Sons!</p>".into(),
+        list_unsubscribe: None,
     }
 }
 

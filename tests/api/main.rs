@@ -36,6 +36,7 @@ mod reminders;
 mod reports;
 mod scheduler;
 mod security;
+mod segments;
 mod self_renewal;
 mod signup;
 mod signup_forms;

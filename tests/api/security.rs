@@ -136,7 +136,12 @@ async fn get_requests_use_the_specified_parameter_names() {
 
 /// Every template is classified: a new one must be added here, and if it carries a one-time link
 /// it gets the same checks as the others (the list below drives the flow that sends it).
-const ONE_TIME_LINK_TEMPLATES: [&str; 3] = ["password-reset", "invitation", "verify-email"];
+const ONE_TIME_LINK_TEMPLATES: [&str; 4] = [
+    "password-reset",
+    "invitation",
+    "verify-email",
+    "subscribe-confirm",
+];
 /// Event confirmations carry a check-in code as the message's secret (like the links above), but
 /// no link that signs anyone in; `events::` tests check that staff never read it.
 const PLAIN_TEMPLATES: [&str; 15] = [
@@ -207,6 +212,16 @@ async fn one_time_links_never_show_through_the_api_to_any_role() {
     assert!(invited["errors"].is_null(), "{invited}");
     app.gql(&member, "mutation { requestEmailVerification }", json!({}))
         .await;
+    let news = app
+        .gql(
+            &admin,
+            "mutation { createInterest(input: { name: \"News\" }) { id } }",
+            json!({}),
+        )
+        .await["data"]["createInterest"]["id"]
+        .clone();
+    let sub = "mutation($i: [ID!]!) { subscribe(email: \"sub@example.org\", interestIds: $i) }";
+    app.anon(sub, json!({ "i": [news] })).await;
     let mut secrets = Vec::new();
     for template in ONE_TIME_LINK_TEMPLATES {
         let mut found = Vec::new();
@@ -259,8 +274,8 @@ async fn one_time_links_never_show_through_the_api_to_any_role() {
 
     // Delivered, the recipients get working links; the outbox then holds no token at all.
     let report = crate::fixtures::deliver(&app).await;
-    assert_eq!(report["sent"], 3, "{report}");
-    let got = sink.wait_for(3, Duration::from_secs(5)).await;
+    assert_eq!(report["sent"], 4, "{report}");
+    let got = sink.wait_for(4, Duration::from_secs(5)).await;
     for s in &secrets {
         assert!(
             got.iter()

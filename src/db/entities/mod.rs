@@ -35,6 +35,7 @@ pub mod relationship;
 pub mod relationship_type;
 pub mod resource;
 pub mod scheduled_reminder;
+pub mod segments;
 pub mod session;
 pub mod signup_attempt;
 pub mod signup_form;

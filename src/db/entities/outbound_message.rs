@@ -29,6 +29,9 @@ pub struct Model {
     /// The one-time token of an account message's link, substituted for `outbox::HIDDEN_TOKEN` at
     /// delivery and cleared once the message is sent or given up. Never exposed by the API.
     pub secret: Option<String>,
+    /// The mailing a bulk message belongs to (it gets List-Unsubscribe headers); None for
+    /// transactional mail.
+    pub mailing_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

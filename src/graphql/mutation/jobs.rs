@@ -18,7 +18,7 @@ impl JobMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "`update-statuses`, `send-reminders`, `deliver-mail`, `recurring-gifts`, `auto-renew`, `purge-trash` or `event-followups`."
+            desc = "`update-statuses`, `send-reminders`, `deliver-mail`, `send-mailings`, `recurring-gifts`, `auto-renew`, `purge-trash` or `event-followups`."
         )]
         name: String,
         #[graphql(desc = "The date to evaluate the job's rules for (default today).")]

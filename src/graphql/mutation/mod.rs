@@ -9,12 +9,14 @@ mod events;
 mod households;
 mod import;
 mod jobs;
+mod mailings;
 mod memberships;
 mod messages;
 mod payments;
 mod privacy;
 mod reminders;
 mod resources;
+mod segments;
 mod settings;
 mod signup;
 mod users;
@@ -40,6 +42,8 @@ pub struct MutationRoot(
     jobs::JobMutation,
     messages::MessageMutation,
     reminders::ReminderMutation,
+    mailings::MailingMutation,
+    segments::SegmentMutation,
     users::UserMutation,
     account::AccountMutation,
     resources::ResourceMutation,

@@ -50,15 +50,9 @@ impl ContactQuery {
     ) -> Result<ContactConnection> {
         let state = guards::state(ctx)?;
         let page = guards::page_args(ctx, first, after)?;
-        let f = filter.unwrap_or_default();
-        let filter = Filter {
-            search: f.search,
-            kind: f.kind.map(Into::into),
-            created_from: f.created_from.map(|d| d.0),
-            created_to: f.created_to.map(|d| d.0),
-            in_trash: f.in_trash,
-            custom_fields: crate::graphql::types::signup::custom_filters(f.custom_fields),
-        };
+        let filter: Filter =
+            crate::graphql::types::segments::contact_filter(state, filter.unwrap_or_default())
+                .await?;
         let order = match order_by {
             // Searching without an order ranks by relevance.
             None if filter.search.is_some() => ContactOrder::Relevance,

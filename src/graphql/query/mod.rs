@@ -8,11 +8,13 @@ mod events;
 mod households;
 mod import;
 mod jobs;
+mod mailings;
 mod memberships;
 mod messages;
 mod privacy;
 mod reminders;
 mod reports;
+mod segments;
 mod signup;
 mod users;
 mod viewer;
@@ -37,6 +39,8 @@ pub struct QueryRoot(
     reminders::ReminderQuery,
     reports::ReportQuery,
     signup::SignupQuery,
+    mailings::MailingQuery,
+    segments::SegmentQuery,
     users::UserQuery,
     admin::AdminQuery,
 );

@@ -269,6 +269,79 @@ impl Contact {
     ) -> Result<Vec<super::contribution::Contribution>> {
         super::contact_giving::tributes_to(ctx, self.0.id).await
     }
+    /// Tags on the contact, by name (staff only).
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<super::segments::Tag>> {
+        let state = guards::state(ctx)?;
+        let found =
+            crate::services::segments::tags::of_contact(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(found.into_iter().map(super::segments::Tag).collect())
+    }
+    /// Groups the contact is in now, by name (staff only).
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<super::segments::Group>> {
+        let state = guards::state(ctx)?;
+        let found =
+            crate::services::segments::groups::of_contact(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(found.into_iter().map(super::segments::Group).collect())
+    }
+    /// Every group join and leave, oldest first (staff only).
+    async fn group_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::segments::GroupHistoryEntry>> {
+        let state = guards::state(ctx)?;
+        let found = crate::services::segments::groups::history_of_contact(
+            state,
+            guards::viewer(ctx),
+            self.0.id,
+        )
+        .await?;
+        Ok(found
+            .into_iter()
+            .map(super::segments::GroupHistoryEntry)
+            .collect())
+    }
+    /// Interests the contact chose (staff, or the contact themself).
+    async fn interests(&self, ctx: &Context<'_>) -> Result<Vec<super::segments::Interest>> {
+        let state = guards::state(ctx)?;
+        let found =
+            crate::services::segments::interests::of_contact(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(found.into_iter().map(super::segments::Interest).collect())
+    }
+    /// Every opt-in and opt-out with its source, time and wording version, oldest first (staff, or
+    /// the contact themself).
+    async fn consent_history(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<super::segments::ConsentRecord>> {
+        let state = guards::state(ctx)?;
+        let found =
+            crate::services::segments::consent::history(state, guards::viewer(ctx), self.0.id)
+                .await?;
+        Ok(found
+            .into_iter()
+            .map(super::segments::ConsentRecord)
+            .collect())
+    }
+    /// The contact asked for no bulk mail at all (newsletters, appeals); transactional mail still
+    /// goes (staff, or the contact themself).
+    async fn unsubscribed_from_all(&self, ctx: &Context<'_>) -> Result<bool> {
+        access::require_self_or_staff(guards::viewer(ctx), self.0.id)?;
+        let state = guards::state(ctx)?;
+        Ok(crate::services::segments::consent::opted_out(&state.db, self.0.id).await?)
+    }
+    /// The contact's email address bounced for good or was reported as spam: no bulk mail goes
+    /// to it until the address changes (staff, or the contact themself).
+    async fn email_bouncing(&self, ctx: &Context<'_>) -> Result<bool> {
+        access::require_self_or_staff(guards::viewer(ctx), self.0.id)?;
+        let state = guards::state(ctx)?;
+        Ok(
+            crate::services::mailings::bounces::is_suppressed(&state.db, self.0.email.as_deref())
+                .await?,
+        )
+    }
     /// The login linked to this contact, if any (staff only).
     async fn user(&self, ctx: &Context<'_>) -> Result<Option<super::user::User>> {
         let state = guards::state(ctx)?;
@@ -424,6 +497,33 @@ pub struct ContactFilter {
     pub in_trash: bool,
     /// Only contacts who gave these answers on a signup form (all of them; at most 5).
     pub custom_fields: Option<Vec<super::signup::CustomFieldFilter>>,
+    /// Only contacts carrying any of these tags (at most 100 ids).
+    pub tag_ids: Option<Vec<ID>>,
+    /// Only contacts in any of these groups now.
+    pub group_ids: Option<Vec<ID>>,
+    /// Only contacts who chose any of these interests.
+    pub interest_ids: Option<Vec<ID>>,
+    /// Only contacts the saved search matches too (outermost filter only).
+    pub saved_search_id: Option<ID>,
+    /// Only contacts holding a membership that meets all of these.
+    pub membership: Option<super::segments::MembershipCriteriaInput>,
+    /// Only donors meeting all of these (completed contributions in one currency).
+    pub giving: Option<super::segments::GivingCriteriaInput>,
+    /// Only contacts in this country (ISO 3166-1 alpha-2).
+    pub country: Option<String>,
+    /// Only contacts in this city (case-insensitive).
+    pub city: Option<String>,
+    /// Only contacts born in any of these months (1–12).
+    pub birth_months: Option<Vec<i32>>,
+    /// Only contacts at least this old today (a birth date is needed).
+    pub age_min: Option<i32>,
+    /// Only contacts at most this old today.
+    pub age_max: Option<i32>,
+    /// Only contacts matching at least one of these filters (nesting at most 3 deep, 30 filters
+    /// in all).
+    pub any_of: Option<Vec<ContactFilter>>,
+    /// Only contacts matching none of these filters.
+    pub none_of: Option<Vec<ContactFilter>>,
 }
 
 /// What to sort contacts by.

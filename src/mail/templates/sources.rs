@@ -22,7 +22,7 @@ macro_rules! embed_message {
     };
 }
 
-const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 18] = [
+const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 19] = [
     embed_message!("welcome"),
     embed_message!("renewal-reminder"),
     embed_message!("membership-renewed"),
@@ -41,6 +41,7 @@ const EMBEDDED_MESSAGES: [(&str, [&str; 3]); 18] = [
     embed_message!("event-cancelled"),
     embed_message!("event-reminder"),
     embed_message!("event-thank-you"),
+    embed_message!("subscribe-confirm"),
 ];
 
 macro_rules! embed_partial {

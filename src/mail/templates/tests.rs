@@ -1,6 +1,6 @@
 use super::*;
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "annual-statement",
     "contribution-receipt",
     "event-cancelled",
@@ -16,6 +16,7 @@ const KEYS: [&str; 18] = [
     "payment-instructions",
     "renewal-reminder",
     "signup-existing",
+    "subscribe-confirm",
     "tribute-notification",
     "verify-email",
     "welcome",
@@ -67,7 +68,7 @@ fn minimal_context(key: &str) -> Value {
     let needs = match key {
         "password-reset" => "reset",
         "invitation" => "invitation",
-        "verify-email" => "verification",
+        "verify-email" | "subscribe-confirm" => "verification",
         "contribution-receipt" => "contribution",
         "annual-statement" => "statement",
         "tribute-notification" => "tribute",

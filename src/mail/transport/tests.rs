@@ -33,6 +33,7 @@ fn mail() -> OutgoingMail {
         subject: "Welcome\r\nBcc: evil@example.org".into(),
         text: "Hello".into(),
         html: "<p>Hello</p>".into(),
+        list_unsubscribe: None,
     }
 }
 

@@ -26,10 +26,13 @@ use crate::state::AppState;
 /// Longest accepted search text: names and addresses are far shorter, and a long pattern only costs.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
-#[derive(Clone, Debug, Default)]
+/// A contact filter: the `contacts` list's, a saved search's (stored as JSON), a mailing audience's.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ContactFilter {
     /// Words that must each appear in the name or email.
     pub search: Option<String>,
+    #[serde(with = "kind_code")]
     pub kind: Option<ContactKind>,
     pub created_from: Option<chrono::DateTime<chrono::Utc>>,
     pub created_to: Option<chrono::DateTime<chrono::Utc>>,
@@ -37,6 +40,29 @@ pub struct ContactFilter {
     pub in_trash: bool,
     /// Answers to signup-form questions the contact must have given.
     pub custom_fields: Vec<CustomFieldFilter>,
+    /// Tags, groups, interests, memberships, giving, place, age and nested filters (issue 19).
+    #[serde(flatten)]
+    pub segment: crate::services::segments::filter::Criteria,
+}
+
+/// A contact kind as its code in a stored filter.
+mod kind_code {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::domain::contact::ContactKind;
+
+    pub fn serialize<S: Serializer>(k: &Option<ContactKind>, s: S) -> Result<S::Ok, S::Error> {
+        match k {
+            Some(k) => s.serialize_some(k.as_str()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ContactKind>, D::Error> {
+        let code: Option<String> = Option::deserialize(d)?;
+        code.map(|c| c.parse().map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -149,6 +175,7 @@ fn filtered(
     backend: DbBackend,
     filter: &ContactFilter,
     words: &[String],
+    today: chrono::NaiveDate,
 ) -> Select<contact::Entity> {
     let mut q = contact::Entity::find();
     q = if filter.in_trash {
@@ -159,20 +186,51 @@ fn filtered(
     if !words.is_empty() {
         q = q.filter(search_condition(backend, words));
     }
+    q.filter(criteria(backend, filter, today))
+}
+
+/// Everything a filter asks but the search and the trash (checked by `list` already).
+fn criteria(backend: DbBackend, filter: &ContactFilter, today: chrono::NaiveDate) -> Condition {
+    let mut c = Condition::all();
     if let Some(kind) = filter.kind {
-        q = q.filter(contact::Column::Kind.eq(kind));
+        c = c.add(contact::Column::Kind.eq(kind));
     }
     if let Some(from) = filter.created_from {
-        q = q.filter(contact::Column::CreatedAt.gte(from));
+        c = c.add(contact::Column::CreatedAt.gte(from));
     }
     if let Some(to) = filter.created_to {
-        q = q.filter(contact::Column::CreatedAt.lt(to));
+        c = c.add(contact::Column::CreatedAt.lt(to));
     }
-    // Checked by `list` already.
     for sub in custom_values::matching(Owner::Contact, &filter.custom_fields).unwrap_or_default() {
-        q = q.filter(contact::Column::Id.in_subquery(sub));
+        c = c.add(contact::Column::Id.in_subquery(sub));
     }
-    q
+    let nested = |f: &ContactFilter| {
+        let words = search::words(f.search.as_deref().unwrap_or_default());
+        let mut n = criteria(backend, f, today);
+        if !words.is_empty() {
+            n = n.add(search_condition(backend, &words));
+        }
+        n
+    };
+    c.add(crate::services::segments::filter::condition(
+        backend,
+        &filter.segment,
+        today,
+        &nested,
+    ))
+}
+
+/// The ids of the live contacts a filter matches, as a query (saved-search counts and mailing
+/// audiences). Check the filter first ([`crate::services::segments::filter::check`]).
+pub fn matching_ids(
+    backend: DbBackend,
+    filter: &ContactFilter,
+    today: chrono::NaiveDate,
+) -> Select<contact::Entity> {
+    let words = search::words(filter.search.as_deref().unwrap_or_default());
+    filtered(backend, filter, &words, today)
+        .select_only()
+        .column(contact::Column::Id)
 }
 
 /// A search matching at most this many contacts is answered by collecting every match through the
@@ -271,6 +329,8 @@ pub async fn list(
             format!("search text is limited to {MAX_SEARCH_CHARS} characters"),
         ));
     }
+    crate::services::segments::filter::check(filter)?;
+    let today = state.clock.today();
     let words = search::words(text);
     let order = match order {
         ContactOrder::Relevance if words.is_empty() => ContactOrder::NameAsc,
@@ -287,11 +347,11 @@ pub async fn list(
         let txn = state.db.begin().await?;
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await?;
-        let result = list_in(&txn, backend, filter, &words, order, page).await?;
+        let result = list_in(&txn, backend, filter, &words, order, page, today).await?;
         txn.commit().await?;
         return Ok(result);
     }
-    list_in(&state.db, backend, filter, &words, order, page).await
+    list_in(&state.db, backend, filter, &words, order, page, today).await
 }
 
 async fn list_in<C: ConnectionTrait>(
@@ -301,8 +361,9 @@ async fn list_in<C: ConnectionTrait>(
     words: &[String],
     order: ContactOrder,
     page: PageArgs,
+    today: chrono::NaiveDate,
 ) -> AppResult<Page<Contact>> {
-    let q = filtered(backend, filter, words);
+    let q = filtered(backend, filter, words, today);
     let total = page.total(&q, db).await?;
     let after = page
         .after

@@ -2,7 +2,7 @@
 
 mod list;
 
-pub use list::{ContactFilter, ContactOrder, MAX_SEARCH_CHARS, index_search, list};
+pub use list::{ContactFilter, ContactOrder, MAX_SEARCH_CHARS, index_search, list, matching_ids};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};

@@ -33,7 +33,7 @@ pub const PAGE_ROWS: u64 = 1000;
 /// What to export, with its filters.
 #[derive(Clone, Debug)]
 pub enum Export {
-    Contacts(ContactFilter),
+    Contacts(Box<ContactFilter>),
     Memberships(MembershipFilter),
     Contributions(ContributionFilter),
     /// `lapsedMembers`: memberships, with the columns of the memberships export.
@@ -137,7 +137,7 @@ pub(crate) fn required_year(params: &HashMap<String, String>, key: &str) -> AppR
 /// `donor-retention`, `top-donors`, `mailing-stats`).
 pub fn parse(name: &str, params: &HashMap<String, String>) -> AppResult<Export> {
     match name {
-        "contacts" => Ok(Export::Contacts(ContactFilter {
+        "contacts" => Ok(Export::Contacts(Box::new(ContactFilter {
             search: params.get("search").cloned(),
             kind: params
                 .get("kind")
@@ -148,7 +148,13 @@ pub fn parse(name: &str, params: &HashMap<String, String>) -> AppResult<Export> 
             created_to: None,
             in_trash: flag(params, "inTrash")?.unwrap_or(false),
             custom_fields: Vec::new(),
-        })),
+            segment: crate::services::segments::filter::Criteria {
+                tag_ids: ids(params, "tagIds")?,
+                group_ids: ids(params, "groupIds")?,
+                interest_ids: ids(params, "interestIds")?,
+                ..Default::default()
+            },
+        }))),
         "memberships" => Ok(Export::Memberships(MembershipFilter {
             contact_id: id(params, "contactId")?,
             membership_type_ids: ids(params, "membershipTypeIds")?,

@@ -101,6 +101,9 @@ pub(super) async fn erase_as(
     keep_an_admin(&txn, &subject).await?;
     scrub::audit_rows(&txn, &subject).await?;
     scrub::records(&txn, &subject).await?;
+    let mut addresses = subject.emails.clone();
+    addresses.extend(c.email.as_deref().map(str::to_lowercase));
+    crate::services::segments::privacy::erase(&txn, contact_id, &addresses).await?;
     scrub::messages(&txn, &subject, now).await?;
     scrub::logins(&txn, &subject, now).await?;
     crate::services::import::jobs::forget_reports(&txn).await?;

@@ -76,10 +76,18 @@ pub async fn export(state: &AppState, viewer: &Viewer, contact_id: i64) -> AppRe
         "registrations": registrations(&txn, contact_id).await?,
         "directoryListing": directory_listing(&txn, contact_id).await?,
         "relationships": relationships(&txn, contact_id).await?,
+        "segments": crate::services::segments::privacy::export(&txn, contact_id, &addresses(&c, &subject)).await?,
         "notes": if staff { vec![NOT_HELD] } else { vec![NOT_HELD, STAFF_ONLY] },
     });
     txn.rollback().await?;
     Ok(doc)
+}
+
+/// The person's addresses: the contact's and their logins', lower case.
+fn addresses(c: &contact::Model, s: &Subject) -> Vec<String> {
+    let mut out = s.emails.clone();
+    out.extend(c.email.as_deref().map(str::to_lowercase));
+    out
 }
 
 async fn recurring_gifts<C: ConnectionTrait>(db: &C, contact_id: i64) -> AppResult<Vec<Value>> {

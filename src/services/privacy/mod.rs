@@ -38,6 +38,14 @@ pub const CONTACT_REFERENCES: &[(&str, &str)] = &[
     ("payment_methods", "contact_id"),
     ("directory_listings", "contact_id"),
     ("event_registrations", "contact_id"),
+    // Segments and mailings (issue 19): see `services::segments::privacy`.
+    ("contact_tags", "contact_id"),
+    ("contact_group_members", "contact_id"),
+    ("contact_group_history", "contact_id"),
+    ("contact_interests", "contact_id"),
+    ("consent_records", "contact_id"),
+    ("mail_opt_outs", "contact_id"),
+    ("mailing_recipients", "contact_id"),
 ];
 
 /// The reports' precomputed data (`services::reports::spans` and `rollups`): ids and dates derived
@@ -87,6 +95,8 @@ pub const EMAIL_REFERENCES: &[(&str, &str)] = &[
     ("users", "email"),
     ("login_attempts", "email"),
     ("outbound_messages", "recipient"),
+    ("email_suppressions", "email"),
+    ("subscription_requests", "email"),
 ];
 
 /// Who may export a person's data: staff and admins anyone's, a signed-in member only their own

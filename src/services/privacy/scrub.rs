@@ -21,7 +21,12 @@ use crate::error::AppResult;
 
 /// Messages that carried a one-time link (password reset, invitation, email verification): their
 /// bodies never leave the server, not even in an export.
-pub const ACCOUNT_TEMPLATES: &[&str] = &["password-reset", "invitation", "verify-email"];
+pub const ACCOUNT_TEMPLATES: &[&str] = &[
+    "password-reset",
+    "invitation",
+    "verify-email",
+    "subscribe-confirm",
+];
 
 /// What replaces erased free text that cannot be empty.
 pub const ERASED: &str = "[erased]";

@@ -1,0 +1,200 @@
+//! A mailing's audience: groups, saved searches, interests and tags (anyone in any of them), minus
+//! excluded groups and tags — one contact filter, evaluated once when sending starts into a
+//! snapshot (`mailing_recipients`), from which contacts who must not get bulk mail are marked
+//! SKIPPED with the reason.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ConnectionTrait, QueryTrait};
+use serde::{Deserialize, Serialize};
+
+use crate::db::entities::segments::mailing_recipient as recipient;
+use crate::db::sql::Sql;
+use crate::domain::segment::RecipientStatus;
+use crate::error::{AppError, AppResult};
+use crate::services::contacts::{ContactFilter, matching_ids};
+use crate::services::segments::filter::Criteria;
+use crate::services::segments::saved_searches;
+
+/// Most ids in each list of an audience.
+const MAX_IDS: usize = 100;
+
+/// Who a mailing goes to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Audience {
+    pub group_ids: Vec<i64>,
+    pub saved_search_ids: Vec<i64>,
+    pub interest_ids: Vec<i64>,
+    pub tag_ids: Vec<i64>,
+    pub exclude_group_ids: Vec<i64>,
+    pub exclude_tag_ids: Vec<i64>,
+}
+
+impl Audience {
+    /// Checks sizes and that there is someone to send to; errors name `audience.<field>`.
+    pub fn check(&self) -> AppResult<()> {
+        let lists = [
+            (&self.group_ids, "groupIds"),
+            (&self.saved_search_ids, "savedSearchIds"),
+            (&self.interest_ids, "interestIds"),
+            (&self.tag_ids, "tagIds"),
+            (&self.exclude_group_ids, "excludeGroupIds"),
+            (&self.exclude_tag_ids, "excludeTagIds"),
+        ];
+        for (ids, field) in lists {
+            if ids.len() > MAX_IDS {
+                return Err(AppError::bad_input(
+                    format!("audience.{field}"),
+                    format!("at most {MAX_IDS} ids"),
+                ));
+            }
+        }
+        if self.group_ids.is_empty()
+            && self.saved_search_ids.is_empty()
+            && self.interest_ids.is_empty()
+            && self.tag_ids.is_empty()
+        {
+            return Err(AppError::bad_input(
+                "audience",
+                "choose at least one group, saved search, interest or tag",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The audience as one contact filter (saved searches read now).
+    pub async fn filter<C: ConnectionTrait>(&self, db: &C) -> AppResult<ContactFilter> {
+        let part = |s: Criteria| ContactFilter {
+            segment: s,
+            ..Default::default()
+        };
+        let mut any = Vec::new();
+        if !self.group_ids.is_empty() {
+            any.push(part(Criteria {
+                group_ids: self.group_ids.clone(),
+                ..Default::default()
+            }));
+        }
+        if !self.tag_ids.is_empty() {
+            any.push(part(Criteria {
+                tag_ids: self.tag_ids.clone(),
+                ..Default::default()
+            }));
+        }
+        if !self.interest_ids.is_empty() {
+            any.push(part(Criteria {
+                interest_ids: self.interest_ids.clone(),
+                ..Default::default()
+            }));
+        }
+        for id in &self.saved_search_ids {
+            any.push(
+                saved_searches::load(db, *id, "audience.savedSearchIds")
+                    .await?
+                    .filter,
+            );
+        }
+        let mut none = Vec::new();
+        if !self.exclude_group_ids.is_empty() {
+            none.push(part(Criteria {
+                group_ids: self.exclude_group_ids.clone(),
+                ..Default::default()
+            }));
+        }
+        if !self.exclude_tag_ids.is_empty() {
+            none.push(part(Criteria {
+                tag_ids: self.exclude_tag_ids.clone(),
+                ..Default::default()
+            }));
+        }
+        Ok(part(Criteria {
+            any_of: any,
+            none_of: none,
+            ..Default::default()
+        }))
+    }
+}
+
+/// Why a contact in the snapshot gets nothing, in the order they are checked (the first reason
+/// found is kept): (reason, condition on the recipient's contact id).
+const SKIPS: &[(&str, &str)] = &[
+    (
+        "the contact is deceased",
+        "SELECT id FROM contacts WHERE is_deceased = TRUE",
+    ),
+    (
+        "the contact asked not to receive email",
+        "SELECT id FROM contacts WHERE do_not_email = TRUE",
+    ),
+    (
+        "the contact has no email address",
+        "SELECT id FROM contacts WHERE email IS NULL OR email = ''",
+    ),
+    (
+        "the contact unsubscribed from bulk mail",
+        "SELECT contact_id FROM mail_opt_outs",
+    ),
+    (
+        "the address bounced or was reported as spam",
+        "SELECT c.id FROM contacts c JOIN email_suppressions s ON s.email = c.email",
+    ),
+];
+
+/// Takes the snapshot of `mailing_id` inside the caller's transaction; returns how many
+/// recipients get the message. Taking it again adds nobody twice.
+pub async fn snapshot<C: ConnectionTrait>(
+    db: &C,
+    mailing_id: i64,
+    audience: &Audience,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<i64> {
+    let backend = db.get_database_backend();
+    let filter = audience.filter(db).await?;
+    let mut select = matching_ids(backend, &filter, today).into_query();
+    select
+        .expr(Expr::val(mailing_id))
+        .expr(Expr::val(RecipientStatus::Pending.as_str()))
+        .expr(Expr::val(now));
+    let insert = Query::insert()
+        .into_table(recipient::Entity)
+        .columns([
+            recipient::Column::ContactId,
+            recipient::Column::MailingId,
+            recipient::Column::Status,
+            recipient::Column::CreatedAt,
+        ])
+        .select_from(select)
+        .map_err(|e| AppError::internal_from("building the audience snapshot", e))?
+        .on_conflict(
+            OnConflict::columns([recipient::Column::MailingId, recipient::Column::ContactId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    db.execute(&insert).await?;
+    for (reason, who) in SKIPS {
+        let mut sql = Sql::new(backend);
+        sql.push("UPDATE mailing_recipients SET status = ")
+            .bind(RecipientStatus::Skipped.as_str())
+            .push(", skip_reason = ")
+            .bind(*reason)
+            .push(" WHERE mailing_id = ")
+            .bind(mailing_id)
+            .push(" AND status = ")
+            .bind(RecipientStatus::Pending.as_str())
+            .push(&format!(" AND contact_id IN ({who})"));
+        db.execute_raw(sql.statement()).await?;
+    }
+    let mut count = Sql::new(backend);
+    count
+        .push("SELECT COUNT(*) FROM mailing_recipients WHERE mailing_id = ")
+        .bind(mailing_id)
+        .push(" AND status = ")
+        .bind(RecipientStatus::Pending.as_str());
+    Ok(match db.query_one_raw(count.statement()).await? {
+        Some(r) => r.try_get_by_index::<i64>(0)?,
+        None => 0,
+    })
+}

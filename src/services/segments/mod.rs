@@ -1,0 +1,70 @@
+//! Segments (issue 19): tags and groups staff put contacts in, interests contacts choose
+//! themselves (with the consent records behind every choice), and saved searches — a typed
+//! contact filter stored by name and evaluated in SQL whenever it is used.
+
+pub mod consent;
+pub mod filter;
+pub mod groups;
+pub mod interests;
+pub mod privacy;
+pub mod saved_searches;
+pub mod tags;
+
+use sea_orm::ConnectionTrait;
+
+use crate::db::sql::Sql;
+use crate::error::{AppError, AppResult};
+
+/// Ids bound per statement when a long list is checked or written (well under SQLite's 32,766
+/// bound parameters, whatever the row width).
+pub const CHUNK: usize = 500;
+
+/// Checks that every id names a live contact (in chunks); NOT_FOUND names the first that does not.
+pub async fn require_live_contacts<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    field: &str,
+) -> AppResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(
+            "SELECT id FROM contacts WHERE deleted_at IS NULL AND erased_at IS NULL AND id IN ",
+        )
+        .bind_list(chunk.iter().copied());
+        let rows = db.query_all_raw(sql.statement()).await?;
+        let mut found = Vec::with_capacity(rows.len());
+        for r in rows {
+            found.push(r.try_get_by_index::<i64>(0)?);
+        }
+        if let Some(missing) = chunk.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::not_found("contact", missing, field));
+        }
+    }
+    Ok(())
+}
+
+/// A name as typed: trimmed, 1–200 characters, one line.
+pub fn name(raw: &str, field: &str) -> AppResult<String> {
+    Ok(crate::domain::text::Name::parse(raw, field)?.into_string())
+}
+
+/// Optional free text of at most 2,000 characters.
+pub fn description(raw: Option<&str>) -> AppResult<Option<String>> {
+    Ok(crate::domain::text::optional_text(
+        raw,
+        "description",
+        2000,
+    )?)
+}
+
+/// Maps a unique-name violation to CONFLICT on `name`.
+pub fn name_taken(e: sea_orm::DbErr, what: &str) -> AppError {
+    if crate::error::is_unique_violation(&e) {
+        AppError::conflict(
+            Some("name"),
+            format!("a {what} with this name exists already"),
+        )
+    } else {
+        e.into()
+    }
+}
