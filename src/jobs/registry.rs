@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use futures::future::BoxFuture;
 
 use super::{
-    JobReport, auto_renew, deliver_mail, event_followups, purge_trash, recurring_gifts, send_mailings,
-    send_reminders, update_statuses,
+    JobReport, auto_renew, deliver_mail, event_followups, purge_trash, recurring_gifts,
+    send_mailings, send_reminders, update_statuses,
 };
 use crate::config::{self, ConfigError, Settings};
 use crate::error::{AppError, AppResult};

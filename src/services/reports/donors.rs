@@ -261,8 +261,8 @@ fn totals(state: &AppState, from: NaiveDate, to: NaiveDate, contacts: Option<&[i
     }
     sql.push(" WHERE k.status = 'COMPLETED' AND k.received_date >= ")
         .bind(from)
-    .push(" AND k.received_date <= ")
-    .bind(to);
+        .push(" AND k.received_date <= ")
+        .bind(to);
     match contacts {
         Some(ids) => {
             sql.push(" AND k.contact_id IN ")

@@ -318,12 +318,16 @@ pub async fn retention(
     .bind(to)
     .push(" AND s.from_day <= ")
     .bind(from)
+    // Current again on `to` needs later days starting by then (`next_from`): only those few are
+    // looked up.
+    .push(" AND (s.next_from IS NULL OR s.next_from > ")
+    .bind(to)
     .push(
-        " AND NOT EXISTS (SELECT 1 FROM report_member_spans t WHERE t.contact_id = s.contact_id \
+        " OR NOT EXISTS (SELECT 1 FROM report_member_spans t WHERE t.contact_id = s.contact_id \
          AND t.membership_type_id = s.membership_type_id AND ",
     );
     covers(&mut lost, "t", to);
-    lost.push(")");
+    lost.push("))");
     live(&mut lost, "s");
     lost.push(" GROUP BY s.membership_type_id");
     let mut kept: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
@@ -460,8 +464,9 @@ pub(super) fn newly_expired(
 }
 
 #[derive(Debug, FromQueryResult)]
-struct IdRow {
+struct PageRow {
     id: i64,
+    total: i64,
 }
 
 /// Memberships that lapsed from `from` to `to` and were not renewed (staff): Expired on `to`, not
@@ -495,28 +500,38 @@ pub async fn lapsed_members(
         sql.push(")");
         Ok(())
     };
-    let total = if page.count {
-        let mut count = Sql::new(backend);
-        count.push("SELECT COUNT(*) AS n FROM ");
-        body(&mut count)?;
-        scalar(state, count).await?
-    } else {
-        0
-    };
+    // One pass gives the page and, when asked, the total (the matches are all found either way to
+    // be ordered by id).
     let mut sql = Sql::new(backend);
-    sql.push("SELECT x.membership_id AS id FROM ");
+    sql.push("SELECT z.id, z.total FROM (SELECT x.membership_id AS id, ")
+        .push(if page.count {
+            "COUNT(*) OVER ()"
+        } else {
+            "CAST(0 AS BIGINT)"
+        })
+        .push(" AS total FROM ");
     body(&mut sql)?;
+    sql.push(") z");
     if let Some(c) = &after {
-        sql.push(" AND x.membership_id > ").bind(c.id);
+        sql.push(" WHERE z.id > ").bind(c.id);
     }
-    sql.push(" ORDER BY x.membership_id LIMIT ")
+    sql.push(" ORDER BY z.id LIMIT ")
         .bind(i64::try_from(page.first + 1).unwrap_or(i64::MAX));
-    let found: Vec<i64> = IdRow::find_by_statement(sql.statement())
+    let rows = PageRow::find_by_statement(sql.statement())
         .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+        .await?;
+    let total = match rows.first() {
+        Some(r) => r.total,
+        // Past the last match: nothing carried the total.
+        None if page.count => {
+            let mut count = Sql::new(backend);
+            count.push("SELECT COUNT(*) AS n FROM ");
+            body(&mut count)?;
+            scalar(state, count).await?
+        }
+        None => 0,
+    };
+    let found: Vec<i64> = rows.into_iter().map(|r| r.id).collect();
     let mut rows = crate::services::memberships::load_many(state, &found).await?;
     rows.sort_by_key(|m| m.id);
     Ok(Page::from_rows(

@@ -447,25 +447,31 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
         .push("DELETE FROM report_member_spans WHERE contact_id IN ")
         .bind_list(contacts.iter().copied());
     exec(txn, delete).await?;
-    let rows: Vec<(i64, i64, NaiveDate, Option<NaiveDate>)> = ranges
+    // Each merged range with the start of the next one (None: the last).
+    let rows: Vec<MemberDays> = ranges
         .into_iter()
         .flat_map(|((contact, t), r)| {
-            timeline::merge(r)
+            let merged = timeline::merge(r);
+            let next: Vec<Option<NaiveDate>> = (0..merged.len())
+                .map(|i| merged.get(i + 1).map(|n| n.0))
+                .collect();
+            merged
                 .into_iter()
-                .map(move |(from, until)| (contact, t, from, until))
+                .zip(next)
+                .map(move |((from, until), next)| (contact, t, from, until, next))
         })
         .collect();
-    for (_, t, from, until) in &rows {
+    for (_, t, from, until, _) in &rows {
         count(&mut changes, *t, *from, *until, 1);
     }
     add_deltas(txn, "report_member_deltas", "membership_type_id", changes).await?;
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut sql = Sql::new(backend);
         sql.push(
-            "INSERT INTO report_member_spans (contact_id, membership_type_id, from_day, until_day) \
-             VALUES ",
+            "INSERT INTO report_member_spans (contact_id, membership_type_id, from_day, until_day, \
+             next_from) VALUES ",
         );
-        for (i, (contact, t, from, until)) in chunk.iter().enumerate() {
+        for (i, (contact, t, from, until, next)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
                 .bind(*contact)
                 .push(", ")
@@ -474,12 +480,18 @@ async fn member_days<C: ConnectionTrait>(txn: &C, contacts: &[i64]) -> AppResult
                 .bind(*from)
                 .push(", ")
                 .bind(*until)
+                .push(", ")
+                .bind(*next)
                 .push(")");
         }
         exec(txn, sql).await?;
     }
     Ok(())
 }
+
+/// A contact's merged days as a current member of a type (0: any): contact, type, first day, day
+/// after the last (None: still), first day of the next range (None: none since).
+type MemberDays = (i64, i64, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
 
 #[derive(Debug, FromQueryResult)]
 struct OldRenewal {
