@@ -44,6 +44,8 @@ REPORTS=(
   'sybunt 2025 (first page of 50)|{ sybunt(year: 2025, first: 50) { totalCount nodes { id } } }'
   'donorRetention 2025|{ donorRetention(year: 2025) { previousYearDonors retained retentionRate } }'
   'topDonors (five years, 100)|{ topDonors(from: "2020-11-24", to: "2025-11-24", limit: 100) { total } }'
+  'topDonors (one year, 100)|{ topDonors(from: "2024-11-24", to: "2025-11-24", limit: 100) { total } }'
+  'topDonors (one week, 100)|{ topDonors(from: "2025-11-17", to: "2025-11-24", limit: 100) { total } }'
   'mailingStats (five years)|{ mailingStats(from: "2020-11-24", to: "2025-11-24") { templateKey sent } }'
 )
 
