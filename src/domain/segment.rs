@@ -119,6 +119,18 @@ pub fn bulk_ids(ids: &[i64], field: &str) -> Result<Vec<i64>, FieldError> {
 }
 
 /// The subject and bodies of a mailing as typed: bounded, subject on one line.
+/// Whether a handlebars source includes other templates (`{{> x}}`, `{{#> x}}`) or defines or
+/// decorates (`{{#*inline}}`, `{{* x}}`): a mailing renders its fixed context alone, and templates
+/// including each other could recurse until the stack overflows.
+pub fn includes_templates(src: &str) -> bool {
+    src.match_indices("{{").any(|(i, _)| {
+        let rest =
+            src[i + 2..].trim_start_matches(|c: char| c == '{' || c == '~' || c.is_whitespace());
+        let rest = rest.strip_prefix('#').unwrap_or(rest).trim_start();
+        rest.starts_with('>') || rest.starts_with('*')
+    })
+}
+
 pub fn check_content(subject: &str, text: &str, html: &str) -> Result<(), FieldError> {
     if subject.trim().is_empty() {
         return Err(FieldError::new("subject", "must not be empty"));
@@ -131,6 +143,14 @@ pub fn check_content(subject: &str, text: &str, html: &str) -> Result<(), FieldE
     }
     if subject.contains(['\r', '\n']) {
         return Err(FieldError::new("subject", "must be one line"));
+    }
+    for (src, field) in [(subject, "subject"), (text, "textBody"), (html, "htmlBody")] {
+        if includes_templates(src) {
+            return Err(FieldError::new(
+                field,
+                "partials, inline partials and decorators are not allowed in a mailing",
+            ));
+        }
     }
     for (body, field) in [(text, "textBody"), (html, "htmlBody")] {
         if body.trim().is_empty() {
@@ -160,6 +180,33 @@ pub fn check_schedule(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Field
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mailings_cannot_include_other_templates() {
+        for src in [
+            "{{> layout}}",
+            "{{~> mailing-0/subject}}",
+            "{{#> layout}}x{{/layout}}",
+            "a {{ #>  x}}",
+            "{{#*inline \"p\"}}{{> p}}{{/inline}}",
+            "{{*decorator}}",
+            "{{{> raw}}}",
+        ] {
+            assert!(includes_templates(src), "{src}");
+            assert_eq!(
+                check_content("Hi", src, "<p>x</p>").unwrap_err().field,
+                "textBody",
+                "{src}"
+            );
+        }
+        for src in [
+            "Dear {{contact.firstName}}",
+            "{{#if x}}a > b{{/if}}",
+            "a {{!-- > --}}",
+        ] {
+            assert!(!includes_templates(src), "{src}");
+        }
+    }
 
     #[test]
     fn colours_ids_and_content() {

@@ -38,12 +38,14 @@ fn vevent(state: &AppState, e: &event::Model, reveal: bool) -> icalendar::Event 
         .summary(&e.title)
         .starts(e.starts_at)
         .ends(e.ends_at);
+    // The crate escapes line feeds but not carriage returns: text goes in with LF line breaks only.
+    let lines = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n");
     if let Some(d) = &e.description {
-        v.description(d);
+        v.description(&lines(d));
     }
     if reveal {
         if let Some(l) = &e.location {
-            v.location(l);
+            v.location(&lines(l));
         }
         if let Some(u) = &e.online_url {
             v.url(u);

@@ -106,7 +106,15 @@ pub(super) fn online_url(raw: Option<&str>) -> AppResult<Option<String>> {
         return Ok(None);
     };
     match url::Url::parse(&text) {
-        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Ok(Some(text)),
+        // The parser drops tabs and line breaks silently; the stored text must not carry them
+        // (it goes into calendar files and mail as it is).
+        Ok(u)
+            if matches!(u.scheme(), "https" | "http")
+                && u.host().is_some()
+                && !text.chars().any(char::is_control) =>
+        {
+            Ok(Some(text))
+        }
         _ => Err(AppError::bad_input(
             "onlineUrl",
             "must be an http(s) link such as https://meet.example.org/abc",

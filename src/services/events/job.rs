@@ -73,7 +73,12 @@ async fn release_unpaid(state: &AppState, tally: &mut Tally) -> AppResult<()> {
             event_cancelled: false,
             promote: true,
         };
-        cancel_in(state, &txn, &actor, &e, r, how).await?;
+        // A payment completing at this very moment wins: skip the seat, keep the batch going.
+        if let Err(err) = cancel_in(state, &txn, &actor, &e, r, how).await {
+            txn.rollback().await?;
+            tracing::warn!(registration = found.id, error = %err, "unpaid seat not released");
+            continue;
+        }
         txn.commit().await?;
         tally.released += 1;
     }

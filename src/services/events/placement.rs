@@ -66,8 +66,13 @@ pub(super) async fn place(
         .one(txn)
         .await?
         .is_some();
+    if ahead {
+        // Those waiting first are served first (first fit); whatever is left after them may go
+        // to this registration, so free seats never sit unused behind a party that cannot fit.
+        super::waitlist::promote_before(state, txn, actor, e, r.id).await?;
+    }
     let fits = seats(txn, e, t).await?.fit(1 + i64::from(r.guests));
-    if ahead || !fits {
+    if !fits {
         let r = if r.status == RegistrationStatus::Waitlisted {
             r
         } else {

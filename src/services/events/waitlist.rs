@@ -3,6 +3,7 @@
 //! that order to each waiting registration whose party fits (first fit: a party of three waiting
 //! first does not keep a single seat from the next person). A priced ticket is then held for
 //! `PAY_WITHIN_HOURS` (never past the start) awaiting payment; a free one is confirmed at once.
+//! Nobody is promoted once the event has started.
 //! Each promoted person gets an `event-promoted` message.
 
 use sea_orm::{
@@ -29,12 +30,25 @@ pub async fn promote_in(
     actor: &Actor,
     e: &event::Model,
 ) -> AppResult<u64> {
-    if e.status != EventStatus::Published || state.clock.now() >= e.ends_at {
+    promote_before(state, txn, actor, e, i64::MAX).await
+}
+
+/// [`promote_in`] for the registrations waiting ahead of `before` (a registration id) only.
+pub(super) async fn promote_before(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    e: &event::Model,
+    before: i64,
+) -> AppResult<u64> {
+    // Once the event has begun nobody is offered a seat (a priced one could not be paid in time).
+    if e.status != EventStatus::Published || state.clock.now() >= e.starts_at {
         return Ok(0);
     }
     let waiting = reg::Entity::find()
         .filter(reg::Column::EventId.eq(e.id))
         .filter(reg::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .filter(reg::Column::Id.lt(before))
         .order_by_asc(reg::Column::Id)
         .limit(MAX_LOOKED_AT)
         .all(txn)

@@ -246,5 +246,11 @@ pub async fn of_contact(
 ) -> AppResult<Vec<Interest>> {
     access::require_self_or_staff(viewer, contact_id)?;
     let ids = consent::interests_of(&state.db, contact_id).await?;
-    load_many(&state.db, &ids).await
+    let mut found = load_many(&state.db, &ids).await?;
+    // Members see only the topics offered to them (as the `interests` list does): an internal one
+    // staff set on their record stays staff's.
+    if !access::is_staff(viewer) {
+        found.retain(|i| i.is_public && i.is_active);
+    }
+    Ok(found)
 }

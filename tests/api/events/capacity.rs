@@ -199,3 +199,40 @@ async fn waitlisted_and_cancelled_people_never_see_where_the_event_is() {
     assert_eq!(node["status"], "REGISTERED", "{body}");
     assert_eq!(node["event"]["location"], "Park pavilion, 1 Park Lane");
 }
+
+#[tokio::test]
+async fn someone_waiting_for_a_full_ticket_does_not_hold_back_free_seats_of_another() {
+    let app = app().await;
+    let admin = app.admin_token().await;
+    let e = event(
+        &app,
+        &admin,
+        json!({ "capacity": 10, "ticketTypes": [
+            { "name": "Front row", "price": "0", "capacity": 1 },
+            { "name": "Public", "price": "0" },
+        ] }),
+        true,
+    )
+    .await;
+    let front = ticket(&e, "Front row");
+    let public = ticket(&e, "Public");
+    let (a, _) = non_member(&app).await;
+    let (b, _) = non_member(&app).await;
+    let (c, _) = non_member(&app).await;
+    let body = register(&app, Some(&a), &e["id"], json!({ "ticketTypeId": front })).await;
+    assert_eq!(
+        body["data"]["registerForEvent"]["status"], "REGISTERED",
+        "{body}"
+    );
+    let body = register(&app, Some(&b), &e["id"], json!({ "ticketTypeId": front })).await;
+    assert_eq!(
+        body["data"]["registerForEvent"]["status"], "WAITLISTED",
+        "{body}"
+    );
+    // The front row is full and someone waits for it; the hall still has eight seats.
+    let body = register(&app, Some(&c), &e["id"], json!({ "ticketTypeId": public })).await;
+    assert_eq!(
+        body["data"]["registerForEvent"]["status"], "REGISTERED",
+        "a free public seat is not held back: {body}"
+    );
+}
