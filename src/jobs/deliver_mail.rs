@@ -173,14 +173,14 @@ async fn settle(
             .bind(id);
         txn.execute_raw(sql.statement()).await?;
         state.metrics.delivery_failures.inc();
-        // A permanent SMTP refusal (5xx) marks the address as bouncing: no more bulk mail to it
-        // until the contact's address changes.
+        // A permanent SMTP refusal of the address itself marks it as bouncing: no more bulk mail
+        // to it until the contact's address changes.
         let recipient = batch
             .iter()
             .find(|m| m.id == id)
             .and_then(|m| m.recipient.as_deref());
         if e.permanent
-            && e.message.starts_with("SMTP:")
+            && refuses_the_address(&e.message)
             && let Some(address) = recipient
         {
             let reason = crate::domain::segment::SuppressionReason::Bounce;
@@ -250,5 +250,41 @@ mod tests {
             .collect();
         assert_eq!(secs, vec![15, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
         assert_eq!(backoff(100, 15, 3600).num_seconds(), 3600);
+    }
+}
+
+/// Whether a permanent SMTP failure says the recipient's address is bad (enhanced status 5.1.x,
+/// or 5.2.1: mailbox disabled), rather than the relay refusing us (5.7.x: authentication or
+/// policy, a rejected sender, a relay outage) — which says nothing about the address and must not
+/// mark a whole list as bouncing.
+fn refuses_the_address(message: &str) -> bool {
+    message.starts_with("SMTP:")
+        && message
+            .split(|c: char| c.is_whitespace() || c == ':' || c == '(' || c == ')')
+            .any(|w| w.starts_with("5.1.") || w == "5.2.1")
+}
+
+#[cfg(test)]
+mod bounce_tests {
+    use super::refuses_the_address;
+
+    #[test]
+    fn only_refusals_of_the_address_are_bounces() {
+        for m in [
+            "SMTP: permanent error (550): 5.1.1 no such user",
+            "SMTP: permanent error (553): 5.1.3 bad address syntax",
+            "SMTP: permanent error (550): 5.2.1 mailbox disabled",
+        ] {
+            assert!(refuses_the_address(m), "{m}");
+        }
+        for m in [
+            "SMTP: permanent error (535): 5.7.8 authentication failed",
+            "SMTP: permanent error (554): 5.7.1 message refused",
+            "SMTP: permanent error (550): sender rejected",
+            "SMTP: permanent error (552): 5.3.4 message too big",
+            "template: 5.1.1 in a body",
+        ] {
+            assert!(!refuses_the_address(m), "{m}");
+        }
     }
 }

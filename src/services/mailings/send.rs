@@ -78,7 +78,12 @@ pub async fn run(state: &AppState) -> AppResult<RunTally> {
         .collect();
     let mut queued = 0;
     for id in &sending {
-        queued += send_pending(state, *id).await?;
+        // One mailing that cannot be queued (a recipient its template cannot render, say) must not
+        // hold back the others: it is reported and tried again next run.
+        match send_pending(state, *id).await {
+            Ok(n) => queued += n,
+            Err(e) => tracing::warn!(mailing = id, error = %e, "mailing not queued this run"),
+        }
     }
     Ok(RunTally {
         started,

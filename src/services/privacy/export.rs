@@ -76,7 +76,7 @@ pub async fn export(state: &AppState, viewer: &Viewer, contact_id: i64) -> AppRe
         "registrations": registrations(&txn, contact_id).await?,
         "directoryListing": directory_listing(&txn, contact_id).await?,
         "relationships": relationships(&txn, contact_id).await?,
-        "segments": crate::services::segments::privacy::export(&txn, contact_id, &addresses(&c, &subject)).await?,
+        "segments": crate::services::segments::privacy::export(&txn, contact_id, &addresses(&c, &subject), staff).await?,
         "notes": if staff { vec![NOT_HELD] } else { vec![NOT_HELD, STAFF_ONLY] },
     });
     txn.rollback().await?;

@@ -11,10 +11,13 @@ use crate::error::AppResult;
 
 /// Tags, groups (with history), interests, consent records, the bulk-mail opt-out, the
 /// mailings sent to them, and what is held under their addresses (bounces, sign-up requests).
+/// Tags and groups are staff's own working lists (staff-only in the API too): a member's own
+/// export (`staff` false) leaves them out; an export made by staff on request has them.
 pub async fn export<C: ConnectionTrait>(
     db: &C,
     contact_id: i64,
     emails: &[String],
+    staff: bool,
 ) -> AppResult<Value> {
     let tags: Vec<String> = contact_tag::Entity::find()
         .filter(contact_tag::Column::ContactId.eq(contact_id))
@@ -79,6 +82,11 @@ pub async fn export<C: ConnectionTrait>(
         .map(|s| json!({ "email": s.email, "createdAt": s.created_at, "confirmedAt": s.confirmed_at }))
         .collect();
     let opted_out = opt_out::Entity::find_by_id(contact_id).one(db).await?;
+    let (tags, groups, history) = if staff {
+        (tags, groups, history)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
     Ok(json!({
         "tagIds": tags, "groupIds": groups, "groupHistory": history, "interestIds": interests,
         "consentRecords": consent, "optedOutOfBulkMail": opted_out.map(|o| o.created_at),
