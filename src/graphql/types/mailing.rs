@@ -138,6 +138,7 @@ fn ids(v: &[i64]) -> Vec<ID> {
 #[derive(Clone, Debug)]
 pub struct Mailing(pub manage::Mailing);
 
+/// A newsletter or appeal.
 #[Object]
 impl Mailing {
     /// Identifier of the mailing.

@@ -237,6 +237,7 @@ pub async fn contact_filter(state: &AppState, f: ContactFilter) -> AppResult<Fil
 #[derive(Clone, Debug)]
 pub struct Tag(pub tags::Tag);
 
+/// A coloured label staff put on contacts.
 #[Object]
 impl Tag {
     /// Identifier of the tag.
@@ -269,6 +270,7 @@ impl Tag {
 #[derive(Clone, Debug)]
 pub struct Group(pub groups::Group);
 
+/// A static list of contacts (they join and leave; each change is kept).
 #[Object]
 impl Group {
     /// Identifier of the group.
@@ -297,6 +299,7 @@ impl Group {
 #[derive(Clone, Debug)]
 pub struct GroupHistoryEntry(pub groups::GroupHistoryEntry);
 
+/// A contact joining or leaving a group.
 #[Object]
 impl GroupHistoryEntry {
     /// The group's id.
@@ -321,6 +324,7 @@ impl GroupHistoryEntry {
 #[derive(Clone, Debug)]
 pub struct Interest(pub interests::Interest);
 
+/// A communication topic contacts choose (e.g. "Newsletter", "Volunteering").
 #[Object]
 impl Interest {
     /// Identifier of the interest.
@@ -349,6 +353,7 @@ impl Interest {
 #[derive(Clone, Debug)]
 pub struct ConsentRecord(pub consent::ConsentRecord);
 
+/// One opt-in or opt-out, as kept for auditors.
 #[Object]
 impl ConsentRecord {
     /// Identifier of the record.
@@ -389,6 +394,7 @@ impl ConsentRecord {
 #[derive(Clone, Debug)]
 pub struct SavedSearch(pub saved_searches::SavedSearch);
 
+/// A named contact filter (smart group), evaluated whenever it is used.
 #[Object]
 impl SavedSearch {
     /// Identifier of the saved search.

@@ -108,24 +108,29 @@ async fn register_anonymous(
     let email = EmailAddress::parse(input.email.as_deref().unwrap_or(""), "email")?.into_string();
     let client_ip: String = client_ip.chars().take(64).collect();
     let now = state.clock.now();
+    // The attempt counts in its own transaction, so a request that fails (a closed event, a
+    // wrong ticket) still counts against the address's hourly limit.
+    let attempt = begin_write(&state.db).await?;
+    crate::services::signup::count_attempt(state, &attempt, &client_ip).await?;
+    attempt.commit().await?;
     let txn = begin_write(&state.db).await?;
-    crate::services::signup::count_attempt(state, &txn, &client_ip).await?;
     // Two registrations with one new address take turns: the second finds the first's contact.
     lock_subject(&txn, "signup-email", &email).await?;
     let matched = contact::Entity::find()
         .filter(contact::Column::Email.eq(email.clone()))
         .filter(contact::Column::DeletedAt.is_null())
-        .filter(contact::Column::IsDeceased.eq(false))
         .filter(contact::Column::ErasedAt.is_null())
         .one(&txn)
         .await?;
     let contact_id = match matched {
-        Some(c) => c.id,
-        None => {
+        Some(c) if !c.is_deceased => c.id,
+        // The address of someone who died: a new contact without it (the answer is the same as
+        // for any address, so it tells nobody whose address it was).
+        found => {
             let fields = ContactFields {
                 first_name: Some(first.clone()),
                 last_name: Some(last.clone()),
-                email: Some(email.clone()),
+                email: found.is_none().then(|| email.clone()),
                 ..Default::default()
             };
             let draft = ContactDraft::parse(fields, state.clock.today())?;

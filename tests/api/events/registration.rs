@@ -317,3 +317,37 @@ async fn registrations_needing_approval_wait_for_staff() {
         "the notice does not"
     );
 }
+
+#[tokio::test]
+async fn the_address_of_someone_who_died_is_neither_revealed_nor_reused() {
+    let app = app().await;
+    let admin = app.admin_token().await;
+    let e = event(&app, &admin, json!({}), true).await;
+    let t = ticket(&e, "Public");
+    let c = person(&app, &admin, "late@example.org").await;
+    let body = app
+        .gql(
+            &admin,
+            "mutation($id: ID!) { updateContact(id: $id, input: { isDeceased: true }) { isDeceased } }",
+            json!({ "id": c }),
+        )
+        .await;
+    assert_eq!(body["data"]["updateContact"]["isDeceased"], true, "{body}");
+    // Answered like any other address: a registration, not a CONFLICT naming `email`.
+    let r = register_anon(&app, &e["id"], &t, "late@example.org").await;
+    assert_eq!(r["status"], "REGISTERED", "{r}");
+    let body = app
+        .gql(
+            &admin,
+            "query($id: ID!) { registration(id: $id) { contact { id email isDeceased } } }",
+            json!({ "id": r["id"] }),
+        )
+        .await;
+    let who = &body["data"]["registration"]["contact"];
+    assert_ne!(who["id"], json!(c), "{body}");
+    assert_eq!(
+        (who["email"].clone(), who["isDeceased"].clone()),
+        (Value::Null, json!(false)),
+        "{body}"
+    );
+}
