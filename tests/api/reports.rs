@@ -858,6 +858,19 @@ async fn membership_reports_match_a_brute_force_over_random_histories() {
                 got.push(n["id"].as_str().unwrap().to_string());
             }
             if c["pageInfo"]["hasNextPage"] != true {
+                // Past the last match the page is empty and still carries the total.
+                if let Some(end) = c["pageInfo"]["endCursor"].as_str() {
+                    let body = app
+                        .gql(
+                            &admin,
+                            "query($f: Date!, $t: Date!, $a: String) { lapsedMembers(from: $f, to: $t, first: 2, after: $a) { totalCount nodes { id } } }",
+                            json!({ "f": from.to_string(), "t": to.to_string(), "a": end }),
+                        )
+                        .await;
+                    let c = &body["data"]["lapsedMembers"];
+                    assert_eq!(c["totalCount"], json!(want.len()), "seed {seed}: {body}");
+                    assert_eq!(c["nodes"], json!([]), "seed {seed}: {body}");
+                }
                 break;
             }
             after = c["pageInfo"]["endCursor"].as_str().map(str::to_string);
