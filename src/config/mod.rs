@@ -113,6 +113,9 @@ fn from_figment_error(e: figment::Error) -> ConfigError {
     ConfigError::Invalid { key, message }
 }
 
+/// Largest batch of mail rows handled in one statement.
+const MAX_BATCH: u32 = 10_000;
+
 fn at_least<T: PartialOrd + std::fmt::Display>(
     key: &str,
     value: T,
@@ -188,7 +191,19 @@ impl Settings {
         }
         at_least("scheduler.lease_secs", self.scheduler.lease_secs, 5)?;
         let ml = &self.mailings;
-        at_least("mailings.batch_size", ml.batch_size, 1)?;
+        // A batch's recipient ids are bound in one statement (SQLite takes at most 32,766).
+        if !(1..=MAX_BATCH).contains(&ml.batch_size) {
+            return Err(invalid(
+                "mailings.batch_size",
+                format!("must be between 1 and {MAX_BATCH}"),
+            ));
+        }
+        if !(1..=u64::from(MAX_BATCH)).contains(&m.batch_size) {
+            return Err(invalid(
+                "mail.batch_size",
+                format!("must be between 1 and {MAX_BATCH}"),
+            ));
+        }
         at_least(
             "mailings.unsubscribe_link_days",
             ml.unsubscribe_link_days,

@@ -98,6 +98,10 @@ fn each_typed_key_refuses_a_bad_value_naming_the_key() {
             "privacy.erase_trashed_after_days",
             "[privacy]\nerase_trashed_after_days = \"soon\"",
         ),
+        // Batches bind their ids in one statement: SQLite takes at most 32,766.
+        ("mailings.batch_size", "[mailings]\nbatch_size = 40000"),
+        ("mailings.batch_size", "[mailings]\nbatch_size = 0"),
+        ("mail.batch_size", "[mail]\nbatch_size = 50000"),
     ];
     for (key, overlay) in cases {
         let err = with(overlay).expect_err(overlay).to_string();

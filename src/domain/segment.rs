@@ -32,6 +32,8 @@ coded_enum! {
         Skipped = "SKIPPED",
         /// The mailing was cancelled before its message was queued.
         Cancelled = "CANCELLED",
+        /// The message could not be rendered for this contact (the reason is kept).
+        Failed = "FAILED",
     }
 }
 

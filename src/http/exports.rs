@@ -1,5 +1,6 @@
 //! `GET /export/<name>.csv?<arguments>`: the `contacts`, `memberships` and `contributions` lists and
-//! the reports as CSV, with the same bearer token, arguments and access rules as the GraphQL fields;
+//! the reports as CSV, with the same bearer token, arguments and access rules as the GraphQL fields
+//! (`contacts` takes the whole `ContactFilter` as JSON in `filter`, and `savedSearchId`);
 //! lists streamed page by page (see `services::exports`). `GET /export/personal-data/<contactId>.json`:
 //! the `exportPersonalData` document, with the same token and access (`services::privacy`).
 
@@ -37,6 +38,61 @@ fn error_response(e: &AppError) -> Response {
     refused(status, &e.public_message())
 }
 
+/// The export's arguments; `contacts` also takes the whole filter language of the `contacts`
+/// field: `filter` (its `ContactFilter` argument as JSON) and `savedSearchId`.
+async fn parse(
+    state: &HttpState,
+    viewer: &Viewer,
+    name: &str,
+    params: &HashMap<String, String>,
+) -> Result<exports::Export, AppError> {
+    let (json, saved) = (params.get("filter"), params.get("savedSearchId"));
+    if name != "contacts" || (json.is_none() && saved.is_none()) {
+        return exports::parse(name, params);
+    }
+    // Staff only, checked before a saved search is read (no probing which ids exist).
+    crate::services::access::require_role(viewer, crate::domain::role::Role::Staff)?;
+    const SINGLE: [&str; 5] = ["search", "kind", "tagIds", "groupIds", "interestIds"];
+    if let Some(other) = SINGLE.iter().find(|k| params.contains_key(**k)) {
+        return Err(AppError::bad_input(
+            *other,
+            "give it inside `filter` when `filter` or `savedSearchId` is used",
+        ));
+    }
+    let mut input = match json {
+        None => crate::graphql::types::contact::ContactFilter::default(),
+        Some(text) => {
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| AppError::bad_input("filter", format!("is not JSON: {e}")))?;
+            <crate::graphql::types::contact::ContactFilter as async_graphql::InputType>::parse(
+                Some(async_graphql::Value::from_json(value).map_err(|e| {
+                    AppError::bad_input("filter", format!("is not a ContactFilter: {e}"))
+                })?),
+            )
+            .map_err(|e| {
+                AppError::bad_input(
+                    "filter",
+                    format!(
+                        "is not a ContactFilter: {}",
+                        e.into_server_error(async_graphql::Pos::default()).message
+                    ),
+                )
+            })?
+        }
+    };
+    if let Some(id) = saved {
+        if input.saved_search_id.is_some() {
+            return Err(AppError::bad_input(
+                "savedSearchId",
+                "given twice (also inside `filter`)",
+            ));
+        }
+        input.saved_search_id = Some(async_graphql::ID(id.clone()));
+    }
+    let f = crate::graphql::types::segments::evaluated_filter(&state.app, input).await?;
+    Ok(exports::Export::Contacts(Box::new(f)))
+}
+
 #[handler]
 pub async fn export(
     req: &Request,
@@ -52,7 +108,7 @@ pub async fn export(
         Ok(v) => v,
         Err(e) => return error_response(&e),
     };
-    let export = match exports::parse(name, &params) {
+    let export = match parse(state, &viewer, name, &params).await {
         Ok(e) => e,
         Err(e) => return error_response(&e),
     };

@@ -50,12 +50,13 @@ async fn reclaim(state: &AppState, now: DateTime<Utc>) -> AppResult<u64> {
     Ok(state.db.execute_raw(sql.statement()).await?.rows_affected())
 }
 
-/// Claims up to `limit` due messages and returns them.
+/// Claims up to `limit` due messages and returns those to send, and how many of the claimed ones
+/// belonged to a cancelled mailing (marked CANCELLED, not returned).
 async fn claim(
     state: &AppState,
     now: DateTime<Utc>,
     limit: u64,
-) -> AppResult<Vec<outbound::Model>> {
+) -> AppResult<(Vec<outbound::Model>, usize)> {
     let backend = state.db.get_database_backend();
     let mut sql = Sql::new(backend);
     sql.push("UPDATE outbound_messages SET status = ")
@@ -79,9 +80,57 @@ async fn claim(
         .from_raw_sql(sql.statement())
         .all(&txn)
         .await?;
+    let dropped = drop_cancelled(&txn, &rows, now).await?;
     txn.commit().await?;
+    rows.retain(|r| !dropped.contains(&r.id));
     rows.sort_by_key(|r| r.id);
-    Ok(rows)
+    Ok((rows, dropped.len()))
+}
+
+/// Marks CANCELLED the claimed messages whose mailing was cancelled since they were queued — a
+/// message that was being sent when its mailing was cancelled and then failed and was queued
+/// again, or was reclaimed — and returns their ids: they are not sent.
+async fn drop_cancelled<C: ConnectionTrait>(
+    txn: &C,
+    rows: &[outbound::Model],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let mut mailings: Vec<i64> = rows.iter().filter_map(|r| r.mailing_id).collect();
+    mailings.sort_unstable();
+    mailings.dedup();
+    if mailings.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = txn.get_database_backend();
+    let mut cancelled = Vec::new();
+    for chunk in mailings.chunks(500) {
+        let mut sql = Sql::new(backend);
+        sql.push("SELECT id FROM mailings WHERE status = ")
+            .bind(crate::domain::segment::MailingStatus::Cancelled.as_str())
+            .push(" AND id IN ")
+            .bind_list(chunk.iter().copied());
+        for r in txn.query_all_raw(sql.statement()).await? {
+            cancelled.push(r.try_get_by_index::<i64>(0)?);
+        }
+    }
+    let dropped: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.mailing_id.is_some_and(|m| cancelled.contains(&m)))
+        .map(|r| r.id)
+        .collect();
+    for chunk in dropped.chunks(500) {
+        let mut sql = Sql::new(backend);
+        sql.push("UPDATE outbound_messages SET status = ")
+            .bind(crate::domain::message::OutboxStatus::Cancelled)
+            .push(", secret = NULL, last_error = ")
+            .bind("the mailing was cancelled")
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id IN ")
+            .bind_list(chunk.iter().copied());
+        txn.execute_raw(sql.statement()).await?;
+    }
+    Ok(dropped)
 }
 
 fn outgoing(state: &AppState, m: &outbound::Model, key: &[u8]) -> OutgoingMail {
@@ -204,9 +253,15 @@ pub async fn run(state: &AppState) -> AppResult<JobReport> {
     let key = links::key(state).await?;
     let mut tally = Tally::default();
     let mut claimed = 0i64;
+    let mut cancelled = 0i64;
     loop {
-        let batch = claim(state, state.clock.now(), state.settings.mail.batch_size).await?;
+        let (batch, dropped) =
+            claim(state, state.clock.now(), state.settings.mail.batch_size).await?;
+        cancelled += dropped as i64;
         if batch.is_empty() {
+            if dropped > 0 {
+                continue;
+            }
             break;
         }
         claimed += batch.len() as i64;
@@ -235,6 +290,7 @@ pub async fn run(state: &AppState) -> AppResult<JobReport> {
             "retrying": tally.retrying,
             "failed": tally.failed,
             "reclaimed": reclaimed,
+            "cancelled": cancelled,
         }),
     })
 }

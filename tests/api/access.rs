@@ -180,6 +180,7 @@ fn table() -> BTreeMap<&'static str, Access> {
         ("removeFromGroup", Staff),
         ("createSavedSearch", Staff),
         ("updateSavedSearch", Staff),
+        ("deleteSavedSearch", Staff),
         ("createInterest", Admin),
         ("updateMyPreferences", OwnContact),
         ("setContactInterests", Staff),

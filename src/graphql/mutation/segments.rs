@@ -157,6 +157,20 @@ impl SegmentMutation {
         Ok(SavedSearch(updated))
     }
 
+    /// Deletes a saved search (staff); returns its id. Refused (CONFLICT) while another saved
+    /// search names it or a mailing not yet sent takes its audience from it.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn delete_saved_search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The saved search.")] id: ID,
+    ) -> Result<ID> {
+        let state = guards::state(ctx)?;
+        let parsed = parse_id(&id, "id")?;
+        saved_searches::delete(state, &guards::actor(ctx), parsed).await?;
+        Ok(id)
+    }
+
     /// Creates an interest (admins).
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn create_interest(

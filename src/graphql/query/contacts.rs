@@ -51,7 +51,7 @@ impl ContactQuery {
         let state = guards::state(ctx)?;
         let page = guards::page_args(ctx, first, after)?;
         let filter: Filter =
-            crate::graphql::types::segments::contact_filter(state, filter.unwrap_or_default())
+            crate::graphql::types::segments::evaluated_filter(state, filter.unwrap_or_default())
                 .await?;
         let order = match order_by {
             // Searching without an order ranks by relevance.

@@ -94,6 +94,6 @@ impl SegmentQuery {
     ) -> Result<u64> {
         let state = guards::state(ctx)?;
         let f = segments::contact_filter(state, filter).await?;
-        Ok(saved_searches::count(state, guards::viewer(ctx), &f).await?)
+        Ok(saved_searches::count(state, guards::viewer(ctx), f).await?)
     }
 }

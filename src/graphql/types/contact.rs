@@ -519,6 +519,8 @@ pub struct ContactFilter {
     pub age_min: Option<i32>,
     /// Only contacts at most this old today.
     pub age_max: Option<i32>,
+    /// Only contacts who attended (were checked in at) events meeting all of these.
+    pub events: Option<super::segments::EventCriteriaInput>,
     /// Only contacts matching at least one of these filters (nesting at most 3 deep, 30 filters
     /// in all).
     pub any_of: Option<Vec<ContactFilter>>,

@@ -105,7 +105,7 @@ pub struct MailingStatsView {
     pub queued: i64,
     /// Handed to the mail server.
     pub sent: i64,
-    /// Given up on.
+    /// Given up on, or not rendered for the contact (a template path that fails for some).
     pub failed: i64,
     /// Failed messages whose address bounced or complained.
     pub bounced: i64,

@@ -10,7 +10,9 @@ use crate::graphql::guards;
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::graphql::{parse_id, parse_ids};
 use crate::services::contacts::ContactFilter as Filter;
-use crate::services::segments::filter::{Criteria, GivingCriteria, MembershipCriteria};
+use crate::services::segments::filter::{
+    Criteria, EventCriteria, GivingCriteria, MembershipCriteria,
+};
 use crate::services::segments::{consent, groups, interests, saved_searches, tags};
 use crate::state::AppState;
 
@@ -69,6 +71,19 @@ pub struct MembershipCriteriaInput {
     pub join_date_from: Option<Date>,
     /// Joined on or before this day.
     pub join_date_to: Option<Date>,
+}
+
+/// Conditions on the events a contact attended (was checked in at).
+#[derive(Debug, Default, InputObject)]
+pub struct EventCriteriaInput {
+    /// Any of these events (at most 100); omitted: any event.
+    pub event_ids: Option<Vec<ID>>,
+    /// Events starting on or after this day (UTC).
+    pub from: Option<Date>,
+    /// Events starting on or before this day (UTC).
+    pub to: Option<Date>,
+    /// At least this many such events (1 to 1000; default 1).
+    pub min_count: Option<i32>,
 }
 
 /// Conditions on completed contributions in one currency.
@@ -203,6 +218,27 @@ fn convert(state: &AppState, f: ContactFilter, depth: usize) -> AppResult<Filter
             interest_ids: ids(f.interest_ids, "filter.interestIds")?,
             membership,
             giving: f.giving.map(|g| giving(state, g)).transpose()?,
+            events: f
+                .events
+                .map(|e| -> AppResult<EventCriteria> {
+                    Ok(EventCriteria {
+                        event_ids: ids(e.event_ids, "filter.events.eventIds")?,
+                        from: date(e.from),
+                        to: date(e.to),
+                        min_count: e
+                            .min_count
+                            .map(|n| {
+                                u32::try_from(n).map_err(|_| {
+                                    AppError::bad_input(
+                                        "filter.events.minCount",
+                                        "between 1 and 1000",
+                                    )
+                                })
+                            })
+                            .transpose()?,
+                    })
+                })
+                .transpose()?,
             country,
             city: f
                 .city
@@ -213,12 +249,14 @@ fn convert(state: &AppState, f: ContactFilter, depth: usize) -> AppResult<Filter
             age_max: non_negative(f.age_max, "filter.ageMax")?,
             any_of: many(f.any_of)?,
             none_of: many(f.none_of)?,
+            saved_search_id: None,
             all_of: Vec::new(),
         },
     })
 }
 
-/// The service's filter from the API's: a `savedSearchId` brings in that search's stored filter.
+/// The service's filter from the API's, naming its saved search by id (for storing; see
+/// [`evaluated_filter`] for evaluating).
 pub async fn contact_filter(state: &AppState, f: ContactFilter) -> AppResult<Filter> {
     let saved = f
         .saved_search_id
@@ -226,11 +264,15 @@ pub async fn contact_filter(state: &AppState, f: ContactFilter) -> AppResult<Fil
         .map(|id| parse_id(id, "filter.savedSearchId"))
         .transpose()?;
     let mut out = convert(state, f, 0)?;
-    if let Some(id) = saved {
-        let s = saved_searches::load(&state.db, id, "filter.savedSearchId").await?;
-        out.segment.all_of.push(s.filter);
-    }
+    out.segment.saved_search_id = saved;
     Ok(out)
+}
+
+/// The service's filter from the API's, ready to evaluate: the saved search it names (and any
+/// that one names) read now.
+pub async fn evaluated_filter(state: &AppState, f: ContactFilter) -> AppResult<Filter> {
+    let f = contact_filter(state, f).await?;
+    saved_searches::resolve(&state.db, f, "filter.savedSearchId").await
 }
 
 /// A coloured label staff put on contacts.
@@ -416,7 +458,7 @@ impl SavedSearch {
     /// How many live contacts match it now.
     async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
         let state = guards::state(ctx)?;
-        Ok(saved_searches::count(state, guards::viewer(ctx), &self.0.filter).await?)
+        Ok(saved_searches::count(state, guards::viewer(ctx), self.0.filter.clone()).await?)
     }
     /// Who created it.
     async fn created_by(&self) -> &str {

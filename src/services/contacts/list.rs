@@ -329,8 +329,13 @@ pub async fn list(
             format!("search text is limited to {MAX_SEARCH_CHARS} characters"),
         ));
     }
-    crate::services::segments::filter::check(filter)?;
     let today = state.clock.today();
+    crate::services::segments::filter::check_evaluated(
+        state.db.get_database_backend(),
+        filter,
+        today,
+        "filter",
+    )?;
     let words = search::words(text);
     let order = match order {
         ContactOrder::Relevance if words.is_empty() => ContactOrder::NameAsc,

@@ -89,11 +89,14 @@ impl Audience {
             }));
         }
         for id in &self.saved_search_ids {
-            any.push(
-                saved_searches::load(db, *id, "audience.savedSearchIds")
-                    .await?
-                    .filter,
-            );
+            let named = ContactFilter {
+                segment: Criteria {
+                    saved_search_id: Some(*id),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            any.push(saved_searches::resolve(db, named, "audience.savedSearchIds").await?);
         }
         let mut none = Vec::new();
         if !self.exclude_group_ids.is_empty() {
@@ -113,6 +116,22 @@ impl Audience {
             none_of: none,
             ..Default::default()
         }))
+    }
+
+    /// [`Self::filter`], checked for evaluation: within the values one statement may bind.
+    pub async fn evaluated_filter<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        today: NaiveDate,
+    ) -> AppResult<ContactFilter> {
+        let f = self.filter(db).await?;
+        crate::services::segments::filter::values_within(
+            db.get_database_backend(),
+            &f,
+            today,
+            "audience.savedSearchIds",
+        )?;
+        Ok(f)
     }
 }
 
@@ -151,7 +170,7 @@ pub async fn snapshot<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> AppResult<i64> {
     let backend = db.get_database_backend();
-    let filter = audience.filter(db).await?;
+    let filter = audience.evaluated_filter(db, today).await?;
     let mut select = matching_ids(backend, &filter, today).into_query();
     select
         .expr(Expr::val(mailing_id))

@@ -88,8 +88,8 @@ async fn check_input<C: ConnectionTrait>(
         false,
     )
     .await?;
-    // Reads each saved search (NOT_FOUND names the list).
-    a.filter(db).await?;
+    // Reads each saved search (NOT_FOUND names the list) and checks the whole fits one statement.
+    a.evaluated_filter(db, state.clock.today()).await?;
     Ok(())
 }
 

@@ -141,7 +141,7 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
     let gap = gap(state);
     let mut start = first_send_time(&txn, mailing_id, now, gap).await?;
     let mut rows = Vec::new();
-    let (mut queued, mut skipped) = (Vec::new(), Vec::new());
+    let (mut queued, mut skipped, mut failed) = (Vec::new(), Vec::new(), Vec::new());
     for r in &batch {
         let Some(c) = people.get(&r.contact_id) else {
             continue;
@@ -150,7 +150,20 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
             skipped.push((r.id, why));
             continue;
         }
-        let rendered = compiled.render(render::context(state, c, &m.subject))?;
+        // A template can fail for some recipients only (a helper or path in a branch others do
+        // not take): that recipient is marked FAILED with the reason, the others go on.
+        let rendered = match compiled.render(render::context(state, c, &m.subject)) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(mailing = mailing_id, contact = c.id, error = %e.detail(), "mailing not rendered");
+                let why: String = format!("the message could not be rendered: {}", e.detail())
+                    .chars()
+                    .take(200)
+                    .collect();
+                failed.push((r.id, why));
+                continue;
+            }
+        };
         rows.push(outbound::ActiveModel {
             dedupe_key: Set(dedupe_key(mailing_id, c.id)),
             template_key: Set("mailing".into()),
@@ -179,6 +192,9 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
     mark(&txn, &queued, RecipientStatus::Queued, None, now).await?;
     for (id, why) in &skipped {
         mark(&txn, &[*id], RecipientStatus::Skipped, Some(why), now).await?;
+    }
+    for (id, why) in &failed {
+        mark(&txn, &[*id], RecipientStatus::Failed, Some(why), now).await?;
     }
     if !skipped.is_empty() {
         let n = skipped.len() as i64;

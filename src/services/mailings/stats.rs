@@ -19,7 +19,7 @@ pub struct MailingStats {
     /// Waiting in the outbox (queued or being sent).
     pub queued: i64,
     pub sent: i64,
-    /// Given up on (see `bounced` for permanent refusals).
+    /// Given up on (see `bounced` for permanent refusals), or not rendered for the recipient.
     pub failed: i64,
     /// Failed messages whose address is now suppressed (a bounce or complaint).
     pub bounced: i64,
@@ -54,6 +54,12 @@ pub async fn of<C: ConnectionTrait>(
         .bind(mailing_id)
         .push(" AND status = ")
         .bind(RecipientStatus::Skipped.as_str());
+    let mut not_rendered = Sql::new(b);
+    not_rendered
+        .push("SELECT COUNT(*) FROM mailing_recipients WHERE mailing_id = ")
+        .bind(mailing_id)
+        .push(" AND status = ")
+        .bind(RecipientStatus::Failed.as_str());
     let mut bounced = Sql::new(b);
     bounced
         .push(
@@ -78,7 +84,8 @@ pub async fn of<C: ConnectionTrait>(
         )
         .await?,
         sent: one(db, count_outbox(&[OutboxStatus::Sent])).await?,
-        failed: one(db, count_outbox(&[OutboxStatus::Failed])).await?,
+        failed: one(db, count_outbox(&[OutboxStatus::Failed])).await?
+            + one(db, not_rendered).await?,
         bounced: one(db, bounced).await?,
         unsubscribed: one(db, unsubscribed).await?,
     })

@@ -98,6 +98,22 @@ pub async fn confirm(state: &AppState, token: &str) -> AppResult<i64> {
     if r.confirmed_at.is_some() || r.expires_at <= now {
         return Err(bad());
     }
+    // Two confirmations at once (the link opened twice, or two sign-ups of one address): one
+    // finds or creates the contact while the other waits, and a link is used once — claimed by a
+    // conditional update, so the second sees it used instead of failing on the new contact.
+    crate::db::lock_subject(&txn, "signup-email", &r.email).await?;
+    let claimed = request::Entity::update_many()
+        .col_expr(
+            request::Column::ConfirmedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .filter(request::Column::Id.eq(r.id))
+        .filter(request::Column::ConfirmedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(bad());
+    }
     let existing = contact::Entity::find()
         .filter(contact::Column::Email.eq(r.email.clone()))
         .filter(contact::Column::DeletedAt.is_null())
@@ -138,9 +154,6 @@ pub async fn confirm(state: &AppState, token: &str) -> AppResult<i64> {
         opt_out_all: Some(false),
     };
     consent::apply(&txn, contact_id, change, &p).await?;
-    let mut a: request::ActiveModel = r.into();
-    a.confirmed_at = Set(Some(now));
-    a.update(&txn).await?;
     txn.commit().await?;
     Ok(contact_id)
 }

@@ -12,9 +12,12 @@ use sea_orm::{ColumnTrait, Condition, DbBackend};
 use serde::{Deserialize, Serialize};
 
 use crate::db::entities::segments::{contact_interest, contact_tag, group_member};
-use crate::db::entities::{contact, contribution, membership, membership_status};
+use crate::db::entities::{
+    contact, contribution, event, event_registration, membership, membership_status,
+};
 use crate::domain::FieldError;
 use crate::domain::contribution::ContributionStatus;
+use crate::domain::event::RegistrationStatus;
 use crate::services::contacts::ContactFilter;
 
 /// Deepest nesting of `anyOf` / `noneOf`.
@@ -23,6 +26,11 @@ pub const MAX_DEPTH: usize = 3;
 pub const MAX_NODES: usize = 30;
 /// Most ids in one list of a filter.
 pub const MAX_IDS: usize = 100;
+/// Longest chain of saved searches naming one another (`savedSearchId`).
+pub const MAX_CHAIN: usize = 5;
+/// Most values one evaluated filter may bind, its saved searches included: under SQLite's limit
+/// of 32,766 parameters per statement with room for the paging and snapshot values around it.
+pub const MAX_VALUES: usize = 30_000;
 
 /// Conditions on one membership of the contact (all of them on the same membership).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +67,23 @@ pub struct GivingCriteria {
     pub lybunt: bool,
 }
 
+/// Events the contact attended (checked in).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventCriteria {
+    /// Any of these events; empty: any event.
+    pub event_ids: Vec<i64>,
+    /// Events starting on or after this day (UTC).
+    pub from: Option<NaiveDate>,
+    /// Events starting on or before this day (UTC).
+    pub to: Option<NaiveDate>,
+    /// At least this many such events (None: one).
+    pub min_count: Option<u32>,
+}
+
+/// Most events a filter may ask to have been attended.
+pub const MAX_EVENT_COUNT: u32 = 1000;
+
 impl GivingCriteria {
     fn has_gift(&self) -> bool {
         self.gave_from.is_some()
@@ -84,9 +109,12 @@ pub struct Criteria {
     pub interest_ids: Vec<i64>,
     pub membership: Option<MembershipCriteria>,
     pub giving: Option<GivingCriteria>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventCriteria>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
-    /// Compared case-insensitively (ASCII letters on SQLite).
+    /// Compared case-insensitively by the database's `lower()` on both sides (ASCII letters only
+    /// on SQLite, every letter on PostgreSQL).
     pub city: Option<String>,
     /// 1–12.
     pub birth_months: Vec<u32>,
@@ -96,8 +124,15 @@ pub struct Criteria {
     pub any_of: Vec<ContactFilter>,
     /// None of these filters holds.
     pub none_of: Vec<ContactFilter>,
-    /// Every one of these holds: saved searches named by the outermost filter (`savedSearchId`),
-    /// each checked when it was stored, so their nesting does not count against this filter's.
+    /// The saved search this filter narrows (outermost filter only), stored as its id so that
+    /// editing that search changes every filter naming it. Brought in as `all_of` before the
+    /// filter is evaluated (`saved_searches::resolve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_search_id: Option<i64>,
+    /// Every one of these holds: the saved searches named through `saved_search_id`, each checked
+    /// when it was stored, so their nesting does not count against this filter's. (Filters saved
+    /// before searches were stored by id hold copies here.)
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub all_of: Vec<ContactFilter>,
 }
 
@@ -133,7 +168,7 @@ fn check_node(
             format!("a filter holds at most {MAX_NODES} nested filters"),
         ));
     }
-    if depth > 0 && !f.segment.all_of.is_empty() {
+    if depth > 0 && (!f.segment.all_of.is_empty() || f.segment.saved_search_id.is_some()) {
         return Err(bad(
             "savedSearchId",
             "only the outermost filter may name a saved search".into(),
@@ -162,6 +197,17 @@ fn check_node(
         ("interestIds", s.interest_ids.len()),
         ("birthMonths", s.birth_months.len()),
     ];
+    if let Some(e) = &s.events {
+        lists.push(("events.eventIds", e.event_ids.len()));
+        if e.min_count
+            .is_some_and(|n| !(1..=MAX_EVENT_COUNT).contains(&n))
+        {
+            return Err(bad(
+                "events.minCount",
+                format!("between 1 and {MAX_EVENT_COUNT}"),
+            ));
+        }
+    }
     if let Some(m) = &s.membership {
         lists.push(("membership.typeIds", m.type_ids.len()));
         lists.push(("membership.statusIds", m.status_ids.len()));
@@ -202,6 +248,48 @@ fn check_node(
     }
     for (i, child) in s.none_of.iter().enumerate() {
         check_node(child, depth + 1, nodes, &format!("{path}.noneOf[{i}]"))?;
+    }
+    Ok(())
+}
+
+/// Checks a filter about to be evaluated: [`check`], its saved searches brought in, and the values
+/// it binds within [`MAX_VALUES`] (`field` names the input in the error).
+pub fn check_evaluated(
+    backend: DbBackend,
+    f: &ContactFilter,
+    today: NaiveDate,
+    field: &str,
+) -> Result<(), crate::error::AppError> {
+    check(f)?;
+    values_within(backend, f, today, field)
+}
+
+/// Checks that a built filter (a mailing audience, which is not a filter anyone typed) binds at
+/// most [`MAX_VALUES`] values and names no saved search left to bring in.
+pub fn values_within(
+    backend: DbBackend,
+    f: &ContactFilter,
+    today: NaiveDate,
+    field: &str,
+) -> Result<(), crate::error::AppError> {
+    use sea_orm::QueryTrait;
+    if f.segment.saved_search_id.is_some() {
+        return Err(crate::error::AppError::internal(
+            "a filter naming a saved search was evaluated before the search was brought in",
+        ));
+    }
+    let values = crate::services::contacts::matching_ids(backend, f, today)
+        .build(backend)
+        .values
+        .map_or(0, |v| v.0.len());
+    if values > MAX_VALUES {
+        return Err(crate::error::AppError::bad_input(
+            field,
+            format!(
+                "this filter, with the saved searches it names, compares {values} values; \
+                 at most {MAX_VALUES} fit in one search"
+            ),
+        ));
     }
     Ok(())
 }
@@ -261,6 +349,9 @@ pub fn condition(
     if let Some(g) = &s.giving {
         c = giving_conditions(c, g, today);
     }
+    if let Some(e) = &s.events {
+        c = c.add(contact_ids_in(events_query(e)));
+    }
     if let Some(country) = &s.country {
         c = c.add(contact::Column::Country.eq(country.clone()));
     }
@@ -270,7 +361,7 @@ pub fn condition(
                 contact::Entity,
                 contact::Column::City,
             ))))
-            .eq(city.to_lowercase()),
+            .eq(Expr::expr(Func::lower(Expr::val(city.clone())))),
         );
     }
     if !s.birth_months.is_empty() {
@@ -347,6 +438,44 @@ fn membership_query(m: &MembershipCriteria) -> SelectStatement {
         if let Some(d) = d {
             q.and_where(if from { col.gte(d) } else { col.lte(d) });
         }
+    }
+    q
+}
+
+/// The first instant of `day` in UTC.
+fn day_start(day: NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+fn events_query(e: &EventCriteria) -> SelectStatement {
+    use event_registration::Column as R;
+    let reg = |c: R| Expr::col((event_registration::Entity, c));
+    let starts = || Expr::col((event::Entity, event::Column::StartsAt));
+    let mut q = Query::select()
+        .expr(reg(R::ContactId))
+        .from(event_registration::Entity)
+        .inner_join(
+            event::Entity,
+            Expr::col((event::Entity, event::Column::Id))
+                .equals((event_registration::Entity, R::EventId)),
+        )
+        .and_where(reg(R::Status).eq(RegistrationStatus::Attended.as_str()))
+        .to_owned();
+    if !e.event_ids.is_empty() {
+        q.and_where(reg(R::EventId).is_in(e.event_ids.clone()));
+    }
+    if let Some(d) = e.from {
+        q.and_where(starts().gte(day_start(d)));
+    }
+    if let Some(d) = e.to.and_then(|d| d.succ_opt()) {
+        q.and_where(starts().lt(day_start(d)));
+    }
+    if e.min_count.is_some_and(|n| n > 1) {
+        q.group_by_col((event_registration::Entity, R::ContactId))
+            .and_having(
+                Expr::expr(Func::count_distinct(reg(R::EventId)))
+                    .gte(i64::from(e.min_count.unwrap_or(1))),
+            );
     }
     q
 }
@@ -428,6 +557,8 @@ pub struct Facts {
     pub memberships: Vec<(i64, i64, bool, NaiveDate, Option<NaiveDate>)>,
     /// Completed gifts: (currency, amount in minor units, received date).
     pub gifts: Vec<(String, i64, NaiveDate)>,
+    /// Events attended: (event id, when it starts).
+    pub attended: Vec<(i64, chrono::DateTime<chrono::Utc>)>,
     pub country: Option<String>,
     pub city: Option<String>,
     pub birth_date: Option<NaiveDate>,
@@ -467,6 +598,23 @@ pub fn matches(
         && !giving_matches(g, f, today)
     {
         return false;
+    }
+    if let Some(e) = &s.events {
+        let mut events: Vec<i64> = f
+            .attended
+            .iter()
+            .filter(|(id, starts)| {
+                (e.event_ids.is_empty() || e.event_ids.contains(id))
+                    && e.from.is_none_or(|d| starts.date_naive() >= d)
+                    && e.to.is_none_or(|d| starts.date_naive() <= d)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        events.sort_unstable();
+        events.dedup();
+        if (events.len() as u64) < u64::from(e.min_count.unwrap_or(1)) {
+            return false;
+        }
     }
     if s.country
         .as_ref()

@@ -1,6 +1,6 @@
-//! Property: on random contacts, tags, groups, interests, memberships and gifts, the contacts a
-//! random filter selects in SQL are exactly those the same rule selects in plain Rust
-//! (`segments::filter::matches`), on both databases.
+//! Property: on random contacts, tags, groups, interests, memberships, gifts and events attended,
+//! the contacts a random filter selects in SQL are exactly those the same rule selects in plain
+//! Rust (`segments::filter::matches`), on both databases.
 
 use std::collections::HashMap;
 
@@ -11,11 +11,15 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tessera::db::entities::segments::{contact_interest, contact_tag, group_member};
-use tessera::db::entities::{contact, contribution, membership, membership_status};
+use tessera::db::entities::{
+    contact, contribution, event, event_registration, event_ticket_type, membership,
+    membership_status,
+};
 use tessera::domain::contribution::ContributionStatus;
+use tessera::domain::event::{EventStatus, EventVisibility, RegistrationStatus};
 use tessera::services::contacts::{ContactFilter, matching_ids};
 use tessera::services::segments::filter::{
-    Criteria, Facts, GivingCriteria, MembershipCriteria, check, matches,
+    Criteria, EventCriteria, Facts, GivingCriteria, MembershipCriteria, check, matches,
 };
 
 use super::{create_group, create_interest, create_tag, ok};
@@ -40,13 +44,14 @@ struct Ids {
     interests: Vec<i64>,
     types: Vec<i64>,
     statuses: Vec<i64>,
+    events: Vec<i64>,
 }
 
 fn random_criteria(rng: &mut StdRng, ids: &Ids, depth: usize) -> ContactFilter {
     let mut s = Criteria::default();
     let today = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
     for _ in 0..rng.random_range(1..=3) {
-        match rng.random_range(0..11) {
+        match rng.random_range(0..12) {
             0 => s.tag_ids = subset(rng, &ids.tags),
             1 => s.group_ids = subset(rng, &ids.groups),
             2 => s.interest_ids = subset(rng, &ids.interests),
@@ -99,6 +104,18 @@ fn random_criteria(rng: &mut StdRng, ids: &Ids, depth: usize) -> ContactFilter {
             9 => {
                 s.age_min = rng.random_bool(0.7).then(|| rng.random_range(0..80));
                 s.age_max = rng.random_bool(0.7).then(|| rng.random_range(10..90));
+            }
+            10 => {
+                s.events = Some(EventCriteria {
+                    event_ids: subset(rng, &ids.events),
+                    from: rng
+                        .random_bool(0.3)
+                        .then(|| day(rng, today - Duration::days(200), 200)),
+                    to: rng
+                        .random_bool(0.3)
+                        .then(|| day(rng, today - Duration::days(150), 200)),
+                    min_count: rng.random_bool(0.4).then(|| rng.random_range(1..=3)),
+                })
             }
             _ if depth < 2 => {
                 let n = rng.random_range(1..=2);
@@ -158,6 +175,24 @@ async fn facts(app: &TestApp) -> HashMap<i64, Facts> {
             .interest_ids
             .push(i.interest_id);
     }
+    let starts: HashMap<i64, chrono::DateTime<chrono::Utc>> = event::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.id, e.starts_at))
+        .collect();
+    for r in event_registration::Entity::find()
+        .filter(event_registration::Column::Status.eq(RegistrationStatus::Attended))
+        .all(db)
+        .await
+        .unwrap()
+    {
+        out.get_mut(&r.contact_id)
+            .unwrap()
+            .attended
+            .push((r.event_id, starts[&r.event_id]));
+    }
     let current: Vec<i64> = membership_status::Entity::find()
         .all(db)
         .await
@@ -191,6 +226,93 @@ async fn facts(app: &TestApp) -> HashMap<i64, Facts> {
     out
 }
 
+async fn insert_event(
+    app: &TestApp,
+    title: &str,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    contacts: &[String],
+    rng: &mut StdRng,
+) -> i64 {
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = &app.state.db;
+    let e = event::ActiveModel {
+        title: Set(title.into()),
+        description: Set(None),
+        starts_at: Set(starts_at),
+        ends_at: Set(starts_at + Duration::hours(2)),
+        timezone: Set("Europe/London".into()),
+        location: Set(None),
+        online_url: Set(None),
+        capacity: Set(None),
+        visibility: Set(EventVisibility::Public),
+        status: Set(EventStatus::Published),
+        registration_opens_at: Set(None),
+        registration_closes_at: Set(None),
+        member_registration_opens_at: Set(None),
+        member_permission: Set("member".into()),
+        requires_approval: Set(false),
+        allow_guests: Set(false),
+        max_guests_per_registration: Set(0),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
+        created_by: Set("test".into()),
+        created_at: Set(starts_at),
+        updated_at: Set(starts_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let ticket = event_ticket_type::ActiveModel {
+        event_id: Set(e.id),
+        name: Set("Standard".into()),
+        price_minor: Set(0),
+        currency: Set("GBP".into()),
+        grants: Set(tessera::db::columns::JsonText(Vec::new())),
+        capacity: Set(None),
+        position: Set(0),
+        created_at: Set(starts_at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let outcomes = [
+        RegistrationStatus::Attended,
+        RegistrationStatus::Attended,
+        RegistrationStatus::Registered,
+        RegistrationStatus::NoShow,
+    ];
+    for c in contacts {
+        if !rng.random_bool(0.45) {
+            continue;
+        }
+        event_registration::ActiveModel {
+            event_id: Set(e.id),
+            ticket_type_id: Set(ticket.id),
+            contact_id: Set(c.parse().unwrap()),
+            first_name: Set(None),
+            last_name: Set(None),
+            guests: Set(0),
+            status: Set(*pick(rng, &outcomes)),
+            contribution_id: Set(None),
+            pay_by: Set(None),
+            check_in_code_sha256: Set(None),
+            registered_at: Set(starts_at - Duration::days(3)),
+            confirmed_at: Set(None),
+            checked_in_at: Set(None),
+            cancelled_at: Set(None),
+            created_by: Set("test".into()),
+            updated_at: Set(starts_at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    e.id
+}
+
 #[tokio::test]
 async fn saved_search_sql_equals_the_brute_force_filter_on_random_data() {
     let app = TestApp::spawn().await;
@@ -209,6 +331,7 @@ async fn saved_search_sql_equals_the_brute_force_filter_on_random_data() {
         interests: vec![],
         types: vec![],
         statuses: vec![],
+        events: vec![],
     };
     for i in 0..3 {
         ids.tags.push(
@@ -317,6 +440,20 @@ async fn saved_search_sql_equals_the_brute_force_filter_on_random_data() {
             .collect();
         let q = "mutation($c: ID!, $i: [ID!]!) { setContactInterests(contactId: $c, interestIds: $i) { id } }";
         ok(&app, &admin, q, json!({ "c": c, "i": chosen })).await;
+    }
+    // Events (written directly: the criterion reads registrations, not how they came about), each
+    // contact registered at some, with every kind of outcome.
+    for (i, start) in ["2026-01-10", "2026-03-05", "2026-05-20"]
+        .iter()
+        .enumerate()
+    {
+        let at = NaiveDate::parse_from_str(start, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(23, 30, 0)
+            .unwrap()
+            .and_utc();
+        ids.events
+            .push(insert_event(&app, &format!("E{i}"), at, &contacts, &mut rng).await);
     }
     let facts = facts(&app).await;
     assert_eq!(facts.len(), 36);

@@ -5,6 +5,7 @@
 mod filter_property;
 mod interests;
 mod mailings;
+mod references;
 mod sending;
 mod tags_groups;
 

@@ -419,3 +419,153 @@ async fn the_send_rate_spreads_a_mailings_messages_over_time() {
     let report = deliver(&app).await;
     assert_eq!(report["sent"], 1, "{report}");
 }
+
+#[tokio::test]
+async fn a_message_being_sent_when_its_mailing_is_cancelled_is_not_retried_after() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_sink(&sink, 10).await;
+    let admin = app.admin_token().await;
+    let (id, people) = started_mailing(&app, &admin, 3).await;
+    let mid: i64 = id.parse().unwrap();
+    assert_eq!(send::queue_batch(&app.state, mid).await.unwrap(), Some(3));
+    let backend = app.state.db.get_database_backend();
+    let sql = |s: String| sea_orm::Statement::from_string(backend, s);
+    // deliver-mail has claimed the messages when the mailing is cancelled ...
+    app.state
+        .db
+        .execute_raw(sql(format!(
+            "UPDATE outbound_messages SET status = 'SENDING' WHERE mailing_id = {mid}"
+        )))
+        .await
+        .unwrap();
+    let d = ok(
+        &app,
+        &admin,
+        "mutation($id: ID!) { cancelMailing(id: $id) { status } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(d["cancelMailing"]["status"], "CANCELLED");
+    // ... and the SMTP server answers with a temporary failure: they are queued again, due now.
+    app.state
+        .db
+        .execute_raw(sql(format!(
+            "UPDATE outbound_messages SET status = 'QUEUED', next_attempt_at = created_at \
+             WHERE mailing_id = {mid}"
+        )))
+        .await
+        .unwrap();
+    // The next delivery run sends none of them and marks them cancelled.
+    let report = deliver(&app).await;
+    assert_eq!(report["sent"], 0, "{report}");
+    assert_eq!(report["cancelled"], 3, "{report}");
+    assert!(sink.messages().is_empty());
+    let rows = app
+        .state
+        .db
+        .query_all_raw(sql(format!(
+            "SELECT status FROM outbound_messages WHERE mailing_id = {mid}"
+        )))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), people.len());
+    for r in rows {
+        assert_eq!(r.try_get_by_index::<String>(0).unwrap(), "CANCELLED");
+    }
+}
+
+#[tokio::test]
+async fn a_template_failing_for_some_recipients_marks_them_failed_and_sends_the_rest() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_sink(&sink, 10).await;
+    let admin = app.admin_token().await;
+    let g = create_group(&app, &admin, "Mixed").await;
+    let named = person(&app, &admin, "Named", "named@example.org").await;
+    let unnamed = crate::fixtures::contact(
+        &app,
+        &admin,
+        json!({ "lastName": "Nameless", "email": "nameless@example.org" }),
+    )
+    .await;
+    let add = "mutation($g: ID!, $c: [ID!]!) { addToGroup(groupId: $g, contactIds: $c) { id } }";
+    ok(&app, &admin, add, json!({ "g": g, "c": [named, unnamed] })).await;
+    // The sample recipient has a first name, so the typo in the other branch passes the check.
+    let mut input = mailing(json!({ "groupIds": [g] }));
+    input["i"]["textBody"] = json!(
+        "{{#if contact.firstName}}Hi {{contact.firstName}}{{else}}Hi {{contact.nickname}}{{/if}}\n{{links.unsubscribe}}\n"
+    );
+    let id = ok(&app, &admin, CREATE, input).await["createMailing"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(
+        &app,
+        &admin,
+        "mutation($id: ID!) { sendMailing(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    send_job(&app).await;
+    assert_eq!(messaged(&app, &id).await, vec![named.clone()]);
+    let q = "query($id: ID!) { mailing(id: $id) { status stats { recipients failed queued } } }";
+    let d = ok(&app, &admin, q, json!({ "id": id })).await;
+    assert_eq!(
+        d["mailing"],
+        json!({ "status": "SENT", "stats": { "recipients": 2, "failed": 1, "queued": 1 } })
+    );
+    let backend = app.state.db.get_database_backend();
+    let row = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            format!(
+                "SELECT status, skip_reason FROM mailing_recipients WHERE contact_id = {unnamed}"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "FAILED");
+    let why = row.try_get_by_index::<String>(1).unwrap();
+    assert!(why.contains("could not be rendered"), "{why}");
+    deliver(&app).await;
+    assert_eq!(sink.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn confirming_one_sign_up_twice_at_once_subscribes_once_without_an_error_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let news = super::create_interest(&app, &admin, "News", true).await;
+    let q = "mutation($e: String!, $i: [ID!]!) { subscribe(email: $e, interestIds: $i) }";
+    let d = app
+        .anon(q, json!({ "e": "twice@example.org", "i": [news] }))
+        .await;
+    assert_eq!(d["data"]["subscribe"], true, "{d}");
+    let token = app.mailed_tokens("subscribe-confirm").await.remove(0);
+    let confirm = || {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.client
+                .post(format!("{}/mail/subscribe/confirm", app.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("token={token}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b) = tokio::join!(confirm(), confirm());
+    let mut got = vec![a, b];
+    got.sort();
+    assert_eq!(
+        got,
+        vec![200, 400],
+        "one confirms, the other sees a used link"
+    );
+    assert_eq!(app.count("contacts").await, 1);
+    assert_eq!(app.count("contact_interests").await, 1);
+}
