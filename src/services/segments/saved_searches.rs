@@ -126,6 +126,7 @@ pub async fn create(
         .map_err(|e| AppError::internal_from("serialising a filter", e))?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    lock_graph(&txn).await?;
     check_stored(&txn, &f, None, state.clock.today()).await?;
     let created = row::ActiveModel {
         name: Set(name),
@@ -166,6 +167,7 @@ pub async fn update(
 ) -> AppResult<SavedSearch> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    lock_graph(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
     let before = serde_json::json!({ "name": current.name, "filter": current.filter });
     let mut a: row::ActiveModel = current.into();
@@ -182,6 +184,9 @@ pub async fn update(
         .update(&txn)
         .await
         .map_err(|e| name_taken(e, "saved search"))?;
+    if f.is_some() {
+        check_dependents(&txn, id, state.clock.today()).await?;
+    }
     let after = serde_json::json!({ "name": updated.name, "filter": updated.filter });
     audit::record(
         &txn,
@@ -196,6 +201,100 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     from_row(updated)
+}
+
+/// Serialises changes to which saved search names which (PostgreSQL; SQLite has one writer):
+/// two edits at once could otherwise each close half of a cycle.
+async fn lock_graph<C: ConnectionTrait>(txn: &C) -> AppResult<()> {
+    crate::db::lock_subject(txn, "saved-searches", "graph").await?;
+    Ok(())
+}
+
+/// After saved search `id` changed (inside the transaction): every saved search built on it, and
+/// every mailing not yet sent whose audience it is part of, must still resolve within the limits —
+/// otherwise the change is refused, naming the first one it would break.
+async fn check_dependents<C: ConnectionTrait>(
+    txn: &C,
+    id: i64,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    let all: Vec<SavedSearch> = row::Entity::find()
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(from_row)
+        .collect::<AppResult<_>>()?;
+    let names: std::collections::HashMap<i64, Option<i64>> = all
+        .iter()
+        .map(|s| (s.id, s.filter.segment.saved_search_id))
+        .collect();
+    // Whether `start`'s chain reaches `id` (bounded: a chain longer than the limit fails below).
+    let builds_on = |start: i64| {
+        let mut next = names.get(&start).copied().flatten();
+        for _ in 0..=filter::MAX_CHAIN {
+            match next {
+                Some(n) if n == id => return true,
+                Some(n) => next = names.get(&n).copied().flatten(),
+                None => return false,
+            }
+        }
+        true
+    };
+    let backend = txn.get_database_backend();
+    let broken = |what: String, e: AppError| {
+        AppError::bad_input(
+            "filter",
+            format!("this change would break {what}: {}", e.public_message()),
+        )
+    };
+    let mut dependents = vec![id];
+    for s in all.iter().filter(|s| s.id != id && builds_on(s.id)) {
+        dependents.push(s.id);
+        let what = format!("saved search \"{}\", which builds on it", s.name);
+        let resolved = resolve_from(txn, s.filter.clone(), Some(s.id), "filter.savedSearchId")
+            .await
+            .map_err(|e| broken(what.clone(), e))?;
+        filter::check_evaluated(backend, &resolved, today, "filter")
+            .map_err(|e| broken(what, e))?;
+    }
+    for (subject, audience) in pending_audiences(txn).await? {
+        if audience
+            .saved_search_ids
+            .iter()
+            .any(|s| dependents.contains(s))
+        {
+            audience
+                .evaluated_filter(txn, today)
+                .await
+                .map_err(|e| broken(format!("the audience of mailing \"{subject}\""), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The subject and audience of every mailing not sent yet (draft, scheduled or sending).
+async fn pending_audiences<C: ConnectionTrait>(
+    txn: &C,
+) -> AppResult<Vec<(String, crate::services::mailings::audience::Audience)>> {
+    use crate::db::entities::segments::mailing;
+    use crate::domain::segment::MailingStatus;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let pending = [
+        MailingStatus::Draft,
+        MailingStatus::Scheduled,
+        MailingStatus::Sending,
+    ];
+    mailing::Entity::find()
+        .filter(mailing::Column::Status.is_in(pending))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let audience = serde_json::from_str(&m.audience)
+                .map_err(|e| AppError::internal_from(format!("mailing {} audience", m.id), e))?;
+            Ok((m.subject, audience))
+        })
+        .collect()
 }
 
 async fn get_in<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<row::Model> {
@@ -250,11 +349,9 @@ pub async fn count(state: &AppState, viewer: &Viewer, f: ContactFilter) -> AppRe
 /// fail without anyone deciding so.
 #[tracing::instrument(skip(state), fields(actor = %actor.label()))]
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
-    use crate::db::entities::segments::mailing;
-    use crate::domain::segment::MailingStatus;
-    use sea_orm::{ColumnTrait, QueryFilter};
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    lock_graph(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
     let mut naming = Vec::new();
     for other in row::Entity::find().all(&txn).await? {
@@ -262,21 +359,9 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
             naming.push(format!("saved search \"{}\"", other.name));
         }
     }
-    let pending = [
-        MailingStatus::Draft,
-        MailingStatus::Scheduled,
-        MailingStatus::Sending,
-    ];
-    for m in mailing::Entity::find()
-        .filter(mailing::Column::Status.is_in(pending))
-        .all(&txn)
-        .await?
-    {
-        let audience: crate::services::mailings::audience::Audience =
-            serde_json::from_str(&m.audience)
-                .map_err(|e| AppError::internal_from(format!("mailing {} audience", m.id), e))?;
+    for (subject, audience) in pending_audiences(&txn).await? {
         if audience.saved_search_ids.contains(&id) {
-            naming.push(format!("mailing \"{}\"", m.subject));
+            naming.push(format!("mailing \"{subject}\""));
         }
     }
     if !naming.is_empty() {

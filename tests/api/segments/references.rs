@@ -195,13 +195,51 @@ async fn filters_and_audiences_too_big_for_one_statement_are_refused_not_failed(
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     assert_eq!(field(&body), "audience.savedSearchIds");
     assert_eq!(app.count("mailings").await, 0);
+    // Growing a search that others build on is refused when one of them would no longer fit:
+    // Wide3 stands on Wide1 through Wide2.
+    let (extra, _) = search(&app, &admin, "Extra", wide_filter(5)).await;
+    let mut grown = wide_filter(1);
+    grown["savedSearchId"] = json!(extra);
+    let body = app
+        .gql(
+            &admin,
+            UPDATE_SEARCH,
+            json!({ "id": w1, "i": { "filter": grown.clone() } }),
+        )
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(field(&body), "filter");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("Wide3"), "{message}");
+    // The same for a mailing not sent yet whose audience would no longer fit.
+    let (solo, _) = search(&app, &admin, "Solo", wide_filter(6)).await;
     ok(
         &app,
         &admin,
         CREATE,
-        mailing(json!({ "savedSearchIds": [w1] })),
+        mailing(json!({ "savedSearchIds": [solo, wide[1]] })),
     )
     .await;
+    let mut grown = wide_filter(6);
+    grown["savedSearchId"] = json!(extra);
+    let body = app
+        .gql(
+            &admin,
+            UPDATE_SEARCH,
+            json!({ "id": solo, "i": { "filter": grown } }),
+        )
+        .await;
+    assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("News for"), "{message}");
+    let d = ok(
+        &app,
+        &admin,
+        "query($id: ID!) { savedSearch(id: $id) { filter } }",
+        json!({ "id": solo }),
+    )
+    .await;
+    assert!(d["savedSearch"]["filter"].get("savedSearchId").is_none());
 }
 
 #[tokio::test]
