@@ -321,10 +321,10 @@ impl SegmentMutation {
         Ok(Contact(updated))
     }
 
-    /// Staff set a contact's interests (replacing them; public or not; an archived one can be
-    /// neither added nor taken away, and naming it is BAD_USER_INPUT), e.g. from a paper form,
+    /// Staff set a contact's interests (replacing them; public or not), e.g. from a paper form,
     /// naming the wording version it used (default: `mailings.consent_wording_version`). Each
-    /// change is a consent record with source STAFF. Returns the contact.
+    /// change is a consent record with source STAFF. An archived interest is neither added nor
+    /// taken away: naming one the contact does not hold is BAD_USER_INPUT. Returns the contact.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn set_contact_interests(
         &self,

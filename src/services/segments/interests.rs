@@ -286,8 +286,8 @@ fn wording(state: &AppState, given: Option<&str>) -> AppResult<String> {
     }
 }
 
-/// Staff set a contact's interests (all of them, public or not; archived ones are neither added
-/// nor taken away), e.g. from a paper form whose
+/// Staff set a contact's interests (all of them, public or not; an archived one is neither added
+/// nor taken away: one the contact holds may be listed, any other is BAD_USER_INPUT), e.g. from a paper form whose
 /// wording version they give. Returns the contact.
 #[tracing::instrument(skip(state, interest_ids), fields(actor = %actor.label()))]
 pub async fn set_for_contact(
@@ -301,7 +301,15 @@ pub async fn set_for_contact(
     let txn = begin_write(&state.db).await?;
     let c = contacts::get_live_in(&txn, contact_id, "contactId").await?;
     contacts::refuse_erased(&c)?;
-    let ids = check_ids(&txn, interest_ids, "interestIds", false).await?;
+    // An archived interest the contact holds may be sent back as it is (a form that lists what
+    // they hold); it stays out of scope below, so nothing changes for it.
+    let held = load_many(&txn, &consent::interests_of(&txn, contact_id).await?).await?;
+    let asked: Vec<i64> = interest_ids
+        .iter()
+        .copied()
+        .filter(|id| !held.iter().any(|h| h.id == *id && h.archived_at.is_some()))
+        .collect();
+    let ids = check_ids(&txn, &asked, "interestIds", false).await?;
     // Archived interests are out of scope: a choice made before stays, none is added.
     let mut scope: Vec<i64> = row::Entity::find()
         .filter(row::Column::ArchivedAt.is_null())
