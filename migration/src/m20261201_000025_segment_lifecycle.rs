@@ -19,7 +19,10 @@ const UP: &[&str] = &[
     "ALTER TABLE interests ADD COLUMN archived_at {TS}",
     "ALTER TABLE contact_groups ADD COLUMN deleted_at {TS}",
     "DROP INDEX ux_contact_groups_name",
-    "CREATE UNIQUE INDEX ux_contact_groups_name ON contact_groups (name) WHERE deleted_at IS NULL",
+    // A new name: on SQLite another pooled connection may still have the old index in its cached
+    // schema and refuse a CREATE of the same name.
+    "CREATE UNIQUE INDEX ux_contact_groups_live_name ON contact_groups (name) \
+     WHERE deleted_at IS NULL",
 ];
 
 #[async_trait::async_trait]
@@ -39,7 +42,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Deleted groups come back on the way down (their history references them), renamed so
         // the old index, one row per name, holds.
-        exec(manager, "DROP INDEX ux_contact_groups_name").await?;
+        exec(manager, "DROP INDEX ux_contact_groups_live_name").await?;
         for sql in [
             "UPDATE contact_groups SET name = SUBSTR(name, 1, 160) || ' (deleted, ' || \
              CAST(id AS VARCHAR(20)) || ')' WHERE deleted_at IS NOT NULL",
