@@ -6,8 +6,8 @@ use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
-use crate::graphql::types::contact::Contact;
 use crate::graphql::types::common::patch;
+use crate::graphql::types::contact::Contact;
 use crate::graphql::types::segments::{
     self, CreateGroupInput, CreateInterestInput, CreateSavedSearchInput, CreateTagInput, Group,
     Interest, SavedSearch, Tag, UpdateGroupInput, UpdateInterestInput, UpdateMyPreferencesInput,
@@ -54,7 +54,7 @@ impl SegmentMutation {
             description: patch(input.description, |d| d),
         };
         Ok(Tag(
-            tags::update(state, &guards::actor(ctx), id, changes).await?,
+            tags::update(state, &guards::actor(ctx), id, changes).await?
         ))
     }
 
@@ -140,8 +140,7 @@ impl SegmentMutation {
         let id = parse_id(&id, "id")?;
         let actor = guards::actor(ctx);
         let description = patch(input.description, |d| d);
-        let updated =
-            groups::update(state, &actor, id, input.name.as_deref(), description).await?;
+        let updated = groups::update(state, &actor, id, input.name.as_deref(), description).await?;
         Ok(Group(updated))
     }
 

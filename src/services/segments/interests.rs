@@ -132,7 +132,11 @@ pub async fn update(
     id: i64,
     changes: InterestChanges,
 ) -> AppResult<Interest> {
-    let new_name = changes.name.as_deref().map(|n| name(n, "name")).transpose()?;
+    let new_name = changes
+        .name
+        .as_deref()
+        .map(|n| name(n, "name"))
+        .transpose()?;
     let description = description_patch(changes.description)?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
@@ -143,7 +147,10 @@ pub async fn update(
     a.name = Set(new_name.unwrap_or(current.name));
     a.description = Set(description.apply(current.description));
     a.is_public = Set(changes.is_public.unwrap_or(current.is_public));
-    let updated = a.update(&txn).await.map_err(|e| name_taken(e, "interest"))?;
+    let updated = a
+        .update(&txn)
+        .await
+        .map_err(|e| name_taken(e, "interest"))?;
     audit::record(
         &txn,
         actor,

@@ -229,12 +229,37 @@ mod tests {
         let cases = [
             ("its own list", tags(&[1, 2]), Segment::Tag(2), true),
             ("another id", tags(&[1, 2]), Segment::Tag(3), false),
-            ("a tag id is not a group id", tags(&[2]), Segment::Group(2), false),
-            ("inside noneOf inside anyOf", deep.clone(), Segment::Tag(7), true),
+            (
+                "a tag id is not a group id",
+                tags(&[2]),
+                Segment::Group(2),
+                false,
+            ),
+            (
+                "inside noneOf inside anyOf",
+                deep.clone(),
+                Segment::Tag(7),
+                true,
+            ),
             ("not in the deep tree", deep, Segment::Tag(8), false),
-            ("a saved search copied in", saved.clone(), Segment::Group(3), true),
-            ("an interest in a saved search", saved, Segment::Interest(5), true),
-            ("an empty filter", ContactFilter::default(), Segment::Interest(5), false),
+            (
+                "a saved search copied in",
+                saved.clone(),
+                Segment::Group(3),
+                true,
+            ),
+            (
+                "an interest in a saved search",
+                saved,
+                Segment::Interest(5),
+                true,
+            ),
+            (
+                "an empty filter",
+                ContactFilter::default(),
+                Segment::Interest(5),
+                false,
+            ),
         ];
         for (why, f, s, expected) in cases {
             assert_eq!(filter_names(&f, s), expected, "{why}");

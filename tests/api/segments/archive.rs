@@ -39,9 +39,15 @@ async fn interests_are_renamed_with_the_checks_of_a_new_one() {
         (json!({ "name": "Newsletter" }), "CONFLICT", "name"),
         (json!({ "name": "" }), "BAD_USER_INPUT", "name"),
         (json!({ "name": "n".repeat(201) }), "BAD_USER_INPUT", "name"),
-        (json!({ "name": "Line\nbreak\u{1b}" }), "BAD_USER_INPUT", "name"),
+        (
+            json!({ "name": "Line\nbreak\u{1b}" }),
+            "BAD_USER_INPUT",
+            "name",
+        ),
     ] {
-        let body = app.gql(&admin, UPDATE, json!({ "id": leeds, "i": input })).await;
+        let body = app
+            .gql(&admin, UPDATE, json!({ "id": leeds, "i": input }))
+            .await;
         assert_eq!((code(&body), field(&body)), (c, f), "{input}: {body}");
     }
     assert_eq!(app.count("audit_log").await, audits, "nothing written");
@@ -119,7 +125,11 @@ async fn an_archived_interest_leaves_members_choices_and_keeps_its_consent_histo
     // … and it cannot be chosen or targeted any more.
     let records = app.count("consent_records").await;
     let body = app
-        .gql(&member, MINE, json!({ "i": { "interestIds": [news, leeds] } }))
+        .gql(
+            &member,
+            MINE,
+            json!({ "i": { "interestIds": [news, leeds] } }),
+        )
         .await;
     assert_eq!(
         (code(&body), field(&body)),
@@ -134,7 +144,9 @@ async fn an_archived_interest_leaves_members_choices_and_keeps_its_consent_histo
         .await;
     assert_eq!((code(&body), field(&body)), ("NOT_FOUND", "interestIds"));
     let set = "mutation($c: ID!, $i: [ID!]!) { setContactInterests(contactId: $c, interestIds: $i) { id } }";
-    let body = app.gql(&admin, set, json!({ "c": other, "i": [leeds] })).await;
+    let body = app
+        .gql(&admin, set, json!({ "c": other, "i": [leeds] }))
+        .await;
     assert_eq!(
         (code(&body), field(&body)),
         ("BAD_USER_INPUT", "interestIds"),
@@ -151,7 +163,11 @@ async fn an_archived_interest_leaves_members_choices_and_keeps_its_consent_histo
     let q = "mutation($i: CreateSavedSearchInput!) { createSavedSearch(input: $i) { id } }";
     let filter = json!({ "anyOf": [{ "interestIds": [leeds] }, { "city": "York" }] });
     let body = app
-        .gql(&admin, q, json!({ "i": { "name": "Leeds", "filter": filter } }))
+        .gql(
+            &admin,
+            q,
+            json!({ "i": { "name": "Leeds", "filter": filter } }),
+        )
         .await;
     assert_eq!(
         (code(&body), field(&body)),

@@ -7,14 +7,13 @@ use super::mailings::{CREATE, mailing};
 use super::{create_group, create_interest, create_tag, listed, ok, person};
 use crate::helpers::{TestApp, code, field};
 
-const UPDATE_TAG: &str =
-    "mutation($id: ID!, $i: UpdateTagInput!) { updateTag(id: $id, input: $i) { id name color description } }";
+const UPDATE_TAG: &str = "mutation($id: ID!, $i: UpdateTagInput!) { updateTag(id: $id, input: $i) { id name color description } }";
 const DELETE_TAG: &str = "mutation($id: ID!) { deleteTag(id: $id) }";
-const UPDATE_GROUP: &str =
-    "mutation($id: ID!, $i: UpdateGroupInput!) { updateGroup(id: $id, input: $i) { id name description } }";
+const UPDATE_GROUP: &str = "mutation($id: ID!, $i: UpdateGroupInput!) { updateGroup(id: $id, input: $i) { id name description } }";
 const DELETE_GROUP: &str = "mutation($id: ID!) { deleteGroup(id: $id) }";
 const TAG: &str = "mutation($t: ID!, $c: [ID!]!) { tagContacts(tagId: $t, contactIds: $c) { id } }";
-const ADD: &str = "mutation($g: ID!, $c: [ID!]!) { addToGroup(groupId: $g, contactIds: $c) { id } }";
+const ADD: &str =
+    "mutation($g: ID!, $c: [ID!]!) { addToGroup(groupId: $g, contactIds: $c) { id } }";
 
 fn message(body: &Value) -> &str {
     body["errors"][0]["message"].as_str().unwrap_or_default()
@@ -79,7 +78,11 @@ async fn tags_are_renamed_and_deleted_with_their_assignments() {
         } else {
             "BAD_USER_INPUT"
         };
-        assert_eq!((code(&body), field(&body)), (expected, f), "{input}: {body}");
+        assert_eq!(
+            (code(&body), field(&body)),
+            (expected, f),
+            "{input}: {body}"
+        );
     }
     assert_eq!(app.count("audit_log").await, audits);
     assert_eq!(tag_names(&app, &admin).await, ["Major donor", "Volunteer"]);
@@ -91,7 +94,11 @@ async fn tags_are_renamed_and_deleted_with_their_assignments() {
     // Tags are admin-defined: staff and members may not rename or delete them.
     for token in [&staff, &member] {
         let body = app
-            .gql(token, UPDATE_TAG, json!({ "id": vip, "i": { "name": "Mine" } }))
+            .gql(
+                token,
+                UPDATE_TAG,
+                json!({ "id": vip, "i": { "name": "Mine" } }),
+            )
             .await;
         assert_eq!(code(&body), "FORBIDDEN", "{body}");
         let body = app.gql(token, DELETE_TAG, json!({ "id": vip })).await;
@@ -103,7 +110,11 @@ async fn tags_are_renamed_and_deleted_with_their_assignments() {
     let d = ok(&app, &admin, DELETE_TAG, json!({ "id": vip })).await;
     assert_eq!(d["deleteTag"], json!(vip));
     assert_eq!(app.count("contact_tags").await, 1, "Volunteer on Ada stays");
-    assert!(listed(&app, &staff, json!({ "tagIds": [vip] })).await.is_empty());
+    assert!(
+        listed(&app, &staff, json!({ "tagIds": [vip] }))
+            .await
+            .is_empty()
+    );
     assert_eq!(tag_names(&app, &admin).await, ["Volunteer"]);
     let q = "query($id: ID!) { contact(id: $id) { tags { name } } }";
     let d = ok(&app, &staff, q, json!({ "id": a })).await;
@@ -145,23 +156,41 @@ async fn deleting_a_group_records_each_leave_and_keeps_the_history() {
     let other = create_group(&app, &staff, "Choir").await;
     ok(&app, &staff, ADD, json!({ "g": board, "c": [a, b] })).await;
 
-    let d = ok(&app, &staff, UPDATE_GROUP, json!({ "id": board, "i": { "name": "Trustees", "description": "Meets monthly" } })).await;
+    let d = ok(
+        &app,
+        &staff,
+        UPDATE_GROUP,
+        json!({ "id": board, "i": { "name": "Trustees", "description": "Meets monthly" } }),
+    )
+    .await;
     assert_eq!(
         d["updateGroup"],
         json!({ "id": board, "name": "Trustees", "description": "Meets monthly" })
     );
     let body = app
-        .gql(&staff, UPDATE_GROUP, json!({ "id": other, "i": { "name": "Trustees" } }))
+        .gql(
+            &staff,
+            UPDATE_GROUP,
+            json!({ "id": other, "i": { "name": "Trustees" } }),
+        )
         .await;
     assert_eq!((code(&body), field(&body)), ("CONFLICT", "name"), "{body}");
     let body = app
-        .gql(&staff, UPDATE_GROUP, json!({ "id": other, "i": { "name": "" } }))
+        .gql(
+            &staff,
+            UPDATE_GROUP,
+            json!({ "id": other, "i": { "name": "" } }),
+        )
         .await;
     assert_eq!((code(&body), field(&body)), ("BAD_USER_INPUT", "name"));
     for body in [
         app.gql(&member, DELETE_GROUP, json!({ "id": board })).await,
-        app.gql(&member, UPDATE_GROUP, json!({ "id": board, "i": { "name": "X" } }))
-            .await,
+        app.gql(
+            &member,
+            UPDATE_GROUP,
+            json!({ "id": board, "i": { "name": "X" } }),
+        )
+        .await,
     ] {
         assert_eq!(code(&body), "FORBIDDEN", "{body}");
     }
@@ -171,9 +200,14 @@ async fn deleting_a_group_records_each_leave_and_keeps_the_history() {
     assert_eq!(app.count("contact_group_members").await, 0);
     let d = ok(&app, &staff, "{ groups { name } }", json!({})).await;
     assert_eq!(d["groups"], json!([{ "name": "Choir" }]));
-    assert!(listed(&app, &staff, json!({ "groupIds": [board] })).await.is_empty());
+    assert!(
+        listed(&app, &staff, json!({ "groupIds": [board] }))
+            .await
+            .is_empty()
+    );
     // Each member's leave is in their history, which still resolves the group.
-    let q = "query($id: ID!) { contact(id: $id) { groups { name } groupHistory { groupId change } } }";
+    let q =
+        "query($id: ID!) { contact(id: $id) { groups { name } groupHistory { groupId change } } }";
     let d = ok(&app, &staff, q, json!({ "id": a })).await;
     assert_eq!(d["contact"]["groups"], json!([]));
     assert_eq!(
@@ -190,7 +224,11 @@ async fn deleting_a_group_records_each_leave_and_keeps_the_history() {
     assert_eq!((code(&body), field(&body)), ("NOT_FOUND", "groupId"));
     for doc in [DELETE_GROUP, UPDATE_GROUP] {
         let body = app
-            .gql(&staff, doc, json!({ "id": board, "i": { "name": "Again" } }))
+            .gql(
+                &staff,
+                doc,
+                json!({ "id": board, "i": { "name": "Again" } }),
+            )
             .await;
         assert_eq!((code(&body), field(&body)), ("NOT_FOUND", "id"), "{body}");
     }
@@ -245,7 +283,11 @@ async fn what_an_unsent_mailing_or_a_saved_search_names_cannot_be_removed() {
     ];
     for (doc, id, named) in cases {
         let body = app.gql(&admin, doc, json!({ "id": id })).await;
-        assert_eq!((code(&body), field(&body)), ("CONFLICT", "id"), "{doc}: {body}");
+        assert_eq!(
+            (code(&body), field(&body)),
+            ("CONFLICT", "id"),
+            "{doc}: {body}"
+        );
         assert!(message(&body).contains(named), "{doc}: {body}");
     }
     let body = app.gql(&admin, DELETE_TAG, json!({ "id": appeal })).await;
@@ -253,7 +295,11 @@ async fn what_an_unsent_mailing_or_a_saved_search_names_cannot_be_removed() {
         message(&body).contains(&format!("DRAFT mailing {draft}")),
         "{body}"
     );
-    assert_eq!(app.count("audit_log").await, audits, "refusals write nothing");
+    assert_eq!(
+        app.count("audit_log").await,
+        audits,
+        "refusals write nothing"
+    );
     assert_eq!(app.count("contact_tags").await, 1);
     assert_eq!(app.count("tags").await, 2);
     let d = ok(&app, &admin, "{ interests { archivedAt } }", json!({})).await;
