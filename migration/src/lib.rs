@@ -26,6 +26,7 @@ mod m20261201_000020_households;
 mod m20261201_000021_events;
 mod m20261201_000022_segments;
 mod m20261201_000024_report_rollups;
+mod m20261201_000025_segment_lifecycle;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_events::Migration),
             Box::new(m20261201_000022_segments::Migration),
             Box::new(m20261201_000024_report_rollups::Migration),
+            Box::new(m20261201_000025_segment_lifecycle::Migration),
         ]
     }
 }

@@ -55,6 +55,9 @@ pub mod group {
         pub name: String,
         pub description: Option<String>,
         pub created_at: DateTimeUtc,
+        /// Set when staff deleted it: out of every list, kept for its join and leave history
+        /// (names are unique among live groups only).
+        pub deleted_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -121,8 +124,12 @@ pub mod interest {
         pub description: Option<String>,
         /// Offered to members and on the public pages (else staff-managed only).
         pub is_public: bool,
+        /// False once archived (kept in step with `archived_at`).
         pub is_active: bool,
         pub created_at: DateTimeUtc,
+        /// Set when an admin archived it: no longer offered, chosen or targeted; its consent
+        /// records stay.
+        pub archived_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

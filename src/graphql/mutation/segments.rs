@@ -1,17 +1,20 @@
-//! Segments mutations: tags and interests (admins define them), tagging, groups and saved
-//! searches (staff), and communication preferences (members their own, staff anyone's).
+//! Segments mutations: tags and interests (admins define, rename, delete or archive them),
+//! tagging, groups and saved searches (staff), and communication preferences (members their own,
+//! staff anyone's).
 
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::role::Role;
 use crate::graphql::guards::{self, RoleGuard, SignedIn};
+use crate::graphql::types::common::patch;
 use crate::graphql::types::contact::Contact;
 use crate::graphql::types::segments::{
     self, CreateGroupInput, CreateInterestInput, CreateSavedSearchInput, CreateTagInput, Group,
-    Interest, SavedSearch, Tag, UpdateMyPreferencesInput, UpdateSavedSearchInput,
+    Interest, SavedSearch, Tag, UpdateGroupInput, UpdateInterestInput, UpdateMyPreferencesInput,
+    UpdateSavedSearchInput, UpdateTagInput,
 };
 use crate::graphql::{parse_id, parse_ids};
-use crate::services::segments::{groups, interests, saved_searches, tags};
+use crate::services::segments::{groups, interests, references, saved_searches, tags};
 
 #[derive(Default)]
 pub struct SegmentMutation;
@@ -32,6 +35,42 @@ impl SegmentMutation {
             description: input.description,
         };
         Ok(Tag(tags::create(state, &guards::actor(ctx), new).await?))
+    }
+
+    /// Renames, recolours or redescribes a tag (admins). The name stays unique (CONFLICT on
+    /// `name`). Returns the tag.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag.")] id: ID,
+        #[graphql(desc = "What changes.")] input: UpdateTagInput,
+    ) -> Result<Tag> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let changes = tags::TagChanges {
+            name: input.name,
+            color: patch(input.color, |c| c),
+            description: patch(input.description, |d| d),
+        };
+        Ok(Tag(
+            tags::update(state, &guards::actor(ctx), id, changes).await?
+        ))
+    }
+
+    /// Deletes a tag and takes it off every contact (admins); the audit log keeps what it was.
+    /// Refused (CONFLICT, naming them) while a mailing not sent yet (draft, scheduled or sending)
+    /// or a saved search names it. Returns the id.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn delete_tag(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The tag.")] id: ID,
+    ) -> Result<ID> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let deleted = tags::delete(state, &guards::actor(ctx), id).await?;
+        Ok(ID(deleted.to_string()))
     }
 
     /// Puts a tag on contacts (staff); at most 10,000 ids at once. Returns the tag.
@@ -88,6 +127,40 @@ impl SegmentMutation {
         Ok(Group(created))
     }
 
+    /// Renames or redescribes a group (staff). The name stays unique among live groups (CONFLICT
+    /// on `name`). Returns the group.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn update_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group (a live one).")] id: ID,
+        #[graphql(desc = "What changes.")] input: UpdateGroupInput,
+    ) -> Result<Group> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let actor = guards::actor(ctx);
+        let description = patch(input.description, |d| d);
+        let updated = groups::update(state, &actor, id, input.name.as_deref(), description).await?;
+        Ok(Group(updated))
+    }
+
+    /// Deletes a group (staff). Every contact in it leaves first, each leave recorded in their
+    /// `groupHistory` as `removeFromGroup` records it; the group then leaves every list and its
+    /// name is free again, while `group(id)` still shows it (with `deletedAt`) for that history.
+    /// Refused (CONFLICT, naming them) while a mailing not sent yet (draft, scheduled or sending)
+    /// or a saved search names it. Returns the id.
+    #[graphql(guard = "RoleGuard(Role::Staff)")]
+    async fn delete_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group (a live one).")] id: ID,
+    ) -> Result<ID> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let deleted = groups::delete(state, &guards::actor(ctx), id).await?;
+        Ok(ID(deleted.to_string()))
+    }
+
     /// Adds contacts to a group (staff); at most 10,000 ids at once. Each join is kept in the
     /// contact's `groupHistory`. Returns the group.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
@@ -130,6 +203,7 @@ impl SegmentMutation {
     ) -> Result<SavedSearch> {
         let state = guards::state(ctx)?;
         let filter = segments::contact_filter(state, input.filter).await?;
+        references::refuse_archived_interests(&state.db, &filter, "filter.interestIds").await?;
         let actor = guards::actor(ctx);
         let description = input.description.as_deref();
         let created =
@@ -151,6 +225,9 @@ impl SegmentMutation {
             Some(f) => Some(segments::contact_filter(state, f).await?),
             None => None,
         };
+        if let Some(f) = &filter {
+            references::refuse_archived_interests(&state.db, f, "filter.interestIds").await?;
+        }
         let actor = guards::actor(ctx);
         let updated =
             saved_searches::update(state, &actor, id, input.name.as_deref(), filter).await?;
@@ -192,6 +269,47 @@ impl SegmentMutation {
         Ok(Interest(created))
     }
 
+    /// Renames or redescribes an interest, or changes whether it is offered to members (admins);
+    /// archived ones too. The name is what members and the public pages show: it is checked as a
+    /// new one is and stays unique (CONFLICT on `name`). Contacts' choices stay. Returns it.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn update_interest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The interest.")] id: ID,
+        #[graphql(desc = "What changes.")] input: UpdateInterestInput,
+    ) -> Result<Interest> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        let changes = interests::InterestChanges {
+            name: input.name,
+            description: patch(input.description, |d| d),
+            is_public: input.is_public,
+        };
+        Ok(Interest(
+            interests::update(state, &guards::actor(ctx), id, changes).await?,
+        ))
+    }
+
+    /// Archives an interest (admins) instead of deleting it: its consent records must stay for
+    /// auditors. It leaves members' choices (`interests`, `updateMyPreferences`), the public
+    /// preferences page and `subscribe`, and can no longer be chosen or targeted by a mailing or
+    /// saved search; contacts who chose it keep that record, and staff still see it with
+    /// `archivedAt`. Refused (CONFLICT, naming them) while a mailing not sent yet (draft,
+    /// scheduled or sending) or a saved search names it. Archiving it again changes nothing.
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn archive_interest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The interest.")] id: ID,
+    ) -> Result<Interest> {
+        let state = guards::state(ctx)?;
+        let id = parse_id(&id, "id")?;
+        Ok(Interest(
+            interests::archive(state, &guards::actor(ctx), id).await?,
+        ))
+    }
+
     /// The signed-in member chooses their interests among the public ones, and may unsubscribe
     /// from (or back into) all bulk mail. Each change is a consent record. Returns their contact.
     #[graphql(guard = "SignedIn")]
@@ -218,7 +336,8 @@ impl SegmentMutation {
 
     /// Staff set a contact's interests (replacing them; public or not), e.g. from a paper form,
     /// naming the wording version it used (default: `mailings.consent_wording_version`). Each
-    /// change is a consent record with source STAFF. Returns the contact.
+    /// change is a consent record with source STAFF. An archived interest is neither added nor
+    /// taken away: naming one the contact does not hold is BAD_USER_INPUT. Returns the contact.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn set_contact_interests(
         &self,

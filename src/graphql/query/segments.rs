@@ -25,7 +25,7 @@ impl SegmentQuery {
             .collect())
     }
 
-    /// Every group, by name (staff).
+    /// Every group in use (not deleted), by name (staff).
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         let state = guards::state(ctx)?;
@@ -36,7 +36,7 @@ impl SegmentQuery {
             .collect())
     }
 
-    /// One group (staff).
+    /// One group (staff), a deleted one too (with `deletedAt`): contacts' group history names it.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn group(
         &self,
@@ -48,8 +48,8 @@ impl SegmentQuery {
         Ok(Group(groups::get(state, guards::viewer(ctx), id).await?))
     }
 
-    /// Interests by name: all of them for staff; the public, active ones for anyone else (a
-    /// sign-up form offers these to `subscribe`).
+    /// Interests by name: all of them for staff, archived ones included (with `archivedAt`); the
+    /// public ones not archived for anyone else (a sign-up form offers these to `subscribe`).
     async fn interests(&self, ctx: &Context<'_>) -> Result<Vec<Interest>> {
         let state = guards::state(ctx)?;
         Ok(interests::list(state, guards::viewer(ctx))

@@ -1,7 +1,7 @@
 //! Segments (issue 19): tags, groups, interests, consent records, saved searches, and the segment
 //! part of `ContactFilter` with its conversion to the service's typed filter.
 
-use async_graphql::{Context, ID, InputObject, Json, Object, Result};
+use async_graphql::{Context, ID, InputObject, Json, MaybeUndefined, Object, Result};
 
 use super::contact::ContactFilter;
 use crate::domain::money::{Currency, Money};
@@ -335,6 +335,11 @@ impl Group {
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(groups::count(&guards::state(ctx)?.db, self.0.id).await?)
     }
+    /// When staff deleted it (`deleteGroup`); null while it is in use. A deleted group is in no
+    /// list, but `group(id)` still shows it for the join and leave history that names it.
+    async fn deleted_at(&self) -> Option<DateTime> {
+        self.0.deleted_at.map(Into::into)
+    }
 }
 
 /// A contact joining or leaving a group.
@@ -385,9 +390,14 @@ impl Interest {
     async fn is_public(&self) -> bool {
         self.0.is_public
     }
-    /// Still offered.
+    /// Still offered (false once archived).
     async fn is_active(&self) -> bool {
         self.0.is_active
+    }
+    /// When an admin archived it (`archiveInterest`); null while it is offered. An archived
+    /// interest is shown to staff only, and its consent records stay.
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(Into::into)
     }
 }
 
@@ -502,6 +512,37 @@ pub struct CreateInterestInput {
     /// What subscribers get.
     pub description: Option<String>,
     /// Offered to members and on the public pages (default true).
+    pub is_public: Option<bool>,
+}
+
+/// Changes to a tag: each field left out stays as it is.
+#[derive(Debug, InputObject)]
+pub struct UpdateTagInput {
+    /// New name, unique (1–100 characters, one line).
+    pub name: Option<String>,
+    /// New colour as `#rrggbb`; null removes it.
+    pub color: MaybeUndefined<String>,
+    /// New description; null or empty removes it.
+    pub description: MaybeUndefined<String>,
+}
+
+/// Changes to a group: each field left out stays as it is.
+#[derive(Debug, InputObject)]
+pub struct UpdateGroupInput {
+    /// New name, unique among live groups.
+    pub name: Option<String>,
+    /// New description; null or empty removes it.
+    pub description: MaybeUndefined<String>,
+}
+
+/// Changes to an interest: each field left out stays as it is.
+#[derive(Debug, InputObject)]
+pub struct UpdateInterestInput {
+    /// New name, unique, as members and the public pages show it.
+    pub name: Option<String>,
+    /// New description of what subscribers get; null or empty removes it.
+    pub description: MaybeUndefined<String>,
+    /// Whether it is offered to members and on the public pages.
     pub is_public: Option<bool>,
 }
 

@@ -6,9 +6,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::{CHUNK, description, name, name_taken, require_live_contacts};
+use super::references::{self, Segment};
+use super::{CHUNK, description, description_patch, name, name_taken, require_live_contacts};
 use crate::db::entities::segments::{group as row, group_history as history, group_member};
 use crate::db::{begin_write, lock_subject};
+use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::domain::segment::{GroupChange, bulk_ids};
 use crate::error::{AppError, AppResult};
@@ -23,6 +25,8 @@ pub struct Group {
     pub name: String,
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Set once deleted (only `get` still returns it, for the history that names it).
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl From<row::Model> for Group {
@@ -32,6 +36,7 @@ impl From<row::Model> for Group {
             name: m.name,
             description: m.description,
             created_at: m.created_at,
+            deleted_at: m.deleted_at,
         }
     }
 }
@@ -74,6 +79,7 @@ pub async fn create(
         name: Set(name),
         description: Set(description),
         created_at: Set(now),
+        deleted_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -95,10 +101,94 @@ pub async fn create(
     Ok(created.into())
 }
 
-/// Every group by name (staff).
+/// Renames or redescribes a live group (staff). The name stays unique among live groups
+/// (CONFLICT on `name`).
+#[tracing::instrument(skip(state, description_raw), fields(actor = %actor.label()))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    name_raw: Option<&str>,
+    description_raw: Patch<String>,
+) -> AppResult<Group> {
+    let new_name = name_raw.map(|n| name(n, "name")).transpose()?;
+    let description = description_patch(description_raw)?;
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "group", &id.to_string()).await?;
+    let current = get_in(&txn, id, "id").await?;
+    let before = serde_json::json!({ "name": current.name, "description": current.description });
+    let mut a: row::ActiveModel = current.clone().into();
+    a.name = Set(new_name.unwrap_or(current.name));
+    a.description = Set(description.apply(current.description));
+    let updated = a.update(&txn).await.map_err(|e| name_taken(e, "group"))?;
+    let after = serde_json::json!({ "name": updated.name, "description": updated.description });
+    audit::record(
+        &txn,
+        actor,
+        "group.update",
+        "group",
+        id,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+/// Deletes a group (staff): every contact in it leaves (each leave recorded in their history, as
+/// `remove` does), then the group leaves every list. The row stays, marked deleted, because that
+/// history names it; its name is free for a new group. Refused (CONFLICT) while a mailing not
+/// sent yet or a saved search names it. Returns the id.
+#[tracing::instrument(skip(state), fields(actor = %actor.label()))]
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<i64> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "group", &id.to_string()).await?;
+    let group = get_in(&txn, id, "id").await?;
+    let what = format!("group \"{}\"", group.name);
+    references::refuse_if_used(&txn, Segment::Group(id), &what, "deleted").await?;
+    let members: Vec<i64> = group_member::Entity::find()
+        .filter(group_member::Column::GroupId.eq(id))
+        .order_by_asc(group_member::Column::ContactId)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| m.contact_id)
+        .collect();
+    group_member::Entity::delete_many()
+        .filter(group_member::Column::GroupId.eq(id))
+        .exec(&txn)
+        .await?;
+    record_changes(&txn, id, &members, GroupChange::Removed, actor, now).await?;
+    let before = serde_json::json!({
+        "name": group.name, "description": group.description, "members": members.len()
+    });
+    let mut a: row::ActiveModel = group.into();
+    a.deleted_at = Set(Some(now));
+    a.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "group.delete",
+        "group",
+        id,
+        Some(before),
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Every live group by name (staff).
 pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<Group>> {
     access::require_role(viewer, Role::Staff)?;
     Ok(row::Entity::find()
+        .filter(row::Column::DeletedAt.is_null())
         .order_by_asc(row::Column::Name)
         .all(&state.db)
         .await?
@@ -107,14 +197,20 @@ pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<Group>> {
         .collect())
 }
 
-/// One group (staff).
+/// One group (staff), deleted ones included (with `deleted_at`): a contact's history names them.
 pub async fn get(state: &AppState, viewer: &Viewer, id: i64) -> AppResult<Group> {
     access::require_role(viewer, Role::Staff)?;
-    Ok(get_in(&state.db, id, "id").await?.into())
+    row::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .map(Into::into)
+        .ok_or_else(|| AppError::not_found("group", id, "id"))
 }
 
+/// A live group.
 async fn get_in<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<row::Model> {
     row::Entity::find_by_id(id)
+        .filter(row::Column::DeletedAt.is_null())
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("group", id, field))
@@ -267,6 +363,7 @@ pub async fn of_contact(
         .collect();
     Ok(row::Entity::find()
         .filter(row::Column::Id.is_in(ids))
+        .filter(row::Column::DeletedAt.is_null())
         .order_by_asc(row::Column::Name)
         .all(&state.db)
         .await?
@@ -306,7 +403,7 @@ pub async fn count<C: ConnectionTrait>(db: &C, group_id: i64) -> AppResult<i64> 
     })
 }
 
-/// Checks that group `id` exists (`field` names the input in the error).
+/// Checks that group `id` exists and is not deleted (`field` names the input in the error).
 pub async fn exists<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<()> {
     get_in(db, id, field).await.map(drop)
 }

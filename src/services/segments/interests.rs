@@ -8,10 +8,12 @@ use sea_orm::{
 };
 
 use super::consent::{self, Change, Provenance};
-use super::{description, name, name_taken};
-use crate::db::begin_write;
+use super::references::{self, Segment};
+use super::{description, description_patch, name, name_taken};
 use crate::db::entities::segments::interest as row;
+use crate::db::{begin_write, lock_subject};
 use crate::domain::contact::Contact;
+use crate::domain::patch::Patch;
 use crate::domain::segment::ConsentSource;
 use crate::error::{AppError, AppResult};
 use crate::services::auth::Viewer;
@@ -28,8 +30,18 @@ pub struct Interest {
     pub name: String,
     pub description: Option<String>,
     pub is_public: bool,
+    /// False once archived.
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
+    /// Set once archived: no longer offered, chosen or targeted; its consent records stay.
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl Interest {
+    /// Offered to members and on the public pages now.
+    fn offered(&self) -> bool {
+        self.is_public && self.is_active && self.archived_at.is_none()
+    }
 }
 
 impl From<row::Model> for Interest {
@@ -41,6 +53,7 @@ impl From<row::Model> for Interest {
             is_public: m.is_public,
             is_active: m.is_active,
             created_at: m.created_at,
+            archived_at: m.archived_at,
         }
     }
 }
@@ -65,6 +78,7 @@ pub async fn create(
         is_public: Set(is_public),
         is_active: Set(true),
         created_at: Set(now),
+        archived_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -86,19 +100,126 @@ pub async fn create(
     Ok(created.into())
 }
 
-/// Interests by name: every one for staff; the public, active ones for anyone else.
+/// Changes to an interest as typed; each part left out stays as it is.
+#[derive(Default)]
+pub struct InterestChanges {
+    pub name: Option<String>,
+    pub description: Patch<String>,
+    pub is_public: Option<bool>,
+}
+
+fn view(m: &row::Model) -> serde_json::Value {
+    serde_json::json!({
+        "name": m.name, "description": m.description, "isPublic": m.is_public,
+        "archivedAt": m.archived_at,
+    })
+}
+
+async fn get_in<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<row::Model> {
+    row::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("interest", id, field))
+}
+
+/// Renames or redescribes an interest, or changes whether it is offered to members (admins);
+/// archived ones too. The name, shown on the public pages, is checked as a new one is, and stays
+/// unique (CONFLICT on `name`). Contacts' choices are left as they are.
+#[tracing::instrument(skip(state, changes), fields(actor = %actor.label()))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    changes: InterestChanges,
+) -> AppResult<Interest> {
+    let new_name = changes
+        .name
+        .as_deref()
+        .map(|n| name(n, "name"))
+        .transpose()?;
+    let description = description_patch(changes.description)?;
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "interest", &id.to_string()).await?;
+    let current = get_in(&txn, id, "id").await?;
+    let before = view(&current);
+    let mut a: row::ActiveModel = current.clone().into();
+    a.name = Set(new_name.unwrap_or(current.name));
+    a.description = Set(description.apply(current.description));
+    a.is_public = Set(changes.is_public.unwrap_or(current.is_public));
+    let updated = a
+        .update(&txn)
+        .await
+        .map_err(|e| name_taken(e, "interest"))?;
+    audit::record(
+        &txn,
+        actor,
+        "interest.update",
+        "interest",
+        id,
+        Some(before),
+        Some(view(&updated)),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+/// Archives an interest (admins): it is no longer offered to members or on the public pages, and
+/// can no longer be chosen or targeted; contacts who chose it keep that choice and every consent
+/// record stays, for auditors (staff still see it, with `archived_at`). Refused (CONFLICT) while a
+/// mailing not sent yet or a saved search names it. Archiving it again changes nothing.
+#[tracing::instrument(skip(state), fields(actor = %actor.label()))]
+pub async fn archive(state: &AppState, actor: &Actor, id: i64) -> AppResult<Interest> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "interest", &id.to_string()).await?;
+    let current = get_in(&txn, id, "id").await?;
+    if current.archived_at.is_some() {
+        return Ok(current.into());
+    }
+    let what = format!("interest \"{}\"", current.name);
+    references::refuse_if_used(&txn, Segment::Interest(id), &what, "archived").await?;
+    let before = view(&current);
+    let mut a: row::ActiveModel = current.into();
+    a.archived_at = Set(Some(now));
+    a.is_active = Set(false);
+    let updated = a.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        "interest.archive",
+        "interest",
+        id,
+        Some(before),
+        Some(view(&updated)),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+/// Interests by name: every one for staff (archived ones too); the public ones still offered for
+/// anyone else.
 pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<Interest>> {
     let mut q = row::Entity::find().order_by_asc(row::Column::Name);
     if !access::is_staff(viewer) {
-        q = q
-            .filter(row::Column::IsPublic.eq(true))
-            .filter(row::Column::IsActive.eq(true));
+        q = offered(q);
     }
     Ok(q.all(&state.db)
         .await?
         .into_iter()
         .map(Into::into)
         .collect())
+}
+
+/// Only the interests offered to members and on the public pages: public, not archived.
+fn offered(q: sea_orm::Select<row::Entity>) -> sea_orm::Select<row::Entity> {
+    q.filter(row::Column::IsPublic.eq(true))
+        .filter(row::Column::IsActive.eq(true))
+        .filter(row::Column::ArchivedAt.is_null())
 }
 
 /// Interests by id (any).
@@ -113,7 +234,9 @@ pub async fn load_many<C: ConnectionTrait>(db: &C, ids: &[i64]) -> AppResult<Vec
         .collect())
 }
 
-/// Checks chosen ids: each exists (and, for `public_only`, is public and active). Sorted, unique.
+/// Checks chosen ids: each exists and is not archived (and, for `public_only`, is public). Sorted,
+/// unique. An id a member may not choose is NOT_FOUND to them (as if it did not exist); staff are
+/// told that an archived one is archived.
 pub async fn check_ids<C: ConnectionTrait>(
     db: &C,
     ids: &[i64],
@@ -132,18 +255,26 @@ pub async fn check_ids<C: ConnectionTrait>(
     let found = load_many(db, &ids).await?;
     for id in &ids {
         match found.iter().find(|i| i.id == *id) {
-            Some(i) if !public_only || (i.is_public && i.is_active) => {}
-            _ => return Err(AppError::not_found("interest", id, field)),
+            Some(i) if public_only && !i.offered() => {
+                return Err(AppError::not_found("interest", id, field));
+            }
+            Some(i) if i.archived_at.is_some() || !i.is_active => {
+                return Err(AppError::bad_input(
+                    field,
+                    format!("interest {} (\"{}\") is archived", i.id, i.name),
+                ));
+            }
+            Some(_) => {}
+            None => return Err(AppError::not_found("interest", id, field)),
         }
     }
     Ok(ids)
 }
 
-/// Ids of the public, active interests (what a member or the preferences page may change).
+/// Ids of the interests offered now: public, not archived (what a member, the preferences page
+/// or a sign-up may change).
 pub async fn public_ids<C: ConnectionTrait>(db: &C) -> AppResult<Vec<i64>> {
-    Ok(row::Entity::find()
-        .filter(row::Column::IsPublic.eq(true))
-        .filter(row::Column::IsActive.eq(true))
+    Ok(offered(row::Entity::find())
         .all(db)
         .await?
         .into_iter()
@@ -162,7 +293,8 @@ fn wording(state: &AppState, given: Option<&str>) -> AppResult<String> {
     }
 }
 
-/// Staff set a contact's interests (all of them, public or not), e.g. from a paper form whose
+/// Staff set a contact's interests (all of them, public or not; an archived one is neither added
+/// nor taken away: one the contact holds may be listed, any other is BAD_USER_INPUT), e.g. from a paper form whose
 /// wording version they give. Returns the contact.
 #[tracing::instrument(skip(state, interest_ids), fields(actor = %actor.label()))]
 pub async fn set_for_contact(
@@ -176,8 +308,18 @@ pub async fn set_for_contact(
     let txn = begin_write(&state.db).await?;
     let c = contacts::get_live_in(&txn, contact_id, "contactId").await?;
     contacts::refuse_erased(&c)?;
-    let ids = check_ids(&txn, interest_ids, "interestIds", false).await?;
+    // An archived interest the contact holds may be sent back as it is (a form that lists what
+    // they hold); it stays out of scope below, so nothing changes for it.
+    let held = load_many(&txn, &consent::interests_of(&txn, contact_id).await?).await?;
+    let asked: Vec<i64> = interest_ids
+        .iter()
+        .copied()
+        .filter(|id| !held.iter().any(|h| h.id == *id && h.archived_at.is_some()))
+        .collect();
+    let ids = check_ids(&txn, &asked, "interestIds", false).await?;
+    // Archived interests are out of scope: a choice made before stays, none is added.
     let mut scope: Vec<i64> = row::Entity::find()
+        .filter(row::Column::ArchivedAt.is_null())
         .all(&txn)
         .await?
         .into_iter()
@@ -250,7 +392,7 @@ pub async fn of_contact(
     // Members see only the topics offered to them (as the `interests` list does): an internal one
     // staff set on their record stays staff's.
     if !access::is_staff(viewer) {
-        found.retain(|i| i.is_public && i.is_active);
+        found.retain(Interest::offered);
     }
     Ok(found)
 }

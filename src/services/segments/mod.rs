@@ -1,18 +1,25 @@
 //! Segments (issue 19): tags and groups staff put contacts in, interests contacts choose
 //! themselves (with the consent records behind every choice), and saved searches — a typed
 //! contact filter stored by name and evaluated in SQL whenever it is used.
+//!
+//! Staff rename and remove them too: a tag is deleted with its assignments, a group is deleted
+//! (each member's leave recorded, the row kept for that history), an interest is archived (its
+//! consent records stay). None of these happens while a mailing not sent yet or a saved search
+//! names it (`references`).
 
 pub mod consent;
 pub mod filter;
 pub mod groups;
 pub mod interests;
 pub mod privacy;
+pub mod references;
 pub mod saved_searches;
 pub mod tags;
 
 use sea_orm::ConnectionTrait;
 
 use crate::db::sql::Sql;
+use crate::domain::patch::Patch;
 use crate::error::{AppError, AppResult};
 
 /// Ids bound per statement when a long list is checked or written (well under SQLite's 32,766
@@ -55,6 +62,17 @@ pub fn description(raw: Option<&str>) -> AppResult<Option<String>> {
         "description",
         2000,
     )?)
+}
+
+/// A description patch checked as `description` checks a new one (clearing needs no check).
+pub fn description_patch(p: Patch<String>) -> AppResult<Patch<String>> {
+    Ok(match p {
+        Patch::Set(d) => match description(Some(&d))? {
+            Some(d) => Patch::Set(d),
+            None => Patch::Clear,
+        },
+        other => other,
+    })
 }
 
 /// Maps a unique-name violation to CONFLICT on `name`.

@@ -6,9 +6,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use super::{CHUNK, description, name, name_taken, require_live_contacts};
-use crate::db::begin_write;
+use super::references::{self, Segment};
+use super::{CHUNK, description, description_patch, name, name_taken, require_live_contacts};
 use crate::db::entities::segments::{contact_tag, tag as row};
+use crate::db::{begin_write, lock_subject};
+use crate::domain::patch::Patch;
 use crate::domain::role::Role;
 use crate::domain::segment::{bulk_ids, parse_color};
 use crate::error::{AppError, AppResult};
@@ -45,10 +47,38 @@ pub struct TagInput {
     pub description: Option<String>,
 }
 
+/// Changes to a tag as typed; each part left out stays as it is.
+#[derive(Default)]
+pub struct TagChanges {
+    pub name: Option<String>,
+    pub color: Patch<String>,
+    pub description: Patch<String>,
+}
+
+/// Longest tag name (the column's width).
+const MAX_NAME: usize = 100;
+
+/// A tag name as typed: a name (trimmed, one line, no control characters) of at most 100
+/// characters. The same rule for a new tag and a renamed one.
+fn tag_name(raw: &str) -> AppResult<String> {
+    let n = name(raw, "name")?;
+    if n.chars().count() > MAX_NAME {
+        return Err(AppError::bad_input(
+            "name",
+            format!("must be at most {MAX_NAME} characters"),
+        ));
+    }
+    Ok(n)
+}
+
+fn view(m: &row::Model) -> serde_json::Value {
+    serde_json::json!({ "name": m.name, "color": m.color, "description": m.description })
+}
+
 /// Creates a tag (admins).
 #[tracing::instrument(skip(state, input), fields(actor = %actor.label()))]
 pub async fn create(state: &AppState, actor: &Actor, input: TagInput) -> AppResult<Tag> {
-    let name = name(&input.name, "name")?;
+    let name = tag_name(&input.name)?;
     let color = input
         .color
         .as_deref()
@@ -83,6 +113,77 @@ pub async fn create(state: &AppState, actor: &Actor, input: TagInput) -> AppResu
     Ok(created.into())
 }
 
+/// Renames, recolours or redescribes a tag (admins). The name stays unique (CONFLICT on `name`).
+#[tracing::instrument(skip(state, changes), fields(actor = %actor.label()))]
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    changes: TagChanges,
+) -> AppResult<Tag> {
+    let name = changes.name.as_deref().map(tag_name).transpose()?;
+    let color = match changes.color {
+        Patch::Set(c) => Patch::Set(parse_color(&c, "color")?),
+        other => other,
+    };
+    let description = description_patch(changes.description)?;
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    let current = get_in(&txn, id, "id").await?;
+    let before = view(&current);
+    let mut a: row::ActiveModel = current.clone().into();
+    a.name = Set(name.unwrap_or(current.name));
+    a.color = Set(color.apply(current.color));
+    a.description = Set(description.apply(current.description));
+    let updated = a.update(&txn).await.map_err(|e| name_taken(e, "tag"))?;
+    audit::record(
+        &txn,
+        actor,
+        "tag.update",
+        "tag",
+        id,
+        Some(before),
+        Some(view(&updated)),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated.into())
+}
+
+/// Deletes a tag and takes it off every contact (admins). Refused (CONFLICT) while a mailing not
+/// sent yet or a saved search names it. Returns the id.
+#[tracing::instrument(skip(state), fields(actor = %actor.label()))]
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<i64> {
+    let now = state.clock.now();
+    let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "tag", &id.to_string()).await?;
+    let tag = get_in(&txn, id, "id").await?;
+    let what = format!("tag \"{}\"", tag.name);
+    references::refuse_if_used(&txn, Segment::Tag(id), &what, "deleted").await?;
+    let removed = contact_tag::Entity::delete_many()
+        .filter(contact_tag::Column::TagId.eq(id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    row::Entity::delete_by_id(id).exec(&txn).await?;
+    let mut before = view(&tag);
+    before["contacts"] = removed.into();
+    audit::record(
+        &txn,
+        actor,
+        "tag.delete",
+        "tag",
+        id,
+        Some(before),
+        None,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
 /// Every tag by name (staff).
 pub async fn list(state: &AppState, viewer: &Viewer) -> AppResult<Vec<Tag>> {
     access::require_role(viewer, Role::Staff)?;
@@ -114,6 +215,8 @@ pub async fn tag_contacts(
     let ids = bulk_ids(contact_ids, "contactIds")?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    // Waits for a concurrent delete (PostgreSQL), which then leaves NOT_FOUND here.
+    lock_subject(&txn, "tag", &tag_id.to_string()).await?;
     let tag = get_in(&txn, tag_id, "tagId").await?;
     require_live_contacts(&txn, &ids, "contactIds").await?;
     for chunk in ids.chunks(CHUNK) {

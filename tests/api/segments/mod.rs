@@ -1,9 +1,12 @@
 //! Segments and mailings (issue 19): tags and groups with history, interests and consent records,
 //! saved searches (checked against a brute-force filter on random data), mailings and their
-//! audience, exactly-once sending, unsubscribe links, double opt-in and bounces.
+//! audience, exactly-once sending, unsubscribe links, double opt-in and bounces; renaming,
+//! deleting and archiving what mailings and saved searches name.
 
+mod archive;
 mod filter_property;
 mod interests;
+mod lifecycle;
 mod mailings;
 mod references;
 mod sending;
