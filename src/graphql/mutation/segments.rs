@@ -14,7 +14,7 @@ use crate::graphql::types::segments::{
     UpdateSavedSearchInput, UpdateTagInput,
 };
 use crate::graphql::{parse_id, parse_ids};
-use crate::services::segments::{groups, interests, references, saved_searches, tags};
+use crate::services::segments::{groups, interests, saved_searches, tags};
 
 #[derive(Default)]
 pub struct SegmentMutation;
@@ -203,7 +203,6 @@ impl SegmentMutation {
     ) -> Result<SavedSearch> {
         let state = guards::state(ctx)?;
         let filter = segments::contact_filter(state, input.filter).await?;
-        references::refuse_archived_interests(&state.db, &filter, "filter.interestIds").await?;
         let actor = guards::actor(ctx);
         let description = input.description.as_deref();
         let created =
@@ -225,9 +224,6 @@ impl SegmentMutation {
             Some(f) => Some(segments::contact_filter(state, f).await?),
             None => None,
         };
-        if let Some(f) = &filter {
-            references::refuse_archived_interests(&state.db, f, "filter.interestIds").await?;
-        }
         let actor = guards::actor(ctx);
         let updated =
             saved_searches::update(state, &actor, id, input.name.as_deref(), filter).await?;

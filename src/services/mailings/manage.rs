@@ -73,6 +73,8 @@ async fn check_input<C: ConnectionTrait>(
 ) -> AppResult<()> {
     render::check(state, &i.subject, &i.text_body, &i.html_body)?;
     i.audience.check()?;
+    // What the audience names cannot be deleted or archived meanwhile.
+    crate::services::segments::lock_definitions(db).await?;
     let a = &i.audience;
     let groups = a.group_ids.iter().chain(&a.exclude_group_ids);
     for id in groups {

@@ -86,3 +86,12 @@ pub fn name_taken(e: sea_orm::DbErr, what: &str) -> AppError {
         e.into()
     }
 }
+
+/// Serialises changes to what segments name (PostgreSQL; SQLite has one writer already): saved
+/// searches naming one another, mailing audiences naming tags, groups, interests and saved
+/// searches, and the deletion or archiving of those. Without it, two edits at once could close a
+/// cycle between two searches, or a mailing could name a tag in the moment it is deleted.
+pub async fn lock_definitions<C: sea_orm::ConnectionTrait>(txn: &C) -> crate::error::AppResult<()> {
+    crate::db::lock_subject(txn, "segment-definitions", "all").await?;
+    Ok(())
+}

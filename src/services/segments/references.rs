@@ -145,6 +145,7 @@ pub async fn refuse_if_used<C: ConnectionTrait>(
     what: &str,
     doing: &str,
 ) -> AppResult<()> {
+    super::lock_definitions(db).await?;
     let found = uses(db, s).await?;
     if found.is_empty() {
         Ok(())

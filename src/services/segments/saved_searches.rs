@@ -57,6 +57,7 @@ async fn check_stored<C: ConnectionTrait>(
             "a saved search lists live contacts only",
         ));
     }
+    super::references::refuse_archived_interests(db, f, "filter.interestIds").await?;
     let resolved = resolve_from(db, f.clone(), id, "filter.savedSearchId").await?;
     filter::check_evaluated(
         db.get_database_backend(),
@@ -126,7 +127,7 @@ pub async fn create(
         .map_err(|e| AppError::internal_from("serialising a filter", e))?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    lock_graph(&txn).await?;
+    super::lock_definitions(&txn).await?;
     check_stored(&txn, &f, None, state.clock.today()).await?;
     let created = row::ActiveModel {
         name: Set(name),
@@ -167,7 +168,7 @@ pub async fn update(
 ) -> AppResult<SavedSearch> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    lock_graph(&txn).await?;
+    super::lock_definitions(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
     let before = serde_json::json!({ "name": current.name, "filter": current.filter });
     let mut a: row::ActiveModel = current.into();
@@ -201,13 +202,6 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     from_row(updated)
-}
-
-/// Serialises changes to which saved search names which (PostgreSQL; SQLite has one writer):
-/// two edits at once could otherwise each close half of a cycle.
-async fn lock_graph<C: ConnectionTrait>(txn: &C) -> AppResult<()> {
-    crate::db::lock_subject(txn, "saved-searches", "graph").await?;
-    Ok(())
 }
 
 /// After saved search `id` changed (inside the transaction): every saved search built on it, and
@@ -351,7 +345,7 @@ pub async fn count(state: &AppState, viewer: &Viewer, f: ContactFilter) -> AppRe
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    lock_graph(&txn).await?;
+    super::lock_definitions(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
     let mut naming = Vec::new();
     for other in row::Entity::find().all(&txn).await? {
