@@ -15,6 +15,11 @@
 //! `BENCH_PG_ADMIN_URL` is set (a user that may create databases; the bench uses
 //! `tessera_bench_mailing`). `BENCH_MAILING_CONTACTS` changes the count. Figures go to stdout and
 //! `bench/mailing-results.md`.
+//!
+//! `BENCH_MAILING_PROPOSED_INDEX=1` is an experiment, not the shipped schema: it adds an index on
+//! `outbound_messages (mailing_id, next_attempt_at)` before the run, the index that the query
+//! `send-mailings` makes once per batch (the mailing's latest send time) lacks; see
+//! bench/RESULTS.md.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -389,6 +394,15 @@ struct Figures {
     message_bytes: i64,
     deliver_secs: f64,
     sent: i64,
+    /// `send-mailings` after a simulated crash that lost every recipient's QUEUED mark.
+    resume_secs: f64,
+    /// What that run reported as queued (the outbox gained nothing: asserted).
+    resume_reported: i64,
+}
+
+/// Whether this run adds the index proposed in bench/RESULTS.md (an experiment).
+fn proposed_index() -> bool {
+    std::env::var_os("BENCH_MAILING_PROPOSED_INDEX").is_some()
 }
 
 async fn scalar(state: &AppState, sql: &str) -> i64 {
@@ -411,6 +425,15 @@ async fn run_suite(backend: &'static str, url: &str, n: usize) -> Figures {
     let state = tessera::connect_state(s, Clock::system())
         .await
         .expect("connect and migrate");
+    if proposed_index() {
+        state
+            .db
+            .execute_unprepared(
+                "CREATE INDEX bench_outbound_mailing_next ON outbound_messages (mailing_id, next_attempt_at)",
+            )
+            .await
+            .expect("the proposed index");
+    }
     let as_of = state.clock.today();
     let (want_selected, want_skipped, want_recipients) = expected(n);
     let started = Instant::now();
@@ -505,6 +528,19 @@ async fn run_suite(backend: &'static str, url: &str, n: usize) -> Figures {
         (want_recipients, want_skipped, 0, want_recipients, 0),
         "mailing stats"
     );
+    let (resume_secs, resume_reported) = resume_after_crash(&state, mailing.id, as_of).await;
+    assert_eq!(
+        scalar(&state, &outbox).await,
+        want_recipients,
+        "still one message each"
+    );
+    let (_, resent) = timed_job(&state, "deliver-mail", as_of).await;
+    assert_eq!(resent, 0, "nothing delivered twice");
+    assert_eq!(
+        sink.accepted() as i64,
+        want_recipients,
+        "the sink got nothing more"
+    );
     state.db.close_by_ref().await.ok();
     Figures {
         backend,
@@ -521,7 +557,34 @@ async fn run_suite(backend: &'static str, url: &str, n: usize) -> Figures {
         message_bytes,
         deliver_secs,
         sent,
+        resume_secs,
+        resume_reported,
     }
+}
+
+/// The worst crash: every recipient looks PENDING again and the mailing SENDING, as if the
+/// process had died after inserting every batch's messages but before recording any of them.
+/// `send-mailings` renders them all again and the outbox's unique dedupe key refuses each copy.
+/// (seconds, what the job reported as queued).
+async fn resume_after_crash(state: &AppState, mailing_id: i64, as_of: NaiveDate) -> (f64, i64) {
+    for sql in [
+        format!(
+            "UPDATE mailing_recipients SET status = '{}', queued_at = NULL WHERE mailing_id = {mailing_id} AND status = '{}'",
+            RecipientStatus::Pending.as_str(),
+            RecipientStatus::Queued.as_str()
+        ),
+        format!(
+            "UPDATE mailings SET status = '{}', finished_at = NULL WHERE id = {mailing_id}",
+            MailingStatus::Sending.as_str()
+        ),
+    ] {
+        state
+            .db
+            .execute_unprepared(&sql)
+            .await
+            .expect("simulate a crash");
+    }
+    timed_job(state, "send-mailings", as_of).await
 }
 
 fn report(figures: &[Figures]) -> String {
@@ -537,13 +600,16 @@ fn report(figures: &[Figures]) -> String {
     out.push_str(&format!("Machine: {}\n\n", common::machine()));
     let defaults = Settings::default().mailings;
     out.push_str(&format!(
-        "Contacts: 60 % current members, 25 % lapsed, 15 % never members; Newsletter interest on some; 2 % tagged Staff; one in 97 each deceased, do-not-email, unsubscribed (opt-out) and bouncing (suppressed address). Saved search \"current member OR Newsletter, NOT tagged Staff\"; the mailing's audience is that saved search. *Live count*: the saved search's count. *Resolve*: `sendMailing` (the snapshot: INSERT … SELECT of the filter into `mailing_recipients`, exclusions marked SKIPPED, status SENDING). *send-mailings*: renders (subject, text, HTML) and queues every recipient in batches of {} per transaction. *Re-run*: the job again (must queue 0). *deliver-mail*: over loopback SMTP to an in-process sink (pooled connections, unsubscribe link signed per message). `mailings.send_rate_per_minute` = 0 (no limit) for this run; every count is asserted against the seed.\n\n",
+        "Contacts: 60 % current members, 25 % lapsed, 15 % never members; Newsletter interest on some; 2 % tagged Staff; one in 97 each deceased, do-not-email, unsubscribed (opt-out) and bouncing (suppressed address). Saved search \"current member OR Newsletter, NOT tagged Staff\"; the mailing's audience is that saved search. *Live count*: the saved search's count. *Resolve*: `sendMailing` (the snapshot: INSERT … SELECT of the filter into `mailing_recipients`, exclusions marked SKIPPED, status SENDING). *send-mailings*: renders (subject, text, HTML) and queues every recipient in batches of {} per transaction. *Re-run*: the job again (must queue 0). *deliver-mail*: over loopback SMTP to an in-process sink (pooled connections, unsubscribe link signed per message). *Resume after crash*: every recipient set back to PENDING and the mailing to SENDING, `send-mailings` again: it renders everyone again, the outbox refuses every copy (asserted: no new row, and `deliver-mail` then sends nothing). `mailings.send_rate_per_minute` = 0 (no limit) for this run; every count is asserted against the seed.\n\n",
         defaults.batch_size
     ));
-    out.push_str("| database | contacts | seed | live count | resolve (snapshot) | recipients / skipped | send-mailings | queued/s | re-run | avg. text + HTML | deliver-mail | sent/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    if proposed_index() {
+        out.push_str("**Experiment** (`BENCH_MAILING_PROPOSED_INDEX=1`): this run added `CREATE INDEX … ON outbound_messages (mailing_id, next_attempt_at)`, which the shipped schema does not have.\n\n");
+    }
+    out.push_str("| database | contacts | seed | live count | resolve (snapshot) | recipients / skipped | send-mailings | queued/s | re-run | avg. text + HTML | deliver-mail | sent/s | resume after crash |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for f in figures {
         out.push_str(&format!(
-            "| {} | {} | {:.1} s | {:.3} s ({} match) | {:.2} s | {} / {} | {:.2} s ({} queued) | {:.0} | {:.3} s | {} bytes | {:.2} s ({} sent) | {:.0} |\n",
+            "| {} | {} | {:.1} s | {:.3} s ({} match) | {:.2} s | {} / {} | {:.2} s ({} queued) | {:.0} | {:.3} s | {} bytes | {:.2} s ({} sent) | {:.0} | {:.2} s (0 new of {} reported) |\n",
             f.backend,
             f.contacts,
             f.seed_secs,
@@ -559,7 +625,9 @@ fn report(figures: &[Figures]) -> String {
             f.message_bytes,
             f.deliver_secs,
             f.sent,
-            f.sent as f64 / f.deliver_secs
+            f.sent as f64 / f.deliver_secs,
+            f.resume_secs,
+            f.resume_reported
         ));
     }
     if let (Some(f), rate) = (figures.first(), defaults.send_rate_per_minute)

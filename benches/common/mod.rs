@@ -154,10 +154,10 @@ pub async fn create_database(admin_url: &str, name: &str) -> (DatabaseConnection
 /// that backend), so this retries, and only warns in the end.
 pub async fn drop_database(admin: &DatabaseConnection, name: &str) {
     let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    for attempt in 1..=20 {
+    for attempt in 1..=60 {
         match admin.execute_unprepared(&sql).await {
             Ok(_) => return,
-            Err(e) if attempt == 20 => eprintln!("warning: could not drop {name}: {e}"),
+            Err(e) if attempt == 60 => eprintln!("warning: could not drop {name}: {e}"),
             Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
         }
     }
