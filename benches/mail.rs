@@ -6,29 +6,29 @@
 //! is set (a user that may create databases; the bench uses `tessera_bench_mail`).
 //! `BENCH_MAIL_MEMBERS` changes the count. Figures go to stdout and `bench/mail-results.md`.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "../tests/api/smtp.rs"]
 mod smtp;
 
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Query, SimpleExpr};
-use sea_orm::{ConnectionTrait, Database, DbBackend};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::SimpleExpr;
 use tessera::clock::Clock;
-use tessera::config::{MailTransportKind, Settings};
 use tessera::domain::dates::Unit;
-use tessera::domain::membership::{AutoRenew, DurationUnit, PeriodType, Visibility};
 use tessera::domain::reminder::{Anchor, Direction};
-use tessera::jobs::{JobSpec, registry, runs as jobs};
-use tessera::services::{membership_types, reminders, statuses};
+use tessera::services::{reminders, statuses};
 use tessera::state::AppState;
+
+use common::{insert_rows, settings, timed_job};
 
 /// mimalloc instead of the system allocator: bulk rendering and queueing allocate heavily on
 /// several threads (see bench/RESULTS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ROWS_PER_INSERT: usize = 400;
 const PG_DATABASE: &str = "tessera_bench_mail";
 
 /// What one database's run measured.
@@ -44,63 +44,10 @@ struct Figures {
     sent: i64,
 }
 
-fn settings(url: &str, smtp_url: &str) -> Settings {
-    let mut s = Settings::default();
-    s.database.url = url.into();
-    s.scheduler.enabled = false;
-    s.mail.transport = MailTransportKind::Smtp;
-    s.mail.smtp_url = smtp_url.parse().expect("an SMTP URL");
-    s.organization.name = "Friends of the Park".into();
-    s
-}
-
-async fn insert_rows<C: ConnectionTrait>(
-    db: &C,
-    table: &str,
-    cols: &[&str],
-    rows: Vec<Vec<SimpleExpr>>,
-) {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut insert = Query::insert();
-        insert
-            .into_table(Alias::new(table))
-            .columns(cols.iter().map(|c| Alias::new(*c)));
-        for row in chunk {
-            insert.values(row.clone()).expect("row matches columns");
-        }
-        db.execute(&insert).await.expect("bulk insert");
-    }
-}
-
 /// `n` contacts, each with a current membership ending 30 days after `as_of`, in bulk (explicit
 /// ids, multi-row INSERTs in one transaction per 20,000, as `tessera demo` does).
 async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
-    let t = membership_types::create(
-        state,
-        membership_types::TypeFields {
-            name: "Individual".into(),
-            description: None,
-            minimum_fee: "50.00".into(),
-            currency: "EUR".into(),
-            duration_unit: DurationUnit::Year,
-            duration_interval: 1,
-            period_type: PeriodType::Rolling,
-            fixed_period_start_day: None,
-            fixed_period_rollover_day: None,
-            auto_renew: AutoRenew::No,
-            visibility: Visibility::Public,
-            is_active: true,
-            grants: vec![],
-            weight: 0,
-            send_welcome: false,
-            welcome_template_key: None,
-            prices: Default::default(),
-            inherit_via: Vec::new(),
-            max_related: None,
-        },
-    )
-    .await
-    .expect("membership type");
+    let type_id = common::individual_type(state).await;
     let current = statuses::by_code(&state.db, statuses::CURRENT)
         .await
         .expect("Current")
@@ -138,7 +85,7 @@ async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
                 vec![
                     (*id).into(),
                     (*id).into(),
-                    t.id.into(),
+                    type_id.into(),
                     current.into(),
                     join.into(),
                     join.into(),
@@ -187,31 +134,7 @@ async fn seed(state: &AppState, n: usize, as_of: NaiveDate) {
         .await;
         txn.commit().await.expect("commit");
     }
-    if state.db.get_database_backend() == DbBackend::Postgres {
-        for table in ["contacts", "memberships"] {
-            let sql = format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            );
-            state.db.execute_unprepared(&sql).await.expect("sequence");
-        }
-    }
-}
-
-async fn timed_job(state: &AppState, job: &str, as_of: NaiveDate) -> (f64, i64) {
-    let job: &JobSpec = registry::find(job).expect("a registered job");
-    let started = Instant::now();
-    let run = jobs::run(state, job, as_of, "bench")
-        .await
-        .expect("job run");
-    let secs = started.elapsed().as_secs_f64();
-    assert_eq!(
-        run.status,
-        tessera::domain::job::JobStatus::Succeeded,
-        "{} failed: {:?}",
-        job.name,
-        run.error
-    );
-    (secs, run.changed)
+    common::reset_sequences(state, &["contacts", "memberships"]).await;
 }
 
 async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures {
@@ -280,33 +203,6 @@ async fn run_suite(backend: &'static str, url: &str, members: usize) -> Figures 
     }
 }
 
-fn first_line(path: &str, prefix: &str) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(prefix))
-        .and_then(|l| {
-            l.split_once([':', '='])
-                .map(|(_, v)| v.trim().trim_matches('"').to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let rustc = std::process::Command::new("rustc")
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
-    format!(
-        "{} ({cpus} CPUs available, shared with other work), {} memory, {}, {rustc}, release profile",
-        first_line("/proc/cpuinfo", "model name"),
-        first_line("/proc/meminfo", "MemTotal"),
-        first_line("/etc/os-release", "PRETTY_NAME"),
-    )
-}
-
 fn report(figures: &[Figures]) -> String {
     let mut out = String::from("# Reminder mail benchmark\n\n");
     out.push_str(&format!(
@@ -317,7 +213,7 @@ fn report(figures: &[Figures]) -> String {
             ""
         }
     ));
-    out.push_str(&format!("Machine: {}\n\n", machine()));
+    out.push_str(&format!("Machine: {}\n\n", common::machine()));
     out.push_str("Each member has a current membership ending 30 days after the run date; one reminder \"renewal-reminder 30 days before END_DATE\". `send-reminders` selects, renders (subject, text and HTML with the layout) and inserts every message; the re-run finds them all in the outbox and renders nothing; `deliver-mail` sends them over loopback SMTP to an in-process sink (8 concurrent sends, pooled connections).\n\n");
     out.push_str("| database | members | send-reminders | queued/s (target 20,000) | re-run | avg. text + HTML | deliver-mail | sent/s (target 1,000) |\n|---|---|---|---|---|---|---|---|\n");
     for f in figures {
@@ -338,31 +234,10 @@ fn report(figures: &[Figures]) -> String {
     out
 }
 
-/// Drops the bench database; autovacuum may hold it for a moment (a non-superuser cannot end
-/// that backend), so this retries, and only warns in the end.
-async fn drop_database(admin: &sea_orm::DatabaseConnection) {
-    let sql = format!("DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)");
-    for attempt in 1..=20 {
-        match admin.execute_unprepared(&sql).await {
-            Ok(_) => return,
-            Err(e) if attempt == 20 => eprintln!("warning: could not drop {PG_DATABASE}: {e}"),
-            Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
-        }
-    }
-}
-
 async fn postgres(admin_url: &str, members: usize) -> Figures {
-    let admin = Database::connect(admin_url)
-        .await
-        .expect("connect to BENCH_PG_ADMIN_URL");
-    drop_database(&admin).await;
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {PG_DATABASE}"))
-        .await
-        .expect("create bench database");
-    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
-    let figures = run_suite("PostgreSQL", &format!("{base}/{PG_DATABASE}"), members).await;
-    drop_database(&admin).await;
+    let (admin, url) = common::create_database(admin_url, PG_DATABASE).await;
+    let figures = run_suite("PostgreSQL", &url, members).await;
+    common::drop_database(&admin, PG_DATABASE).await;
     figures
 }
 
@@ -373,18 +248,9 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let path = std::env::temp_dir().join(format!("tessera-bench-mail-{}.db", std::process::id()));
-    let mut figures = vec![
-        run_suite(
-            "SQLite",
-            &format!("sqlite://{}?mode=rwc", path.display()),
-            members,
-        )
-        .await,
-    ];
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    let (url, file) = common::sqlite_file("mail");
+    let mut figures = vec![run_suite("SQLite", &url, members).await];
+    drop(file);
     if let Ok(admin_url) = std::env::var("BENCH_PG_ADMIN_URL") {
         figures.push(postgres(&admin_url, members).await);
     }
