@@ -83,6 +83,16 @@ pub struct ScheduleMailingInput {
     pub scheduled_at: DateTime,
 }
 
+/// The live size of a mailing's audience before it is sent.
+#[derive(Debug, SimpleObject)]
+pub struct AudienceCount {
+    /// Live contacts the audience matches now.
+    pub matching: i64,
+    /// Of those, how many could get bulk mail now: not deceased, not do-not-email, with an
+    /// address, not unsubscribed from bulk mail, not bouncing.
+    pub reachable: i64,
+}
+
 /// A rendered message.
 #[derive(Debug, SimpleObject)]
 pub struct MailingPreview {
@@ -188,6 +198,25 @@ impl Mailing {
     /// When it was cancelled.
     async fn cancelled_at(&self) -> Option<DateTime> {
         self.0.cancelled_at.map(DateTime)
+    }
+    /// How big the audience is now, before sending (null once sending has started or the
+    /// mailing was cancelled: see `recipients` and `stats`). Counted live each time it is asked.
+    async fn audience_count(&self, ctx: &Context<'_>) -> Result<Option<AudienceCount>> {
+        use crate::domain::segment::MailingStatus as S;
+        if !matches!(self.0.status, S::Draft | S::Scheduled) {
+            return Ok(None);
+        }
+        let state = guards::state(ctx)?;
+        let (matching, reachable) = crate::services::mailings::audience::count_now(
+            &state.db,
+            &self.0.audience,
+            state.clock.today(),
+        )
+        .await?;
+        Ok(Some(AudienceCount {
+            matching,
+            reachable,
+        }))
     }
     /// Contacts in the snapshot who get the message (0 before sending starts).
     async fn recipients(&self) -> i64 {

@@ -4,7 +4,7 @@
 //! SKIPPED with the reason.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
 use sea_orm::{ConnectionTrait, QueryTrait};
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +159,37 @@ const SKIPS: &[(&str, &str)] = &[
         "SELECT c.id FROM contacts c JOIN email_suppressions s ON s.email = c.email",
     ),
 ];
+
+/// How many live contacts `audience` matches now, and how many of them could get bulk mail now
+/// (none of the reasons a snapshot skips someone applies): the size of a mailing before it is sent.
+pub async fn count_now<C: ConnectionTrait>(
+    db: &C,
+    audience: &Audience,
+    today: NaiveDate,
+) -> AppResult<(i64, i64)> {
+    let backend = db.get_database_backend();
+    let filter = audience.evaluated_filter(db, today).await?;
+    let matching = matching_ids(backend, &filter, today).into_query();
+    let count = |reachable: bool| {
+        let mut q = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(matching.clone(), Alias::new("m"))
+            .to_owned();
+        if reachable {
+            for (_, who) in SKIPS {
+                q.and_where(Expr::cust(format!("m.id NOT IN ({who})")));
+            }
+        }
+        q
+    };
+    let mut out = [0i64; 2];
+    for (i, reachable) in [false, true].into_iter().enumerate() {
+        if let Some(r) = db.query_one(&count(reachable)).await? {
+            out[i] = r.try_get_by_index::<i64>(0)?;
+        }
+    }
+    Ok((out[0], out[1]))
+}
 
 /// Takes the snapshot of `mailing_id` inside the caller's transaction; returns how many
 /// recipients get the message. Taking it again adds nobody twice.

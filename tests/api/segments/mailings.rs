@@ -153,6 +153,12 @@ async fn a_mailing_reaches_exactly_its_audience_minus_exclusions_and_suppressed_
         .as_str()
         .unwrap()
         .to_string();
+    // Before sending, its live size: nine match, four of them can get bulk mail.
+    let size = "query($id: ID!) { mailing(id: $id) { audienceCount { matching reachable } } }";
+    assert_eq!(
+        ok(&app, &admin, size, json!({ "id": id })).await["mailing"]["audienceCount"],
+        json!({ "matching": 9, "reachable": 4 })
+    );
     let d2 = ok(
         &app,
         &admin,
@@ -172,6 +178,9 @@ async fn a_mailing_reaches_exactly_its_audience_minus_exclusions_and_suppressed_
         )
         .await;
     assert_eq!(code(&body), "CONFLICT", "sending twice is refused");
+    assert!(
+        ok(&app, &admin, size, json!({ "id": id })).await["mailing"]["audienceCount"].is_null()
+    );
     send_job(&app).await;
     let mut expected = vec![a.clone(), c.clone(), d.clone(), k.clone()];
     expected.sort();
