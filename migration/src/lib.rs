@@ -27,6 +27,7 @@ mod m20261201_000021_events;
 mod m20261201_000022_segments;
 mod m20261201_000024_report_rollups;
 mod m20261201_000025_segment_lifecycle;
+mod m20261201_000026_mailing_send_times;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000022_segments::Migration),
             Box::new(m20261201_000024_report_rollups::Migration),
             Box::new(m20261201_000025_segment_lifecycle::Migration),
+            Box::new(m20261201_000026_mailing_send_times::Migration),
         ]
     }
 }

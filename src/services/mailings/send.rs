@@ -188,7 +188,7 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
         start += gap;
         queued.push(r.id);
     }
-    insert_messages(&txn, rows).await?;
+    let inserted = insert_messages(&txn, rows).await?;
     mark(&txn, &queued, RecipientStatus::Queued, None, now).await?;
     for (id, why) in &skipped {
         mark(&txn, &[*id], RecipientStatus::Skipped, Some(why), now).await?;
@@ -208,7 +208,7 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
             .await?;
     }
     txn.commit().await?;
-    Ok(Some(queued.len() as u64))
+    Ok(Some(inserted))
 }
 
 /// Contacts of the batch who opted out of bulk mail or whose address is suppressed since the
@@ -251,28 +251,38 @@ fn gap(state: &AppState) -> Duration {
 }
 
 /// When this batch's first message may go: one gap after the mailing's last queued one, never in
-/// the past.
+/// the past; now when there is no send rate. (The latest send time is read through
+/// `ix_outbound_messages_mailing_next`: one index entry, not every message queued so far.)
 async fn first_send_time<C: ConnectionTrait>(
     db: &C,
     mailing_id: i64,
     now: DateTime<Utc>,
     gap: Duration,
 ) -> AppResult<DateTime<Utc>> {
-    let last: Option<outbound::Model> = outbound::Entity::find()
+    if gap.is_zero() {
+        return Ok(now);
+    }
+    let last: Option<DateTime<Utc>> = outbound::Entity::find()
+        .select_only()
+        .column(outbound::Column::NextAttemptAt)
         .filter(outbound::Column::MailingId.eq(mailing_id))
         .order_by_desc(outbound::Column::NextAttemptAt)
+        .into_tuple()
         .one(db)
         .await?;
     Ok(match last {
-        Some(m) if m.next_attempt_at + gap > now => m.next_attempt_at + gap,
+        Some(at) if at + gap > now => at + gap,
         _ => now,
     })
 }
 
+/// Inserts the messages, skipping any whose dedupe key is queued already (a batch resumed after a
+/// crash); returns how many were new.
 async fn insert_messages<C: ConnectionTrait>(
     db: &C,
     rows: Vec<outbound::ActiveModel>,
-) -> AppResult<()> {
+) -> AppResult<u64> {
+    let mut inserted = 0;
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<outbound::ActiveModel> = rows.by_ref().take(200).collect();
@@ -285,11 +295,12 @@ async fn insert_messages<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await;
         match result {
-            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {}
+            Ok(n) => inserted += n,
+            Err(sea_orm::DbErr::RecordNotInserted) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(())
+    Ok(inserted)
 }
 
 async fn mark<C: ConnectionTrait>(
