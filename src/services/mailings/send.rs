@@ -142,6 +142,7 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
     let mut start = first_send_time(&txn, mailing_id, now, gap).await?;
     let mut rows = Vec::new();
     let (mut queued, mut skipped, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut wanted = Vec::new();
     for r in &batch {
         let Some(c) = people.get(&r.contact_id) else {
             continue;
@@ -150,28 +151,42 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
             skipped.push((r.id, why));
             continue;
         }
+        wanted.push((r.id, c.id, render::context(state, c, &m.subject)));
+    }
+    // Rendering is CPU work (a batch takes tens of milliseconds): on a blocking thread, not on
+    // one of the runtime's workers, which serve the API meanwhile.
+    let rendered = tokio::task::spawn_blocking(move || {
+        wanted
+            .into_iter()
+            .map(|(rid, cid, ctx)| (rid, cid, compiled.render(ctx)))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|e| crate::error::AppError::internal_from("rendering a mailing", e))?;
+    for (rid, cid, result) in rendered {
         // A template can fail for some recipients only (a helper or path in a branch others do
         // not take): that recipient is marked FAILED with the reason, the others go on.
-        let rendered = match compiled.render(render::context(state, c, &m.subject)) {
+        let rendered = match result {
             Ok(r) => r,
             Err(e) => {
-                tracing::warn!(mailing = mailing_id, contact = c.id, error = %e.detail(), "mailing not rendered");
+                tracing::warn!(mailing = mailing_id, contact = cid, error = %e.detail(), "mailing not rendered");
                 let why: String = format!("the message could not be rendered: {}", e.detail())
                     .chars()
                     .take(200)
                     .collect();
-                failed.push((r.id, why));
+                failed.push((rid, why));
                 continue;
             }
         };
+        let email = people.get(&cid).and_then(|c| c.email.clone());
         rows.push(outbound::ActiveModel {
-            dedupe_key: Set(dedupe_key(mailing_id, c.id)),
+            dedupe_key: Set(dedupe_key(mailing_id, cid)),
             template_key: Set("mailing".into()),
-            recipient: Set(c.email.clone()),
+            recipient: Set(email),
             subject: Set(rendered.subject),
             text_body: Set(rendered.text),
             html_body: Set(rendered.html),
-            contact_id: Set(Some(c.id)),
+            contact_id: Set(Some(cid)),
             membership_id: Set(None),
             status: Set(OutboxStatus::Queued),
             attempts: Set(0),
@@ -186,7 +201,7 @@ pub async fn queue_batch(state: &AppState, mailing_id: i64) -> AppResult<Option<
             ..Default::default()
         });
         start += gap;
-        queued.push(r.id);
+        queued.push(rid);
     }
     let inserted = insert_messages(&txn, rows).await?;
     mark(&txn, &queued, RecipientStatus::Queued, None, now).await?;
