@@ -21,6 +21,7 @@ pub enum Segment {
     Tag(i64),
     Group(i64),
     Interest(i64),
+    SavedSearch(i64),
 }
 
 /// Whether a filter names the segment, in its own lists or in any nested filter (`anyOf`,
@@ -31,6 +32,7 @@ pub fn filter_names(f: &ContactFilter, s: Segment) -> bool {
         Segment::Tag(id) => c.tag_ids.contains(&id),
         Segment::Group(id) => c.group_ids.contains(&id),
         Segment::Interest(id) => c.interest_ids.contains(&id),
+        Segment::SavedSearch(id) => c.saved_search_id == Some(id),
     };
     here || c
         .any_of
@@ -47,6 +49,7 @@ pub fn audience_names(a: &Audience, s: Segment) -> bool {
         Segment::Tag(id) => a.tag_ids.contains(&id) || a.exclude_tag_ids.contains(&id),
         Segment::Group(id) => a.group_ids.contains(&id) || a.exclude_group_ids.contains(&id),
         Segment::Interest(id) => a.interest_ids.contains(&id),
+        Segment::SavedSearch(id) => a.saved_search_ids.contains(&id),
     }
 }
 
@@ -77,23 +80,46 @@ impl std::fmt::Display for Use {
     }
 }
 
-/// Mailings not sent yet (DRAFT, SCHEDULED, SENDING) and saved searches that name `s`, in id order.
-pub async fn uses<C: ConnectionTrait>(db: &C, s: Segment) -> AppResult<Vec<Use>> {
-    let mut out = Vec::new();
+/// A mailing not sent yet and its audience.
+pub struct OpenMailing {
+    pub id: i64,
+    pub subject: String,
+    pub status: MailingStatus,
+    pub audience: Audience,
+}
+
+/// Mailings not sent yet (DRAFT, SCHEDULED, SENDING), in id order.
+pub async fn open_mailings<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OpenMailing>> {
     let open = [
         MailingStatus::Draft,
         MailingStatus::Scheduled,
         MailingStatus::Sending,
     ];
-    let mailings = mailing::Entity::find()
+    mailing::Entity::find()
         .filter(mailing::Column::Status.is_in(open))
         .order_by_asc(mailing::Column::Id)
         .all(db)
-        .await?;
-    for m in mailings {
-        let a: Audience = serde_json::from_str(&m.audience)
-            .map_err(|e| AppError::internal_from(format!("mailing {} audience", m.id), e))?;
-        if audience_names(&a, s) {
+        .await?
+        .into_iter()
+        .map(|m| {
+            let audience = serde_json::from_str(&m.audience)
+                .map_err(|e| AppError::internal_from(format!("mailing {} audience", m.id), e))?;
+            Ok(OpenMailing {
+                id: m.id,
+                subject: m.subject,
+                status: m.status,
+                audience,
+            })
+        })
+        .collect()
+}
+
+/// Mailings not sent yet (DRAFT, SCHEDULED, SENDING) and saved searches that name `s`, in id order
+/// (a saved search does not count as using itself).
+pub async fn uses<C: ConnectionTrait>(db: &C, s: Segment) -> AppResult<Vec<Use>> {
+    let mut out = Vec::new();
+    for m in open_mailings(db).await? {
+        if audience_names(&m.audience, s) {
             out.push(Use::Mailing {
                 id: m.id,
                 subject: m.subject,
@@ -109,7 +135,7 @@ pub async fn uses<C: ConnectionTrait>(db: &C, s: Segment) -> AppResult<Vec<Use>>
         let f: ContactFilter = serde_json::from_str(&r.filter).map_err(|e| {
             AppError::internal_from(format!("saved search {} holds no valid filter", r.id), e)
         })?;
-        if filter_names(&f, s) {
+        if filter_names(&f, s) && s != Segment::SavedSearch(r.id) {
             out.push(Use::SavedSearch {
                 id: r.id,
                 name: r.name,

@@ -251,44 +251,20 @@ async fn check_dependents<C: ConnectionTrait>(
         filter::check_evaluated(backend, &resolved, today, "filter")
             .map_err(|e| broken(what, e))?;
     }
-    for (subject, audience) in pending_audiences(txn).await? {
-        if audience
+    for m in super::references::open_mailings(txn).await? {
+        if m.audience
             .saved_search_ids
             .iter()
             .any(|s| dependents.contains(s))
         {
-            audience
+            let what = format!("the audience of mailing \"{}\"", m.subject);
+            m.audience
                 .evaluated_filter(txn, today)
                 .await
-                .map_err(|e| broken(format!("the audience of mailing \"{subject}\""), e))?;
+                .map_err(|e| broken(what, e))?;
         }
     }
     Ok(())
-}
-
-/// The subject and audience of every mailing not sent yet (draft, scheduled or sending).
-async fn pending_audiences<C: ConnectionTrait>(
-    txn: &C,
-) -> AppResult<Vec<(String, crate::services::mailings::audience::Audience)>> {
-    use crate::db::entities::segments::mailing;
-    use crate::domain::segment::MailingStatus;
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let pending = [
-        MailingStatus::Draft,
-        MailingStatus::Scheduled,
-        MailingStatus::Sending,
-    ];
-    mailing::Entity::find()
-        .filter(mailing::Column::Status.is_in(pending))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let audience = serde_json::from_str(&m.audience)
-                .map_err(|e| AppError::internal_from(format!("mailing {} audience", m.id), e))?;
-            Ok((m.subject, audience))
-        })
-        .collect()
 }
 
 async fn get_in<C: ConnectionTrait>(db: &C, id: i64, field: &str) -> AppResult<row::Model> {
@@ -340,30 +316,20 @@ pub async fn count(state: &AppState, viewer: &Viewer, f: ContactFilter) -> AppRe
 
 /// Deletes a saved search (staff). Refused (CONFLICT, naming them) while another saved search
 /// names it or a mailing not yet sent takes its audience from it: those would change meaning or
-/// fail without anyone deciding so.
+/// fail without anyone deciding so (`references::refuse_if_used`, which takes the lock).
 #[tracing::instrument(skip(state), fields(actor = %actor.label()))]
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
-    super::lock_definitions(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
-    let mut naming = Vec::new();
-    for other in row::Entity::find().all(&txn).await? {
-        if other.id != id && from_row(other.clone())?.filter.segment.saved_search_id == Some(id) {
-            naming.push(format!("saved search \"{}\"", other.name));
-        }
-    }
-    for (subject, audience) in pending_audiences(&txn).await? {
-        if audience.saved_search_ids.contains(&id) {
-            naming.push(format!("mailing \"{subject}\""));
-        }
-    }
-    if !naming.is_empty() {
-        return Err(AppError::conflict(
-            Some("id"),
-            format!("the saved search is used by {}", naming.join(", ")),
-        ));
-    }
+    let what = format!("saved search \"{}\"", current.name);
+    super::references::refuse_if_used(
+        &txn,
+        super::references::Segment::SavedSearch(id),
+        &what,
+        "deleted",
+    )
+    .await?;
     let before = serde_json::json!({ "name": current.name, "filter": current.filter });
     row::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
