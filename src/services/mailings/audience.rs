@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query};
-use sea_orm::{ConnectionTrait, QueryTrait};
+use sea_orm::{ConnectionTrait, QueryFilter, QueryTrait};
 use serde::{Deserialize, Serialize};
 
 use crate::db::entities::segments::mailing_recipient as recipient;
@@ -136,29 +136,36 @@ impl Audience {
 }
 
 /// Why a contact in the snapshot gets nothing, in the order they are checked (the first reason
-/// found is kept): (reason, condition on the recipient's contact id).
+/// found is kept): (reason, condition on the audience's `contacts` row).
 const SKIPS: &[(&str, &str)] = &[
-    (
-        "the contact is deceased",
-        "SELECT id FROM contacts WHERE is_deceased = TRUE",
-    ),
+    ("the contact is deceased", "contacts.is_deceased = TRUE"),
     (
         "the contact asked not to receive email",
-        "SELECT id FROM contacts WHERE do_not_email = TRUE",
+        "contacts.do_not_email = TRUE",
     ),
     (
         "the contact has no email address",
-        "SELECT id FROM contacts WHERE email IS NULL OR email = ''",
+        "(contacts.email IS NULL OR contacts.email = '')",
     ),
     (
         "the contact unsubscribed from bulk mail",
-        "SELECT contact_id FROM mail_opt_outs",
+        "contacts.id IN (SELECT contact_id FROM mail_opt_outs)",
     ),
     (
         "the address bounced or was reported as spam",
-        "SELECT c.id FROM contacts c JOIN email_suppressions s ON s.email = c.email",
+        "contacts.email IN (SELECT email FROM email_suppressions)",
     ),
 ];
+
+/// `value(reason)` for the first reason of [`SKIPS`] that holds, else `otherwise`.
+fn first_skip(value: impl Fn(&'static str) -> Expr, otherwise: Expr) -> Expr {
+    let (why, cond) = SKIPS[0];
+    let mut case = Expr::case(Expr::cust(cond), value(why));
+    for (why, cond) in &SKIPS[1..] {
+        case = case.case(Expr::cust(*cond), value(why));
+    }
+    case.finally(otherwise).into()
+}
 
 /// How many live contacts `audience` matches now, and how many of them could get bulk mail now
 /// (none of the reasons a snapshot skips someone applies): the size of a mailing before it is sent.
@@ -169,22 +176,20 @@ pub async fn count_now<C: ConnectionTrait>(
 ) -> AppResult<(i64, i64)> {
     let backend = db.get_database_backend();
     let filter = audience.evaluated_filter(db, today).await?;
-    let matching = matching_ids(backend, &filter, today).into_query();
-    let count = |reachable: bool| {
-        let mut q = Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from_subquery(matching.clone(), Alias::new("m"))
-            .to_owned();
-        if reachable {
-            for (_, who) in SKIPS {
-                q.and_where(Expr::cust(format!("m.id NOT IN ({who})")));
-            }
-        }
-        q
-    };
+    let matching = matching_ids(backend, &filter, today);
     let mut out = [0i64; 2];
     for (i, reachable) in [false, true].into_iter().enumerate() {
-        if let Some(r) = db.query_one(&count(reachable)).await? {
+        let mut q = matching.clone();
+        if reachable {
+            for (_, cond) in SKIPS {
+                q = q.filter(Expr::cust(format!("NOT ({cond})")));
+            }
+        }
+        let count = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(q.into_query(), Alias::new("m"))
+            .to_owned();
+        if let Some(r) = db.query_one(&count).await? {
             out[i] = r.try_get_by_index::<i64>(0)?;
         }
     }
@@ -202,10 +207,15 @@ pub async fn snapshot<C: ConnectionTrait>(
 ) -> AppResult<i64> {
     let backend = db.get_database_backend();
     let filter = audience.evaluated_filter(db, today).await?;
+    // Who gets nothing, and why, is decided in the same statement: one pass over the audience.
     let mut select = matching_ids(backend, &filter, today).into_query();
     select
         .expr(Expr::val(mailing_id))
-        .expr(Expr::val(RecipientStatus::Pending.as_str()))
+        .expr(first_skip(
+            |_| Expr::val(RecipientStatus::Skipped.as_str()),
+            Expr::val(RecipientStatus::Pending.as_str()),
+        ))
+        .expr(first_skip(Expr::val, Expr::val(Option::<String>::None)))
         .expr(Expr::val(now));
     let insert = Query::insert()
         .into_table(recipient::Entity)
@@ -213,6 +223,7 @@ pub async fn snapshot<C: ConnectionTrait>(
             recipient::Column::ContactId,
             recipient::Column::MailingId,
             recipient::Column::Status,
+            recipient::Column::SkipReason,
             recipient::Column::CreatedAt,
         ])
         .select_from(select)
@@ -224,19 +235,6 @@ pub async fn snapshot<C: ConnectionTrait>(
         )
         .to_owned();
     db.execute(&insert).await?;
-    for (reason, who) in SKIPS {
-        let mut sql = Sql::new(backend);
-        sql.push("UPDATE mailing_recipients SET status = ")
-            .bind(RecipientStatus::Skipped.as_str())
-            .push(", skip_reason = ")
-            .bind(*reason)
-            .push(" WHERE mailing_id = ")
-            .bind(mailing_id)
-            .push(" AND status = ")
-            .bind(RecipientStatus::Pending.as_str())
-            .push(&format!(" AND contact_id IN ({who})"));
-        db.execute_raw(sql.statement()).await?;
-    }
     let mut count = Sql::new(backend);
     count
         .push("SELECT COUNT(*) FROM mailing_recipients WHERE mailing_id = ")

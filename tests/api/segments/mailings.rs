@@ -178,6 +178,45 @@ async fn a_mailing_reaches_exactly_its_audience_minus_exclusions_and_suppressed_
         )
         .await;
     assert_eq!(code(&body), "CONFLICT", "sending twice is refused");
+    // The snapshot records who gets nothing and why (the first reason that holds).
+    use sea_orm::ConnectionTrait;
+    let backend = app.state.db.get_database_backend();
+    let rows = app
+        .state
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            format!("SELECT contact_id, status, skip_reason FROM mailing_recipients WHERE mailing_id = {id}"),
+        ))
+        .await
+        .unwrap();
+    let mut snapshot: Vec<(String, String, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get_by_index::<i64>(0).unwrap().to_string(),
+                r.try_get_by_index::<String>(1).unwrap(),
+                r.try_get_by_index::<Option<String>>(2).unwrap(),
+            )
+        })
+        .collect();
+    snapshot.sort();
+    let skip =
+        |who: &String, why: &str| (who.clone(), "SKIPPED".to_string(), Some(why.to_string()));
+    let pending = |who: &String| (who.clone(), "PENDING".to_string(), None);
+    let mut want = vec![
+        pending(&a),
+        skip(&b, "the contact asked not to receive email"),
+        pending(&c),
+        pending(&d),
+        skip(&f, "the contact is deceased"),
+        skip(&h, "the address bounced or was reported as spam"),
+        skip(&n, "the contact has no email address"),
+        skip(&m, "the contact unsubscribed from bulk mail"),
+        pending(&k),
+    ];
+    want.sort();
+    assert_eq!(snapshot, want);
     assert!(
         ok(&app, &admin, size, json!({ "id": id })).await["mailing"]["audienceCount"].is_null()
     );
