@@ -52,7 +52,14 @@ async fn parse(
     }
     // Staff only, checked before a saved search is read (no probing which ids exist).
     crate::services::access::require_role(viewer, crate::domain::role::Role::Staff)?;
-    const SINGLE: [&str; 5] = ["search", "kind", "tagIds", "groupIds", "interestIds"];
+    const SINGLE: [&str; 6] = [
+        "search",
+        "kind",
+        "inTrash",
+        "tagIds",
+        "groupIds",
+        "interestIds",
+    ];
     if let Some(other) = SINGLE.iter().find(|k| params.contains_key(**k)) {
         return Err(AppError::bad_input(
             *other,

@@ -59,7 +59,7 @@ impl SegmentMutation {
     }
 
     /// Deletes a tag and takes it off every contact (admins); the audit log keeps what it was.
-    /// Refused (CONFLICT, naming them) while a mailing not sent yet (draft, scheduled or sending)
+    /// Refused (CONFLICT, naming them) while a mailing not started yet (draft or scheduled)
     /// or a saved search names it. Returns the id.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn delete_tag(
@@ -147,7 +147,7 @@ impl SegmentMutation {
     /// Deletes a group (staff). Every contact in it leaves first, each leave recorded in their
     /// `groupHistory` as `removeFromGroup` records it; the group then leaves every list and its
     /// name is free again, while `group(id)` still shows it (with `deletedAt`) for that history.
-    /// Refused (CONFLICT, naming them) while a mailing not sent yet (draft, scheduled or sending)
+    /// Refused (CONFLICT, naming them) while a mailing not started yet (draft or scheduled)
     /// or a saved search names it. Returns the id.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn delete_group(
@@ -231,7 +231,7 @@ impl SegmentMutation {
     }
 
     /// Deletes a saved search (staff); returns its id. Refused (CONFLICT) while another saved
-    /// search names it or a mailing not yet sent takes its audience from it.
+    /// search names it or a mailing not started yet (draft or scheduled) takes its audience from it.
     #[graphql(guard = "RoleGuard(Role::Staff)")]
     async fn delete_saved_search(
         &self,
@@ -291,8 +291,8 @@ impl SegmentMutation {
     /// auditors. It leaves members' choices (`interests`, `updateMyPreferences`), the public
     /// preferences page and `subscribe`, and can no longer be chosen or targeted by a mailing or
     /// saved search; contacts who chose it keep that record, and staff still see it with
-    /// `archivedAt`. Refused (CONFLICT, naming them) while a mailing not sent yet (draft,
-    /// scheduled or sending) or a saved search names it. Archiving it again changes nothing.
+    /// `archivedAt`. Refused (CONFLICT, naming them) while a mailing not started yet (draft or
+    /// scheduled) or a saved search names it. Archiving it again changes nothing.
     #[graphql(guard = "RoleGuard(Role::Admin)")]
     async fn archive_interest(
         &self,

@@ -200,7 +200,9 @@ impl Mailing {
         self.0.cancelled_at.map(DateTime)
     }
     /// How big the audience is now, before sending (null once sending has started or the
-    /// mailing was cancelled: see `recipients` and `stats`). Counted live each time it is asked.
+    /// mailing was cancelled: see `recipients` and `stats`). Counted live each time it is asked,
+    /// so it weighs as much as 50 fields against the query's complexity limit.
+    #[graphql(complexity = 50)]
     async fn audience_count(&self, ctx: &Context<'_>) -> Result<Option<AudienceCount>> {
         use crate::domain::segment::MailingStatus as S;
         if !matches!(self.0.status, S::Draft | S::Scheduled) {

@@ -7,7 +7,7 @@
 //! Mailings that are SENT or CANCELLED keep their audience as it was (their recipients are a
 //! snapshot) and do not count.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db::entities::segments::{interest, mailing, saved_search};
 use crate::domain::segment::MailingStatus;
@@ -88,13 +88,10 @@ pub struct OpenMailing {
     pub audience: Audience,
 }
 
-/// Mailings not sent yet (DRAFT, SCHEDULED, SENDING), in id order.
+/// Mailings whose audience is still to be resolved (DRAFT, SCHEDULED), in id order: a SENDING
+/// mailing's recipients are a snapshot already.
 pub async fn open_mailings<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OpenMailing>> {
-    let open = [
-        MailingStatus::Draft,
-        MailingStatus::Scheduled,
-        MailingStatus::Sending,
-    ];
+    let open = [MailingStatus::Draft, MailingStatus::Scheduled];
     mailing::Entity::find()
         .filter(mailing::Column::Status.is_in(open))
         .order_by_asc(mailing::Column::Id)
@@ -114,7 +111,7 @@ pub async fn open_mailings<C: ConnectionTrait>(db: &C) -> AppResult<Vec<OpenMail
         .collect()
 }
 
-/// Mailings not sent yet (DRAFT, SCHEDULED, SENDING) and saved searches that name `s`, in id order
+/// Mailings not started yet (DRAFT, SCHEDULED) and saved searches that name `s`, in id order
 /// (a saved search does not count as using itself).
 pub async fn uses<C: ConnectionTrait>(db: &C, s: Segment) -> AppResult<Vec<Use>> {
     let mut out = Vec::new();
@@ -206,6 +203,80 @@ pub async fn refuse_archived_interests<C: ConnectionTrait>(
             format!("interest {} (\"{}\") is archived", i.id, i.name),
         )),
         None => Ok(()),
+    }
+}
+
+/// Refuses (NOT_FOUND naming `filter.tagIds` / `filter.groupIds` / `filter.interestIds`) a filter
+/// to be stored that names a tag, group or interest that does not exist (or a deleted group): the saved search would silently
+/// match nobody (or, in `noneOf`, everybody).
+pub async fn refuse_missing_segments<C: ConnectionTrait>(
+    db: &C,
+    f: &ContactFilter,
+) -> AppResult<()> {
+    use crate::db::entities::segments::{group, tag};
+    let (mut tags, mut groups) = (Vec::new(), Vec::new());
+    collect(f, &mut |c| {
+        tags.extend(&c.tag_ids);
+        groups.extend(&c.group_ids);
+    });
+    for ids in [&mut tags, &mut groups] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    for chunk in tags.chunks(super::CHUNK) {
+        let found: Vec<i64> = tag::Entity::find()
+            .select_only()
+            .column(tag::Column::Id)
+            .filter(tag::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if let Some(missing) = chunk.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::not_found("tag", *missing, "filter.tagIds"));
+        }
+    }
+    let mut interests = Vec::new();
+    collect_interests(f, &mut interests);
+    interests.sort_unstable();
+    interests.dedup();
+    for chunk in interests.chunks(super::CHUNK) {
+        let found: Vec<i64> = interest::Entity::find()
+            .select_only()
+            .column(interest::Column::Id)
+            .filter(interest::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if let Some(missing) = chunk.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::not_found(
+                "interest",
+                *missing,
+                "filter.interestIds",
+            ));
+        }
+    }
+    for chunk in groups.chunks(super::CHUNK) {
+        let found: Vec<i64> = group::Entity::find()
+            .select_only()
+            .column(group::Column::Id)
+            .filter(group::Column::Id.is_in(chunk.to_vec()))
+            .filter(group::Column::DeletedAt.is_null())
+            .into_tuple()
+            .all(db)
+            .await?;
+        if let Some(missing) = chunk.iter().find(|id| !found.contains(id)) {
+            return Err(AppError::not_found("group", *missing, "filter.groupIds"));
+        }
+    }
+    Ok(())
+}
+
+/// Calls `each` on the criteria of every filter in the tree.
+fn collect(f: &ContactFilter, each: &mut dyn FnMut(&crate::services::segments::filter::Criteria)) {
+    each(&f.segment);
+    let c = &f.segment;
+    for n in c.any_of.iter().chain(&c.none_of).chain(&c.all_of) {
+        collect(n, each);
     }
 }
 

@@ -58,7 +58,8 @@ async fn check_stored<C: ConnectionTrait>(
         ));
     }
     super::references::refuse_archived_interests(db, f, "filter.interestIds").await?;
-    let resolved = resolve_from(db, f.clone(), id, "filter.savedSearchId").await?;
+    super::references::refuse_missing_segments(db, f).await?;
+    let resolved = resolve_from(db, f.clone(), id, true, "filter.savedSearchId").await?;
     filter::check_evaluated(
         db.get_database_backend(),
         &resolved,
@@ -75,13 +76,16 @@ pub async fn resolve<C: ConnectionTrait>(
     f: ContactFilter,
     field: &str,
 ) -> AppResult<ContactFilter> {
-    resolve_from(db, f, None, field).await
+    resolve_from(db, f, None, false, field).await
 }
 
+/// `start`: the saved search whose filter `f` is (its id may not come back); `stored`: `f` is a
+/// saved search's own filter, which counts as one link of the chain when that search is used.
 async fn resolve_from<C: ConnectionTrait>(
     db: &C,
     mut f: ContactFilter,
     start: Option<i64>,
+    stored: bool,
     field: &str,
 ) -> AppResult<ContactFilter> {
     let mut seen: Vec<i64> = start.into_iter().collect();
@@ -95,7 +99,8 @@ async fn resolve_from<C: ConnectionTrait>(
                 ),
             ));
         }
-        if seen.len() - usize::from(start.is_some()) >= filter::MAX_CHAIN {
+        let links = seen.len() - usize::from(start.is_some()) + usize::from(stored);
+        if links >= filter::MAX_CHAIN {
             return Err(AppError::bad_input(
                 field,
                 format!(
@@ -245,9 +250,15 @@ async fn check_dependents<C: ConnectionTrait>(
     for s in all.iter().filter(|s| s.id != id && builds_on(s.id)) {
         dependents.push(s.id);
         let what = format!("saved search \"{}\", which builds on it", s.name);
-        let resolved = resolve_from(txn, s.filter.clone(), Some(s.id), "filter.savedSearchId")
-            .await
-            .map_err(|e| broken(what.clone(), e))?;
+        let resolved = resolve_from(
+            txn,
+            s.filter.clone(),
+            Some(s.id),
+            true,
+            "filter.savedSearchId",
+        )
+        .await
+        .map_err(|e| broken(what.clone(), e))?;
         filter::check_evaluated(backend, &resolved, today, "filter")
             .map_err(|e| broken(what, e))?;
     }
@@ -321,6 +332,8 @@ pub async fn count(state: &AppState, viewer: &Viewer, f: ContactFilter) -> AppRe
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    // Before reading it: two deletes at once find it once.
+    super::lock_definitions(&txn).await?;
     let current = get_in(&txn, id, "id").await?;
     let what = format!("saved search \"{}\"", current.name);
     super::references::refuse_if_used(

@@ -129,6 +129,8 @@ pub async fn update(
     let description = description_patch(changes.description)?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    // Waits for a delete of the tag at the same moment, then finds it gone (NOT_FOUND).
+    lock_subject(&txn, "tag", &id.to_string()).await?;
     let current = get_in(&txn, id, "id").await?;
     let before = view(&current);
     let mut a: row::ActiveModel = current.clone().into();
@@ -266,6 +268,7 @@ pub async fn untag_contacts(
     let ids = bulk_ids(contact_ids, "contactIds")?;
     let now = state.clock.now();
     let txn = begin_write(&state.db).await?;
+    lock_subject(&txn, "tag", &tag_id.to_string()).await?;
     let tag = get_in(&txn, tag_id, "tagId").await?;
     for chunk in ids.chunks(CHUNK) {
         contact_tag::Entity::delete_many()

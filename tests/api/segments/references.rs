@@ -106,9 +106,9 @@ async fn saved_searches_name_each_other_by_id_and_refuse_cycles_and_long_chains(
         d["savedSearch"]["filter"]["tagIds"],
         json!([t2.parse::<i64>().unwrap()])
     );
-    // Chains: a search may stand on five others (S6 → S5 → S4 → S3 → Second → First), not six.
+    // Chains: five searches at most, counting the one used (S5 → S4 → S3 → Second → First).
     let mut last = second.clone();
-    for i in 3..=6 {
+    for i in 3..=5 {
         last = search(
             &app,
             &admin,
@@ -119,15 +119,60 @@ async fn saved_searches_name_each_other_by_id_and_refuse_cycles_and_long_chains(
         .0;
     }
     assert_eq!(count(&app, &admin, &last).await, 2);
+    // The deepest search accepted works wherever a search is used.
+    assert_eq!(
+        listed(&app, &admin, json!({ "savedSearchId": last }))
+            .await
+            .len(),
+        2
+    );
+    ok(
+        &app,
+        &admin,
+        CREATE,
+        mailing(json!({ "savedSearchIds": [last] })),
+    )
+    .await;
     let body = app
         .gql(
             &admin,
             CREATE_SEARCH,
-            json!({ "i": { "name": "S7", "filter": { "savedSearchId": last } } }),
+            json!({ "i": { "name": "S6", "filter": { "savedSearchId": last } } }),
         )
         .await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     assert_eq!(field(&body), "filter.savedSearchId");
+    // A stored filter may not name a tag, group or interest that is not there (it would match
+    // nobody, or in noneOf everybody): a deleted group neither.
+    let gone = super::create_group(&app, &admin, "Gone").await;
+    ok(
+        &app,
+        &admin,
+        "mutation($id: ID!) { deleteGroup(id: $id) }",
+        json!({ "id": gone }),
+    )
+    .await;
+    for (filter, named) in [
+        (json!({ "tagIds": ["999999"] }), "filter.tagIds"),
+        (
+            json!({ "noneOf": [{ "groupIds": [gone] }] }),
+            "filter.groupIds",
+        ),
+        (
+            json!({ "anyOf": [{ "interestIds": ["999999"] }] }),
+            "filter.interestIds",
+        ),
+    ] {
+        let body = app
+            .gql(
+                &admin,
+                CREATE_SEARCH,
+                json!({ "i": { "name": "Ghost", "filter": filter } }),
+            )
+            .await;
+        assert_eq!(code(&body), "NOT_FOUND", "{body}");
+        assert_eq!(field(&body), named);
+    }
     // A missing search is NOT_FOUND, naming the argument.
     let body = app
         .gql(
@@ -140,15 +185,20 @@ async fn saved_searches_name_each_other_by_id_and_refuse_cycles_and_long_chains(
     assert_eq!(field(&body), "filter.savedSearchId");
 }
 
-/// A filter of 29 nested filters, each with 100 tag, group and interest ids: about 8,700 values.
+/// A filter of 29 nested filters, each with 100 membership type ids, 100 status ids and 100 birth
+/// months: about 8,700 values (ids a stored filter need not find; tags, groups and interests
+/// must exist).
 fn wide_filter(offset: i64) -> Value {
     let ids = |k: i64| -> Vec<String> {
         (0..100)
             .map(|i| (offset * 1_000_000 + k * 1000 + i + 1).to_string())
             .collect()
     };
+    let months: Vec<i64> = (0..100).map(|i| i % 12 + 1).collect();
     let kids: Vec<Value> = (0..29)
-        .map(|k| json!({ "tagIds": ids(k), "groupIds": ids(k + 100), "interestIds": ids(k + 200) }))
+        .map(|k| {
+            json!({ "membership": { "typeIds": ids(k), "statusIds": ids(k + 100) }, "birthMonths": months })
+        })
         .collect();
     json!({ "anyOf": kids })
 }
